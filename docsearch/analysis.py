@@ -1,0 +1,77 @@
+"""French text analysis, identical for documents and queries.
+
+Pipeline: words (``\\w+``, so elided "l'économie" yields "l" + "économie")
+→ ``FoldFilter`` (NFKC, lower case, accents folded *before* stemming so that
+"activites" and "activités" share a stem) → French stop words, folded, with
+the elided particles (l, d, qu, jusqu…) → French Snowball stemmer.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from whoosh.analysis import Filter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis.analyzers import Analyzer
+from whoosh.lang import stemmer_for_language
+
+from .text import fold
+
+# Snowball's French list, plus forms Whoosh's list lacks (les, cette, a…),
+# elided particles and question words, which carry no topic.
+_STOP_WORDS = """
+au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me même
+mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton
+tu un une vos votre vous c d j l à m n s t y été étée étées étés étant étante étants étantes
+suis es est sommes êtes sont serai seras sera serons serez seront serais serait serions seriez
+seraient étais était étions étiez étaient fus fut fûmes fûtes furent sois soit soyons soyez
+soient fusse fusses fût fussions fussiez fussent ayant ayante ayantes ayants eu eue eues eus ai
+as avons avez ont aurai auras aura aurons aurez auront aurais aurait aurions auriez auraient
+avais avait avions aviez avaient eut eûmes eûtes eurent aie aies ait ayons ayez aient eusse
+eusses eût eussions eussiez eussent a cette cet ceci cela ça celui celle ceux celles dont où
+si sans sous entre vers chez donc or ni car aussi très plus moins tout tous toute toutes
+jusqu lorsqu puisqu quoiqu quelqu presqu
+quel quelle quels quelles combien comment pourquoi quand lequel laquelle lesquels lesquelles
+est-ce
+"""
+STOP_WORDS = frozenset(fold(w) for w in _STOP_WORDS.split())
+
+WORD_PATTERN = r"\w+"
+
+
+class FoldFilter(Filter):
+    """Normalise each token: NFKC, lower case, accents removed, œ → oe."""
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        for token in tokens:
+            token.text = fold(unicodedata.normalize("NFKC", token.text))
+            yield token
+
+
+def french_analyzer() -> Analyzer:
+    """The analyzer of every full-text field (documents and queries)."""
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | FoldFilter()
+        | StopFilter(stoplist=STOP_WORDS, minsize=1)
+        | StemFilter(lang="fr", cachesize=50_000)
+    )
+
+
+def words_analyzer() -> Analyzer:
+    """Folded words, not stemmed: what a ``prefix*`` is matched against."""
+    return RegexTokenizer(WORD_PATTERN) | FoldFilter() | StopFilter(stoplist=STOP_WORDS, minsize=2)
+
+
+_french_stem = stemmer_for_language("fr")
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    """The index term of one folded word (what ``StemFilter(lang="fr")`` gives)."""
+    return _french_stem(word)
+
+
+def analyze(text: str) -> list[str]:
+    """The index terms of ``text``, in order (for tests and diagnostics)."""
+    return [t.text for t in french_analyzer()(text)]

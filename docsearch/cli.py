@@ -1,0 +1,231 @@
+"""The ``docsearch`` command: index, add, remove, search, stats, serve.
+
+Every command builds one ``Settings`` from ``--corpus``/``--index`` (or
+``DOCSEARCH_CORPUS``/``DOCSEARCH_INDEX``) and passes it down. A user
+mistake prints one line and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import Settings
+from .errors import DocsearchError
+from .pipeline import RunReport, update_index
+from .search import SearchRequest, SearchResult, SearchService
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DocsearchError as exc:
+            click.echo(f"docsearch: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group)
+@click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder [DOCSEARCH_CORPUS, ./corpus].")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [DOCSEARCH_INDEX, ./index].")
+@click.pass_context
+def cli(ctx: click.Context, corpus: Path | None, index_dir: Path | None) -> None:
+    """docsearch: the search engine of an ESS documentation centre."""
+    ctx.obj = Settings.from_env(corpus_dir=corpus, index_dir=index_dir)
+
+
+@cli.command("index")
+@click.option("--rebuild", is_flag=True, help="Build a fresh index beside the live one, then swap it in.")
+@click.option("--retry-failed", is_flag=True, help="Try again the files that failed before.")
+@click.option("--quiet", "-q", is_flag=True, help="Only print the summary.")
+@click.pass_obj
+def index_cmd(settings: Settings, rebuild: bool, retry_failed: bool, quiet: bool) -> None:
+    """Bring the index in line with the corpus (incremental unless --rebuild)."""
+    with _ProgressBar(enabled=not quiet and sys.stderr.isatty()) as progress:
+        report = update_index(settings, rebuild=rebuild, retry_failed=retry_failed, progress=progress)
+    _print_report(report)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--title", help="Title of the document.")
+@click.option("--sector", "sectors", multiple=True, help="Sector (code or label); repeat for several.")
+@click.option("--year", type=click.IntRange(1900, 2100), help="Year of the document.")
+@click.option("--type", "doctype", help="Document type (code or label).")
+@click.option("--summary", help="A short summary.")
+@click.option("--organisation", help="Organisation that published it.")
+@click.option("--territory", help="Territory it covers.")
+@click.option("--to", "folder", help="Sub-folder of the corpus to put it in.")
+@click.pass_obj
+def add(settings: Settings, sources: tuple[str, ...], title: str | None, sectors: tuple[str, ...], year: int | None,
+        doctype: str | None, summary: str | None, organisation: str | None, territory: str | None, folder: str | None) -> None:
+    """Copy files (or fetch web pages) into the corpus with their metadata, and index them."""
+    from .ingest import add_file, add_url
+
+    staff: dict[str, object] = {
+        "titre": title, "secteurs": list(sectors), "annee": year, "type": doctype,
+        "resume": summary, "organisation": organisation, "territoire": territory,
+    }
+    for source in sources:
+        if source.startswith(("http://", "https://")):
+            added = add_url(settings, source, staff, folder)
+        else:
+            added = add_file(settings, Path(source), staff, folder)
+        click.echo(f"added {added.relpath} (document {added.doc_id}): {added.title}")
+
+
+@cli.command()
+@click.argument("refs", nargs=-1, required=True)
+@click.pass_obj
+def remove(settings: Settings, refs: tuple[str, ...]) -> None:
+    """Move documents (ids or paths) to the corpus trash and drop them from the index."""
+    from .ingest import remove_documents
+
+    report = remove_documents(settings, list(refs))
+    for relpath in report.removed:
+        click.echo(f"removed {relpath} (moved to the trash .corbeille/)")
+
+
+@cli.command()
+@click.argument("query", nargs=-1)
+@click.option("--sector", "sectors", multiple=True, help="Only these sectors (OR); repeat for several.")
+@click.option("--type", "types", multiple=True, help="Only these document types (OR).")
+@click.option("--year", type=int, help="Only this year.")
+@click.option("--from", "year_from", type=int, help="From this year.")
+@click.option("--to", "year_to", type=int, help="Up to this year.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the web API's structure).")
+@click.pass_obj
+def search(settings: Settings, query: tuple[str, ...], sectors: tuple[str, ...], types: tuple[str, ...], year: int | None,
+           year_from: int | None, year_to: int | None, sort: str, page: int, per_page: int, as_json: bool) -> None:
+    """Search the index: words, "phrases", AND/OR/NOT, titre:, secteur:, annee:, type:, prefix*."""
+    if year is not None and (year_from is not None or year_to is not None):
+        raise click.UsageError("--year cannot be combined with --from/--to")
+    request = SearchRequest(q=" ".join(query), sectors=sectors, types=types, year=year, year_from=year_from,
+                            year_to=year_to, sort=sort, page=page, per_page=per_page)
+    result = SearchService(settings).search(request)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_result(result)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_obj
+def stats(settings: Settings, as_json: bool) -> None:
+    """Documents per sector/year/type, failures, metadata to check, index size."""
+    from .stats import collect_stats
+
+    data = collect_stats(SearchService(settings))
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_stats(data)
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on [127.0.0.1].")
+@click.option("--port", type=int, help="Port [8000].")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Serve the search interface over HTTP."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    app = create_app(settings)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+def main() -> None:
+    cli(prog_name="docsearch")
+
+
+# Output ----------------------------------------------------------------
+
+
+class _ProgressBar:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def __enter__(self) -> "_ProgressBar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+
+    def start(self, total: int) -> None:
+        if self.enabled and total:
+            self.bar = click.progressbar(length=total, label="Indexing", file=sys.stderr, show_pos=True)
+            self.bar.render_progress()
+
+    def advance(self, relpath: str) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+
+def _print_report(report: RunReport) -> None:
+    click.echo(
+        f"indexed {len(report.indexed)}, unchanged {report.unchanged}, removed {len(report.removed)}, "
+        f"failed {len(report.failed)} in {report.elapsed:.1f} s; "
+        f"the index holds {report.documents} documents, {report.pages} pages"
+    )
+    if report.failed:
+        click.echo("failed files (skipped):")
+        for relpath, (reason, detail) in sorted(report.failed.items()):
+            kept = " [previous version kept]" if relpath in report.kept else ""
+            click.echo(f"  {relpath}: {reason} ({detail}){kept}")
+    if report.warnings:
+        click.echo("metadata warnings:")
+        for relpath, warnings in sorted(report.warnings.items()):
+            for warning in warnings:
+                click.echo(f"  {relpath}: {warning}")
+
+
+def _print_result(result: SearchResult) -> None:
+    if result.note:
+        click.echo(f"note: {result.note}")
+    first = (result.page - 1) * result.per_page
+    click.echo(f"{result.total} document(s); page {result.page}/{result.page_count}")
+    for rank, hit in enumerate(result.hits, start=first + 1):
+        sectors = ", ".join(s["label"] for s in hit.sectors)
+        click.echo(f"\n{rank}. {hit.title}  [{hit.type['label']}, {hit.year or 'année inconnue'}, {sectors}]")
+        click.echo(f"   {hit.source}  (id {hit.id})")
+        if hit.pages:
+            click.echo(f"   pages: {', '.join(map(str, hit.pages[:30]))}{' …' if len(hit.pages) > 30 else ''}")
+        for snippet in hit.snippets[:2]:
+            where = f"p. {snippet.page}: " if snippet.page else ""
+            click.echo(f"   {where}{_plain(snippet.html)}")
+
+
+def _plain(html: str) -> str:
+    """A snippet for the terminal: matched words in brackets, entities decoded."""
+    import html as html_lib
+    import re
+
+    text = re.sub(r"<mark[^>]*>(.*?)</mark>", r"[\1]", html)
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def _print_stats(data: dict[str, Any]) -> None:
+    click.echo(f"{data['documents']} documents, {data['pages']} pages; index {data['index_bytes'] / 1e6:.1f} MB; last update {data['updated']}")
+    titles = {"sectors": "by sector", "types": "by type", "years": "by year"}
+    for facet, values in data["facets"].items():
+        click.echo(f"\n{titles[facet]}:")
+        for value in values:
+            click.echo(f"  {value['count']:5d}  {value['label']}")
+    click.echo(f"\nfailed files: {len(data['failures'])}")
+    for failure in data["failures"]:
+        click.echo(f"  {failure['relpath']}: {failure['reason']} ({failure['detail']})")
+    click.echo(f"\nmetadata to check: {len(data['to_check'])}")
+    for doc in data["to_check"]:
+        click.echo(f"  {doc['relpath']}: {'; '.join(doc['fields'])}")

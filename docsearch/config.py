@@ -1,0 +1,72 @@
+"""One frozen settings object, built once at the edge (CLI, web app, tests).
+
+``Settings.from_env`` reads ``DOCSEARCH_*`` environment variables; explicit
+keyword arguments (CLI options) win over them. Nothing deeper in the package
+reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+_ENV_PREFIX = "DOCSEARCH_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    vocabulary_file: Path = PACKAGE_DATA / "vocabulary.toml"
+    web_dir: Path = PROJECT_ROOT / "web"
+    workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
+    # Seconds one file may take to extract before its worker is killed.
+    extract_timeout: float = 60.0
+    # Address-space limit of an extraction worker, in MB (0: no limit).
+    worker_memory_mb: int = 2048
+    max_file_mb: int = 50
+    fetch_timeout: float = 20.0
+    fetch_max_mb: int = 20
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.index_dir / "cache"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> "Settings":
+        """Settings from ``DOCSEARCH_*`` variables, then explicit overrides (None ignored)."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, object] = {}
+        for name, f in cls.__dataclass_fields__.items():
+            raw = env.get(_ENV_PREFIX + name.upper())
+            if raw:
+                values[name] = _convert(name, raw, f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)  # type: ignore[arg-type]
+        return replace(
+            settings,
+            corpus_dir=Path(settings.corpus_dir),
+            index_dir=Path(settings.index_dir),
+        )
+
+
+_CONVERTERS = {"Path": Path, "int": int, "float": float, "str": str}
+
+
+def _convert(name: str, raw: str, type_name: object) -> object:
+    try:
+        return _CONVERTERS[str(type_name)](raw)
+    except ValueError:
+        from .errors import UserError
+
+        raise UserError(f"{_ENV_PREFIX}{name.upper()}={raw!r} is not a valid value") from None

@@ -1,0 +1,36 @@
+"""The error hierarchy of docsearch.
+
+``UserError`` and its subclasses carry a message that is safe to show to a
+user (one line, no traceback); everything else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class DocsearchError(Exception):
+    """Base class of every error docsearch raises on purpose."""
+
+
+class UserError(DocsearchError):
+    """A mistake the user can fix: bad option, unknown document, bad input."""
+
+
+class QueryError(UserError):
+    """A search request that cannot be answered as asked (HTTP 400)."""
+
+
+class IndexMissing(UserError):
+    """There is no index yet at the configured place."""
+
+
+class SchemaMismatch(UserError):
+    """The index on disk was built by another version of the schema."""
+
+
+class ExtractionError(DocsearchError):
+    """A file could not be turned into text; ``reason`` is a short code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail

@@ -1,0 +1,114 @@
+"""PDF extraction with pypdf: text per page, embedded metadata (Info and XMP).
+
+Owner-password-only PDFs (empty user password) are opened; a PDF that needs
+a user password, has no page, or has no text on any page is refused with a
+reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from io import BytesIO
+
+from pypdf import PdfReader
+from pypdf import PasswordType
+
+from ..errors import ExtractionError
+from ..text import clean_line, clean_text
+from . import Extracted
+
+# pypdf reports recoverable damage through logging; a broken file is judged
+# by what we can read, not by its warnings.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+def extract_pdf(data: bytes) -> Extracted:
+    reader = _open(data)
+    try:
+        page_list = reader.pages
+        count = len(page_list)
+    except Exception as exc:  # any damage to the page tree
+        raise ExtractionError("corrupt", f"unreadable page tree ({type(exc).__name__})") from None
+    if count == 0:
+        raise ExtractionError("corrupt", "the PDF has no page")
+    pages = [_page_text(page_list, i) for i in range(count)]
+    if not any(pages):
+        raise ExtractionError("image-only", f"no text layer on its {count} page(s), scanned or drawn")
+    return Extracted(format="pdf", pages=pages, meta=_metadata(reader))
+
+
+def _open(data: bytes) -> PdfReader:
+    try:
+        reader = PdfReader(BytesIO(data), strict=False)
+    except Exception as exc:
+        raise ExtractionError("corrupt", f"not a readable PDF ({type(exc).__name__}: {exc})"[:300]) from None
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")
+        except Exception as exc:  # unsupported algorithm, missing crypto
+            raise ExtractionError("encrypted", f"cannot decrypt ({exc})"[:300]) from None
+        if opened == PasswordType.NOT_DECRYPTED:
+            raise ExtractionError("encrypted", "a password is needed to open it")
+    return reader
+
+
+def _page_text(pages: object, index: int) -> str:
+    """Text of one page; a damaged page is empty rather than fatal."""
+    try:
+        return clean_text(pages[index].extract_text() or "")  # type: ignore[index]
+    except Exception:
+        return ""
+
+
+def _metadata(reader: PdfReader) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    _add_info(meta, reader)
+    _add_xmp(meta, reader)
+    return {k: v for k, v in meta.items() if v}
+
+
+def _add_info(meta: dict[str, str], reader: PdfReader) -> None:
+    try:
+        info = reader.metadata
+        if info is None:
+            return
+        for key, name in (("/Title", "title"), ("/Subject", "subject"), ("/Keywords", "keywords"), ("/Author", "author")):
+            value = info.get(key)
+            if value:
+                meta[name] = clean_line(str(value))[:500]
+        raw_date = info.get("/CreationDate")
+        if raw_date:
+            meta["date"] = _pdf_date(str(raw_date))
+    except Exception:
+        return  # unreadable metadata: the text will speak instead
+
+
+def _pdf_date(raw: str) -> str:
+    """"D:20110630120000+02'00'" → "2011-06-30"; anything else kept if it has a year."""
+    digits = raw[2:] if raw.startswith("D:") else raw
+    if len(digits) >= 8 and digits[:8].isdigit():
+        return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}"
+    if len(digits) >= 4 and digits[:4].isdigit():
+        return digits[:4]
+    return ""
+
+
+def _add_xmp(meta: dict[str, str], reader: PdfReader) -> None:
+    try:
+        xmp = reader.xmp_metadata
+        if xmp is None:
+            return
+        title = xmp.dc_title
+        if title and "title" not in meta:
+            meta["title"] = clean_line(next(iter(title.values()), ""))[:500]
+        subjects = xmp.dc_subject
+        if subjects and "keywords" not in meta:
+            meta["keywords"] = clean_line(", ".join(subjects))[:500]
+        description = xmp.dc_description
+        if description and "subject" not in meta:
+            meta["subject"] = clean_line(next(iter(description.values()), ""))[:500]
+        created = xmp.xmp_create_date
+        if created and "date" not in meta:
+            meta["date"] = created.date().isoformat()
+    except Exception:
+        return

@@ -1,0 +1,190 @@
+"""The index on disk: schema, generations, the atomic swap and the writer lock.
+
+Layout of the index folder::
+
+    CURRENT        name of the live generation (replaced atomically)
+    gen-…/         a Whoosh index + docsearch.json (schema version) +
+                   failures.json (files that could not be read)
+    cache/         extraction cache (see ``cache``)
+    write.lock     held by the one process that writes
+
+A rebuild fills a new generation beside the live one and then points
+``CURRENT`` at it; searches go on against the old one meanwhile, and a
+rebuild that dies leaves ``CURRENT`` untouched.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.index import Index
+
+from .analysis import french_analyzer, words_analyzer
+from .errors import IndexMissing, SchemaMismatch
+
+SCHEMA_VERSION = 1
+UNKNOWN_YEAR = "inconnue"
+_CURRENT = "CURRENT"
+_META = "docsearch.json"
+_FAILURES = "failures.json"
+
+
+def make_schema() -> Schema:
+    """Document records (kind=doc) carry the whole text for ranking and the
+    facets; page records (kind=page) carry one page each, for snippets and
+    page numbers. Every facet field always has a value (see ``records``)."""
+    french = french_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        doc_id=ID(stored=True),
+        page=NUMERIC(stored=True),
+        relpath=ID(stored=True),
+        sha256=ID(stored=True),
+        title=TEXT(analyzer=french, stored=True),
+        summary=TEXT(analyzer=french, stored=True),
+        organisation=TEXT(analyzer=french, stored=True),
+        territory=TEXT(analyzer=french, stored=True),
+        content=TEXT(analyzer=french),
+        words=TEXT(analyzer=words_analyzer(), phrase=False),
+        page_text=TEXT(analyzer=french, stored=True),
+        sectors=KEYWORD(stored=True, commas=True, scorable=False),
+        doctype=ID(stored=True),
+        year=NUMERIC(stored=True, sortable=True),
+        year_key=ID(stored=True),
+        info=STORED,
+    )
+
+
+class IndexStore:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    # Reading -------------------------------------------------------------
+
+    def current_dir(self) -> Path | None:
+        try:
+            name = (self.folder / _CURRENT).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        path = self.folder / name
+        return path if name and path.is_dir() else None
+
+    def open(self) -> Index:
+        """The live index, checked against this version's schema."""
+        gen = self.current_dir()
+        if gen is None:
+            raise IndexMissing(f"no index in {self.folder}: run `docsearch index` first")
+        check_schema(gen)
+        return whoosh_index.open_dir(str(gen))
+
+    def failures(self, gen: Path | None = None) -> dict[str, dict[str, str]]:
+        gen = gen or self.current_dir()
+        if gen is None:
+            return {}
+        try:
+            return json.loads((gen / _FAILURES).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def generation_meta(self, gen: Path | None = None) -> dict[str, Any]:
+        gen = gen or self.current_dir()
+        if gen is None:
+            return {}
+        try:
+            return json.loads((gen / _META).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    # Writing -------------------------------------------------------------
+
+    @contextmanager
+    def write_lock(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """One writer at a time; others wait (the lock dies with its process)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / "write.lock", "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait:
+                    on_wait()
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                self._remove_abandoned_builds()
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def new_generation(self) -> tuple[Path, Index]:
+        """A fresh, empty index in a folder that nothing reads yet."""
+        path = Path(tempfile.mkdtemp(prefix=f"gen-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".build", dir=self.folder))
+        ix = whoosh_index.create_in(str(path), make_schema())
+        return path, ix
+
+    def publish(self, build: Path) -> Path:
+        """Make a finished build the live generation, atomically."""
+        final = build.with_name(build.name.removesuffix(".build"))
+        os.rename(build, final)
+        _atomic_write(self.folder / _CURRENT, final.name)
+        self._remove_old_generations(keep={final.name})
+        return final
+
+    def write_meta(self, gen: Path, **values: Any) -> None:
+        meta = {**self.generation_meta(gen), "schema_version": SCHEMA_VERSION, **values}
+        _atomic_write(gen / _META, json.dumps(meta, ensure_ascii=False, indent=1))
+
+    def write_failures(self, gen: Path, failures: dict[str, dict[str, str]]) -> None:
+        _atomic_write(gen / _FAILURES, json.dumps(failures, ensure_ascii=False, indent=1, sort_keys=True))
+
+    def _remove_abandoned_builds(self) -> None:
+        for path in self.folder.glob("gen-*.build"):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def _remove_old_generations(self, keep: set[str]) -> None:
+        """Keep the live generation and the one before it: searchers opened
+        just before the swap may still be reading it."""
+        gens = sorted((p for p in self.folder.glob("gen-*") if not p.name.endswith(".build")), key=lambda p: p.stat().st_mtime)
+        for path in gens[:-2]:
+            if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def check_schema(gen: Path) -> None:
+    try:
+        version = json.loads((gen / _META).read_text(encoding="utf-8")).get("schema_version")
+    except (FileNotFoundError, ValueError):
+        version = None
+    if version != SCHEMA_VERSION:
+        raise SchemaMismatch(
+            f"the index in {gen.parent} was built with schema version {version}, this docsearch "
+            f"uses {SCHEMA_VERSION}: run `docsearch index --rebuild`"
+        )
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

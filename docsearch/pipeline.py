@@ -1,0 +1,288 @@
+"""Bring the index in line with the corpus: extract, resolve, write.
+
+``update_index`` is incremental (new or changed files by content hash,
+removed files dropped) or, with ``rebuild=True``, builds a new generation
+and swaps it in. Files that cannot be read are reported with their reason
+and skipped; a document already indexed is kept when its new version cannot
+be read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from whoosh.index import Index
+from whoosh.query import Term
+from whoosh.writing import IndexWriter
+
+from .cache import ExtractionCache
+from .config import Settings
+from .errors import ExtractionError, SchemaMismatch
+from .extract import Extracted, extract_file
+from .indexstore import SCHEMA_VERSION, UNKNOWN_YEAR, IndexStore
+from .metadata import read_staff_metadata, resolve_metadata
+from .records import Document, document_id
+from .sources import SourceFile, file_hash, list_sources, sidecar_hash, source_for
+from .vocabulary import Vocabulary, load_vocabulary
+from .workers import map_isolated
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def advance(self, relpath: str) -> None: ...
+
+
+class _NoProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, relpath: str) -> None:
+        pass
+
+
+@dataclass
+class RunReport:
+    indexed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    # relpath → (reason, detail); a failed file whose older version stays
+    # in the index is also listed in ``kept``.
+    failed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    documents: int = 0
+    pages: int = 0
+    elapsed: float = 0.0
+    rebuilt: bool = False
+
+    def failures_by_reason(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for reason, _ in self.failed.values():
+            counts[reason] = counts.get(reason, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+@dataclass
+class _Known:
+    """What the index knows of a file: enough to tell whether it changed."""
+
+    doc_id: str
+    fingerprint: str
+    sha256: str
+    size: int
+    mtime: float
+
+
+@dataclass
+class _Task:
+    source: SourceFile
+    sha256: str
+    fingerprint: str
+
+
+def update_index(
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    retry_failed: bool = False,
+    only: list[str] | None = None,
+    forget: list[str] | None = None,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Index new and changed files of the corpus (or just ``only``), drop removed
+    ones (or just ``forget``, the files that left the corpus)."""
+    started = time.monotonic()
+    progress = progress or _NoProgress()
+    vocab = load_vocabulary(settings.vocabulary_file)
+    store = IndexStore(settings.index_dir)
+    with store.write_lock():
+        run = _Run(settings, vocab, store, retry_failed, progress)
+        report = run.execute(rebuild or store.current_dir() is None, only, forget or [])
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+class _Run:
+    def __init__(self, settings: Settings, vocab: Vocabulary, store: IndexStore, retry_failed: bool, progress: Progress) -> None:
+        self.settings, self.vocab, self.store = settings, vocab, store
+        self.retry_failed, self.progress = retry_failed, progress
+        self.cache = ExtractionCache(settings.cache_dir)
+        self.report = RunReport()
+
+    def execute(self, rebuild: bool, only: list[str] | None, forget: list[str]) -> RunReport:
+        live = self._open_live(rebuild)
+        known = _known_documents(live) if live is not None else {}
+        failures = self.store.failures()
+        if only is None:
+            sources = list_sources(self.settings.corpus_dir)
+        else:
+            sources = [source_for(self.settings.corpus_dir, rel) for rel in only]
+        tasks = self._plan(sources, known, failures, rebuild)
+        if rebuild:
+            gen, ix = self.store.new_generation()
+        else:
+            assert live is not None
+            gen, ix = self.store.current_dir(), live  # type: ignore[assignment]
+        self.report.rebuilt = rebuild
+        new_failures = {} if rebuild else dict(failures)
+        with ix.writer(limitmb=128) as writer:
+            self._process(tasks, writer, known, new_failures, rebuild)
+            if only is None:
+                gone = (set(known) | set(failures)) - {s.relpath for s in sources}
+                self._remove_missing(gone, known, writer, new_failures, rebuild)
+            else:
+                self._remove_missing(set(forget), known, writer, new_failures, rebuild)
+        self._count(ix)
+        self.store.write_failures(gen, new_failures)
+        self.store.write_meta(gen, updated=dt.datetime.now().isoformat(timespec="seconds"),
+                              vocabulary=self.vocab.digest)
+        if rebuild:
+            self.store.publish(gen)
+        return self.report
+
+    def _open_live(self, rebuild: bool) -> Index | None:
+        if self.store.current_dir() is None:
+            return None
+        try:
+            return self.store.open()
+        except SchemaMismatch:
+            if rebuild:
+                return None  # a rebuild is exactly what a stale schema needs
+            raise
+
+    def _plan(self, sources: list[SourceFile], known: dict[str, _Known], failures: dict[str, dict[str, str]], rebuild: bool) -> list[_Task]:
+        """The files that must be (re)extracted; count the unchanged ones."""
+        tasks: list[_Task] = []
+        for source in sources:
+            previous = known.get(source.relpath)
+            if previous and previous.size == source.size and previous.mtime == source.mtime:
+                sha = previous.sha256  # same size and time: trust the recorded hash
+            else:
+                sha = file_hash(source.path)
+            fingerprint = f"{sha}:{sidecar_hash(source.path)}:{self.vocab.digest}:{SCHEMA_VERSION}"
+            failed = failures.get(source.relpath, {})
+            if not rebuild and previous and previous.fingerprint == fingerprint:
+                self.report.unchanged += 1
+            elif not rebuild and not self.retry_failed and failed.get("fingerprint") == fingerprint:
+                self.report.unchanged += 1
+                self.report.failed[source.relpath] = (failed["reason"], failed.get("detail", ""))
+            else:
+                tasks.append(_Task(source, sha, fingerprint))
+        return tasks
+
+    def _process(self, tasks: list[_Task], writer: IndexWriter, known: dict[str, _Known],
+                 failures: dict[str, dict[str, str]], rebuild: bool) -> None:
+        self.progress.start(len(tasks))
+        for task, result in self._extract_all(tasks):
+            relpath = task.source.relpath
+            if isinstance(result, ExtractionError):
+                self._record_failure(task, result, failures)
+                if rebuild and relpath in known:
+                    self._restore_previous(known[relpath], task, writer)
+                elif relpath in known:
+                    self.report.kept.append(relpath)
+            else:
+                failures.pop(relpath, None)
+                document = self._document(task, result)
+                write_document(writer, document, replace=not rebuild)
+                self.report.indexed.append(relpath)
+            self.progress.advance(relpath)
+
+    def _extract_all(self, tasks: list[_Task]) -> Iterator[tuple[_Task, Extracted | ExtractionError]]:
+        """Cached results first, then the rest through isolated workers."""
+        to_run: list[_Task] = []
+        for task in tasks:
+            cached = self.cache.get(task.sha256)
+            if cached is None or (self.retry_failed and isinstance(cached, ExtractionError)):
+                to_run.append(task)
+            else:
+                yield task, cached
+        items = [(str(t.source.path), self.settings.max_file_bytes) for t in to_run]
+        outcomes = map_isolated(extract_file, items, workers=self.settings.workers,
+                                timeout=self.settings.extract_timeout, memory_mb=self.settings.worker_memory_mb)
+        for index, outcome in outcomes:
+            result = outcome.error if outcome.error is not None else outcome.value
+            if not (isinstance(result, ExtractionError) and result.reason == "unreadable"):
+                self.cache.put(to_run[index].sha256, result)
+            yield to_run[index], result
+
+    def _document(self, task: _Task, extracted: Extracted) -> Document:
+        source = task.source
+        staff, staff_warnings = read_staff_metadata(source.sidecar)
+        meta = resolve_metadata(source.relpath, extracted, staff, self.vocab, staff_warnings)
+        if meta.warnings:
+            self.report.warnings[source.relpath] = meta.warnings
+        return Document(
+            id=document_id(source.relpath), relpath=source.relpath, format=extracted.format,
+            meta=meta, pages=extracted.pages, sha256=task.sha256, fingerprint=task.fingerprint,
+            size=source.size, mtime=source.mtime,
+        )
+
+    def _record_failure(self, task: _Task, error: ExtractionError, failures: dict[str, dict[str, str]]) -> None:
+        self.report.failed[task.source.relpath] = (error.reason, error.detail)
+        failures[task.source.relpath] = {"reason": error.reason, "detail": error.detail, "fingerprint": task.fingerprint}
+
+    def _restore_previous(self, previous: _Known, task: _Task, writer: IndexWriter) -> None:
+        """In a rebuild, a file that no longer reads keeps its last readable version."""
+        cached = self.cache.get(previous.sha256)
+        if isinstance(cached, Extracted):
+            old = _Task(task.source, previous.sha256, previous.fingerprint)
+            write_document(writer, self._document(old, cached), replace=False)
+            self.report.kept.append(task.source.relpath)
+
+    def _remove_missing(self, gone: set[str], known: dict[str, _Known], writer: IndexWriter,
+                        failures: dict[str, dict[str, str]], rebuild: bool) -> None:
+        for relpath in sorted(gone):
+            if relpath in known:
+                if not rebuild:
+                    writer.delete_by_term("doc_id", known[relpath].doc_id)
+                self.report.removed.append(relpath)
+            failures.pop(relpath, None)
+
+    def _count(self, ix: Index) -> None:
+        with ix.searcher() as searcher:
+            self.report.documents = searcher.doc_frequency("kind", "doc")
+            self.report.pages = searcher.doc_frequency("kind", "page")
+
+
+def _known_documents(ix: Index) -> dict[str, _Known]:
+    known: dict[str, _Known] = {}
+    with ix.searcher() as searcher:
+        for docnum in searcher.document_numbers(kind="doc"):
+            fields = searcher.stored_fields(docnum)
+            info = fields["info"]
+            known[fields["relpath"]] = _Known(fields["doc_id"], info["fingerprint"], info["sha256"], info["size"], info["mtime"])
+    return known
+
+
+def write_document(writer: IndexWriter, doc: Document, *, replace: bool = True) -> None:
+    """One document record and one record per non-empty page."""
+    if replace:
+        writer.delete_by_term("doc_id", doc.id)
+    meta = doc.meta
+    text = "\n\n".join(doc.pages)
+    writer.add_document(
+        id=doc.id, kind="doc", doc_id=doc.id, page=0, relpath=doc.relpath, sha256=doc.sha256,
+        title=meta.title, summary=meta.summary, organisation=meta.organisation, territory=meta.territory,
+        content=text, words=text, sectors=",".join(meta.sectors), doctype=meta.doctype,
+        year=meta.year or 0, year_key=str(meta.year) if meta.year else UNKNOWN_YEAR,
+        info=_info(doc),
+    )
+    for number, text in enumerate(doc.pages, start=1):
+        if text:
+            writer.add_document(id=f"{doc.id}/{number}", kind="page", doc_id=doc.id, page=number, page_text=text)
+
+
+def _info(doc: Document) -> dict[str, object]:
+    meta = doc.meta
+    return {
+        "format": doc.format, "url": meta.url, "sha256": doc.sha256, "fingerprint": doc.fingerprint,
+        "size": doc.size, "mtime": doc.mtime, "added": doc.added, "page_count": len(doc.pages),
+        "sectors": meta.sectors, "origins": meta.origins, "warnings": meta.warnings,
+        "to_check": meta.to_check(),
+    }

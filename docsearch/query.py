@@ -1,0 +1,154 @@
+"""Parse what a visitor types into a Whoosh query over document records.
+
+Plain words and whole questions are ranked with OR (a conjunctive default
+finds almost nothing for a French question); "phrases", AND/OR/NOT (and
+ET/OU/SAUF), +word/-word, ``titre:``, ``secteur:``, ``annee:``, ``type:``
+fields and ``prefix*`` work. Input the parser cannot make sense of is
+searched as plain words, with a note saying so; a query never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from whoosh import query as Q
+from whoosh.fields import Schema
+from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
+from whoosh.qparser.plugins import MultifieldPlugin, OperatorsPlugin, SingleQuotePlugin, WhitespacePlugin
+from whoosh.reading import IndexReader
+
+from .analysis import stem
+from .text import fold
+from .vocabulary import Vocabulary
+
+MAX_QUERY_CHARS = 500
+# Fields searched by plain words, with their weights.
+TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "organisation": 1.0, "territory": 1.0, "content": 1.0}
+FIELD_ALIASES = {
+    "title": ["titre"],
+    "sectors": ["secteur", "secteurs"],
+    "year": ["annee", "année", "an"],
+    "doctype": ["type"],
+    "organisation": ["organisme", "structure"],
+    "territory": ["territoire"],
+}
+# A prefix matches at most this many distinct words of the index.
+MAX_PREFIX_WORDS = 256
+
+
+@dataclass
+class ParsedQuery:
+    query: Q.Query  # Q.Every() when the visitor only browses
+    note: str | None = None
+    is_browse: bool = False
+
+
+class QueryParser:
+    def __init__(self, schema: Schema, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        self.full = self._parser(schema, syntax=True)
+        self.plain = self._parser(schema, syntax=False)
+
+    @staticmethod
+    def _parser(schema: Schema, syntax: bool) -> MultifieldParser:
+        parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS, group=OrGroup.factory(0.9))
+        # 'l'économie' is an elision, not a quoted term.
+        parser.remove_plugin_class(SingleQuotePlugin)
+        if not syntax:
+            parser.plugins = [p for p in parser.plugins if isinstance(p, (WhitespacePlugin, MultifieldPlugin))]
+            return parser
+        parser.remove_plugin_class(OperatorsPlugin)
+        parser.add_plugin(OperatorsPlugin(
+            And=r"(?<=\s)(?:AND|ET)(?=\s)", Or=r"(?<=\s)(?:OR|OU)(?=\s)",
+            AndNot=r"(?<=\s)(?:ANDNOT|SAUF)(?=\s)", AndMaybe=r"(?<=\s)ANDMAYBE(?=\s)",
+            Not=r"(^|(?<=(\s|[()])))(?:NOT|NON)(?=\s)",
+        ))
+        parser.add_plugin(PlusMinusPlugin())
+        parser.add_plugin(GtLtPlugin())
+        parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
+        return parser
+
+    def parse(self, text: str, reader: IndexReader) -> ParsedQuery:
+        """``reader`` supplies the index's words that a ``prefix*`` stands for."""
+        text = " ".join((text or "").split())
+        note = None
+        if len(text) > MAX_QUERY_CHARS:
+            text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+            note = f"Requête trop longue : seuls les {MAX_QUERY_CHARS} premiers caractères sont cherchés."
+        if not re.search(r"\w", text):
+            return ParsedQuery(Q.Every(), note, is_browse=True)
+        parsed = self._try(self.full, text, reader)
+        if parsed is None:
+            parsed = self._try(self.plain, _words_only(text), reader)
+            if parsed is not None:
+                note = "La syntaxe de la requête n'a pas été comprise : elle est cherchée comme de simples mots."
+        if parsed is None:
+            return ParsedQuery(Q.NullQuery, "Aucun mot à chercher : la requête ne contient que des mots trop courants.")
+        return ParsedQuery(parsed, note)
+
+    def _try(self, parser: MultifieldParser, text: str, reader: IndexReader) -> Q.Query | None:
+        try:
+            q = parser.parse(text)
+        except Exception:  # the parser is not supposed to raise; if it does, fall back
+            return None
+        if q is Q.NullQuery or _has_error(q):
+            return None
+        q = _lucene_not(self._normalise(q, reader))
+        return None if q is Q.NullQuery else q
+
+    def _normalise(self, q: Q.Query, reader: IndexReader) -> Q.Query:
+        """Map vocabulary fields to codes; expand prefixes to the index's stems."""
+        if isinstance(q, Q.Term) and q.fieldname in ("sectors", "doctype"):
+            lookup = self.vocab.sector_code if q.fieldname == "sectors" else self.vocab.doctype_code
+            return Q.Term(q.fieldname, lookup(str(q.text)) or str(q.text), boost=q.boost)
+        if isinstance(q, Q.Phrase) and q.fieldname in ("sectors", "doctype"):
+            return self._normalise(Q.Term(q.fieldname, " ".join(q.words), boost=q.boost), reader)
+        if isinstance(q, (Q.Prefix, Q.Wildcard)) and q.fieldname in TEXT_FIELDS:
+            return _expand_prefix(q, reader)
+        if q.is_leaf():
+            return q
+        return q.apply(lambda child: self._normalise(child, reader))
+
+
+def _expand_prefix(q: Q.Prefix | Q.Wildcard, reader: IndexReader) -> Q.Query:
+    """"Coopérat*" → the stems of the index's words that start with "cooperat".
+
+    Index terms are stems, which may be shorter than the typed prefix
+    (coopérative → cooper), so the prefix is matched against the unstemmed
+    words of the ``words`` field, then each word is stemmed like the analyzer does.
+    """
+    pattern = fold(str(q.text))
+    if isinstance(q, Q.Prefix):
+        words = reader.expand_prefix("words", pattern)
+    else:
+        words = Q.Wildcard("words", pattern).expanded_terms(reader)
+    stems = sorted({stem(w.decode("utf-8") if isinstance(w, bytes) else w) for _, w in zip(range(MAX_PREFIX_WORDS), words)})
+    if not stems:
+        return Q.NullQuery
+    return Q.Or([Q.Term(q.fieldname, s, boost=q.boost) for s in stems])
+
+
+def _lucene_not(q: Q.Query) -> Q.Query:
+    """"culture NOT sport" means culture and not sport, as in every search engine
+    (Whoosh would read it as culture OR (not sport))."""
+    if q.is_leaf():
+        return q
+    q = q.apply(_lucene_not)
+    if isinstance(q, (Q.Or, Q.And)):
+        negated = [c.query for c in q.subqueries if isinstance(c, Q.Not)]
+        if negated:
+            positive = [c for c in q.subqueries if not isinstance(c, Q.Not)]
+            base = type(q)(positive) if positive else Q.Every()
+            return Q.AndNot(base, Q.Or(negated))
+    return q
+
+
+def _has_error(q: Q.Query) -> bool:
+    if getattr(q, "error", None):
+        return True
+    return any(_has_error(child) for child in q.children()) if not q.is_leaf() else False
+
+
+def _words_only(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text))

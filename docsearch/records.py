@@ -1,0 +1,61 @@
+"""The document record: what the pipeline writes to the index and the search shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import asdict, dataclass, field
+
+# Where a metadata value came from, from the most to the least trusted.
+ORIGINS = ("staff", "embedded", "path", "format", "text", "default")
+# Values from these origins are guesses a documentalist should check.
+GUESSED_ORIGINS = frozenset({"text", "default"})
+CHECKED_FIELDS = ("title", "sectors", "year", "doctype")
+
+
+def document_id(relpath: str) -> str:
+    """Stable id of the document at ``relpath`` (used in URLs)."""
+    return hashlib.sha1(relpath.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass
+class Metadata:
+    title: str
+    sectors: list[str]
+    year: int | None
+    doctype: str
+    summary: str = ""
+    organisation: str = ""
+    territory: str = ""
+    url: str = ""
+    origins: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_check(self) -> list[str]:
+        """Fields whose value was guessed or is missing, plus any warning."""
+        guessed = [f for f in CHECKED_FIELDS if self.origins.get(f) in GUESSED_ORIGINS]
+        return guessed + self.warnings
+
+
+@dataclass
+class Document:
+    id: str
+    relpath: str
+    format: str
+    meta: Metadata
+    pages: list[str]
+    sha256: str
+    fingerprint: str  # content + staff metadata + vocabulary: changes → reindex
+    size: int
+    mtime: float  # when the file was last written
+
+    @property
+    def added(self) -> str:
+        return dt.datetime.fromtimestamp(self.mtime).isoformat(timespec="seconds")
+
+    @property
+    def source(self) -> str:
+        return self.meta.url or self.relpath
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)

@@ -1,0 +1,300 @@
+"""The search service shared by the CLI and the web interface.
+
+``SearchService.search(SearchRequest)`` returns a ``SearchResult``: the
+page of hits (with snippets whose matched words are marked and whose text is
+HTML-escaped, and the page numbers where the words occur), facet counts for
+sector, year and type over *all* matches, and the total.
+
+Facets are multi-select: values of one facet combine with OR, facets with
+AND, and each facet's counts ignore that facet's own selection (so a visitor
+sees what ticking one more sector would add).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from whoosh import highlight, sorting
+from whoosh import query as Q
+from whoosh.index import Index
+from whoosh.searching import Searcher
+
+from .config import Settings
+from .errors import IndexMissing, QueryError
+from .facets import FacetSets, FacetValue, facet_values
+from .indexstore import UNKNOWN_YEAR, IndexStore, check_schema
+from .query import ParsedQuery, QueryParser
+from .vocabulary import Vocabulary, load_vocabulary
+
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+SNIPPET_PAGES = 3  # pages a hit shows a snippet from
+SORTS = ("relevance", "date")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    sectors: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    year: int | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+
+
+@dataclass
+class Snippet:
+    page: int | None
+    html: str  # document text HTML-escaped, matched words in <mark>
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    source: str
+    relpath: str
+    url: str
+    format: str
+    sectors: list[dict[str, str]]
+    year: int | None
+    type: dict[str, str]
+    summary: str
+    score: float
+    pages: list[int]
+    snippets: list[Snippet]
+
+
+@dataclass
+class SearchResult:
+    query: str
+    note: str | None
+    total: int
+    page: int
+    per_page: int
+    page_count: int
+    sort: str
+    filters: dict[str, Any]
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": True, **asdict(self)}
+
+
+class SearchService:
+    def __init__(self, settings: Settings, vocab: Vocabulary | None = None) -> None:
+        self.settings = settings
+        self.vocab = vocab or load_vocabulary(settings.vocabulary_file)
+        self.store = IndexStore(settings.index_dir)
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+        self._previous: _Snapshot | None = None
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        request = self._validate(request)
+        with self._lock:
+            snap = self._current()
+            return _Search(snap, self.vocab, request).run()
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """Stored fields of one document, with labels; None if unknown."""
+        with self._lock:
+            snap = self._current()
+            fields = snap.searcher.document(id=doc_id, kind="doc")
+            return None if fields is None else describe(fields, self.vocab)
+
+    def all_documents(self) -> list[dict[str, Any]]:
+        with self._lock:
+            snap = self._current()
+            docs = [describe(snap.searcher.stored_fields(n), self.vocab) for n in sorted(snap.facets.all_docs)]
+        return docs
+
+    def facet_totals(self) -> dict[str, list[FacetValue]]:
+        return self.search(SearchRequest(per_page=1)).facets
+
+    def close(self) -> None:
+        for snap in (self._snapshot, self._previous):
+            if snap is not None:
+                snap.searcher.close()
+        self._snapshot = self._previous = None
+
+    # Readers follow the index: a new searcher when the generation changes
+    # (Searcher.refresh() in whoosh-reloaded returns deleted documents).
+
+    def _current(self) -> _Snapshot:
+        gen = self.store.current_dir()
+        if gen is None:
+            raise IndexMissing(f"no index in {self.settings.index_dir}: run `docsearch index` first")
+        snap = self._snapshot
+        if snap is not None and snap.gen == gen and snap.ix.latest_generation() == snap.generation:
+            return snap
+        check_schema(gen)
+        fresh = _Snapshot(gen, self.store.open())
+        if self._previous is not None:
+            self._previous.searcher.close()
+        self._previous, self._snapshot = snap, fresh
+        return fresh
+
+    def _validate(self, request: SearchRequest) -> SearchRequest:
+        sectors = tuple(dict.fromkeys(self._code(self.vocab.sector_code, s, "Secteur") for s in request.sectors if s))
+        types = tuple(dict.fromkeys(self._code(self.vocab.doctype_code, t, "Type de document") for t in request.types if t))
+        for year in (request.year, request.year_from, request.year_to):
+            if year is not None and not 1000 <= year <= 9999:
+                raise QueryError(f"Année invalide : {year}")
+        year_from, year_to = request.year_from, request.year_to
+        if year_from is not None and year_to is not None and year_from > year_to:
+            year_from, year_to = year_to, year_from
+        if request.sort not in SORTS:
+            raise QueryError(f"Tri inconnu : « {request.sort} » (pertinence : relevance, date : date)")
+        if not 1 <= request.page <= MAX_PAGE:
+            raise QueryError(f"Numéro de page invalide : {request.page}")
+        if not 1 <= request.per_page <= MAX_PER_PAGE:
+            raise QueryError(f"Nombre de résultats par page invalide : {request.per_page} (1 à {MAX_PER_PAGE})")
+        return replace(request, sectors=sectors, types=types, year_from=year_from, year_to=year_to)
+
+    @staticmethod
+    def _code(lookup: Any, value: str, what: str) -> str:
+        code = lookup(value)
+        if code is None:
+            raise QueryError(f"{what} inconnu : « {value[:80]} »")
+        return code
+
+
+class _Snapshot:
+    """One open searcher on one index generation, with its facet sets."""
+
+    def __init__(self, gen: Path, ix: Index) -> None:
+        self.gen, self.ix = gen, ix
+        self.generation = ix.latest_generation()
+        self.searcher: Searcher = ix.searcher()
+        self.facets = FacetSets(self.searcher)
+        self.parser: QueryParser | None = None
+
+
+class _Search:
+    def __init__(self, snap: _Snapshot, vocab: Vocabulary, request: SearchRequest) -> None:
+        self.snap, self.vocab, self.request = snap, vocab, request
+        self.searcher = snap.searcher
+        if snap.parser is None:
+            snap.parser = QueryParser(self.searcher.schema, vocab)
+        self.parsed: ParsedQuery = snap.parser.parse(request.q, self.searcher.reader())
+
+    def run(self) -> SearchResult:
+        request, facets = self.request, self.snap.facets
+        matched = facets.all_docs if self.parsed.is_browse else facets.restrict(self.searcher.docs_for_query(self.parsed.query))
+        selection = {
+            "sectors": facets.select("sectors", request.sectors),
+            "types": facets.select("types", request.types),
+            "years": facets.select_years(request.year, request.year_from, request.year_to),
+        }
+        final = matched.intersection(*(s for s in selection.values() if s is not None))
+        result = SearchResult(
+            query=request.q, note=self.parsed.note, total=len(final), page=request.page,
+            per_page=request.per_page, page_count=max(1, -(-len(final) // request.per_page)),
+            sort=self._sort(), filters=self._filters(),
+        )
+        result.facets = facet_values(facets, matched, selection, request, self.vocab)
+        if (request.page - 1) * request.per_page < len(final):
+            result.hits = self._hits(final)
+        return result
+
+    def _sort(self) -> str:
+        return "date" if self.parsed.is_browse else self.request.sort
+
+    def _filters(self) -> dict[str, Any]:
+        r = self.request
+        return {"sectors": list(r.sectors), "types": list(r.types), "year": r.year, "year_from": r.year_from, "year_to": r.year_to}
+
+    def _hits(self, allowed: set[int]) -> list[Hit]:
+        request = self.request
+        kwargs: dict[str, Any] = {"filter": allowed}
+        if self._sort() == "date":
+            kwargs["sortedby"] = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True), sorting.ScoreFacet()])
+        query = Q.Every() if self.parsed.is_browse else self.parsed.query
+        page = self.searcher.search_page(query, request.page, pagelen=request.per_page, **kwargs)
+        page_query = _page_query(self.parsed.query) if not self.parsed.is_browse else None
+        return [self._hit(hit.fields(), hit.score or 0.0, page_query) for hit in page]
+
+    def _hit(self, fields: dict[str, Any], score: float, page_query: Q.Query | None) -> Hit:
+        doc = describe(fields, self.vocab)
+        pages, snippets = self._pages(doc["id"], page_query)
+        if not snippets and doc["summary"]:
+            snippets = [Snippet(page=None, html=highlight.htmlescape(doc["summary"], quote=False))]
+        return Hit(
+            id=doc["id"], title=doc["title"], source=doc["source"], relpath=doc["relpath"], url=doc["url"],
+            format=doc["format"], sectors=doc["sectors"], year=doc["year"], type=doc["type"],
+            summary=doc["summary"], score=round(score, 4), pages=pages, snippets=snippets,
+        )
+
+    def _pages(self, doc_id: str, page_query: Q.Query | None) -> tuple[list[int], list[Snippet]]:
+        """Every page where the words occur, and snippets from the best pages."""
+        if page_query is None:
+            return [], []
+        results = self.searcher.search(page_query, filter=Q.Term("doc_id", doc_id), limit=None, terms=True)
+        results.fragmenter = highlight.ContextFragmenter(maxchars=300, surround=90, charlimit=None)
+        results.formatter = highlight.HtmlFormatter(tagname="mark", classname="match", between=" … ")
+        pages = sorted(hit["page"] for hit in results)
+        snippets = []
+        for hit in results[:SNIPPET_PAGES]:
+            html = " ".join(hit.highlights("page_text", top=2, minscore=0).split())
+            if html:
+                snippets.append(Snippet(page=hit["page"], html=html))
+        return pages, snippets
+
+
+def _page_query(q: Q.Query) -> Q.Query | None:
+    """The query's positive words on the whole text, asked of page records."""
+    leaves: list[Q.Query] = []
+    _collect_content(q, leaves)
+    return Q.Or(leaves) if leaves else None
+
+
+def _collect_content(q: Q.Query, out: list[Q.Query]) -> None:
+    if isinstance(q, Q.AndNot):
+        _collect_content(q.a, out)
+    elif isinstance(q, Q.Not):
+        return
+    elif isinstance(q, Q.Term) and q.fieldname == "content":
+        out.append(Q.Term("page_text", q.text))
+    elif isinstance(q, Q.Phrase) and q.fieldname == "content":
+        out.append(Q.Phrase("page_text", q.words, slop=q.slop))
+    elif not q.is_leaf():
+        for child in q.children():
+            _collect_content(child, out)
+
+
+def describe(fields: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
+    """A document's stored fields as plain data with French labels."""
+    info = fields.get("info") or {}
+    year = fields.get("year") or None
+    codes = info.get("sectors") or [c for c in fields.get("sectors", "").split(",") if c]
+    return {
+        "id": fields["doc_id"],
+        "title": fields.get("title", ""),
+        "relpath": fields.get("relpath", ""),
+        "source": info.get("url") or fields.get("relpath", ""),
+        "url": info.get("url", ""),
+        "format": info.get("format", ""),
+        "sectors": [{"code": c, "label": vocab.sector_label(c)} for c in codes],
+        "year": year,
+        "type": {"code": fields.get("doctype", ""), "label": vocab.doctype_label(fields.get("doctype", ""))},
+        "summary": fields.get("summary", ""),
+        "organisation": fields.get("organisation", ""),
+        "territory": fields.get("territory", ""),
+        "page_count": info.get("page_count", 0),
+        "size": info.get("size", 0),
+        "added": info.get("added", ""),
+        "origins": info.get("origins", {}),
+        "warnings": info.get("warnings", []),
+        "to_check": info.get("to_check", []),
+    }
+
+
+__all__ = ["SearchRequest", "SearchResult", "SearchService", "Hit", "Snippet", "UNKNOWN_YEAR", "describe"]

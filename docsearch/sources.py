@@ -1,0 +1,94 @@
+"""The corpus on disk: which files are documents, their hashes, their sidecars.
+
+A document is a ``.pdf``, ``.html`` or ``.htm`` file anywhere under the
+corpus folder, outside hidden folders (the trash is ``.corbeille``). Its
+staff metadata lives beside it in ``<file name>.meta.toml``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .errors import UserError
+from .extract import SUPPORTED_SUFFIXES
+
+SIDECAR_SUFFIX = ".meta.toml"
+TRASH_DIR = ".corbeille"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # absolute
+    relpath: str  # POSIX path relative to the corpus: the document's identity
+    size: int
+    mtime: float
+
+    @property
+    def sidecar(self) -> Path:
+        return sidecar_path(self.path)
+
+    @property
+    def suffix(self) -> str:
+        return self.path.suffix.lower()
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def list_sources(corpus: Path) -> list[SourceFile]:
+    """Every document file of the corpus, sorted by relative path."""
+    if not corpus.is_dir():
+        raise UserError(f"the corpus folder {corpus} does not exist")
+    root = corpus.resolve()
+    found: list[SourceFile] = []
+    for folder, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.startswith(".") or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue
+            path = Path(folder) / name
+            try:
+                stat = path.stat()
+            except OSError:
+                continue  # vanished or unreadable: the next run will see it
+            found.append(SourceFile(path, path.relative_to(root).as_posix(), stat.st_size, stat.st_mtime))
+    return sorted(found, key=lambda s: s.relpath)
+
+
+def source_for(corpus: Path, relpath: str) -> SourceFile:
+    """The source file at ``relpath``, refusing any path that leaves the corpus."""
+    path = resolve_inside(corpus, relpath)
+    stat = path.stat()
+    return SourceFile(path, path.relative_to(corpus.resolve()).as_posix(), stat.st_size, stat.st_mtime)
+
+
+def resolve_inside(corpus: Path, relpath: str) -> Path:
+    """``corpus/relpath`` resolved, or ``UserError`` if it would escape the corpus."""
+    root = corpus.resolve()
+    if "\x00" in relpath or PurePosixPath(relpath).is_absolute():
+        raise UserError(f"{relpath!r} is not a path inside the corpus")
+    path = (root / relpath).resolve()
+    if path != root and root not in path.parents:
+        raise UserError(f"{relpath!r} is not a path inside the corpus")
+    return path
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sidecar_hash(path: Path) -> str:
+    """Hash of the staff metadata file, "" when there is none."""
+    sidecar = sidecar_path(path)
+    try:
+        return hashlib.sha256(sidecar.read_bytes()).hexdigest()[:16]
+    except FileNotFoundError:
+        return ""

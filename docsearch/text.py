@@ -1,0 +1,67 @@
+"""Text normalisation shared by extraction, metadata and analysis.
+
+- ``clean_text``: what an extracted page becomes (NFKC, ligatures expanded,
+  soft hyphens dropped, words hyphenated across lines rejoined, whitespace
+  normalised).
+- ``fold``: the comparison key of a word or phrase (lower case, no accents,
+  œ → oe), used by the analyzer and the vocabulary alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# NFKC already expands ﬁ/ﬂ/ﬀ…; these letters are not decomposed by it.
+_LETTER_FOLDS = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"})
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# "éco-\nnomie" → "économie"; a capital after the break ("Saint-\nÉtienne")
+# is a real compound and keeps its hyphen.
+_HYPHEN_BREAK = re.compile(r"(\w)-[ \t]*\n[ \t]*(?=[a-zà-ÿœæ])")
+_COMPOUND_BREAK = re.compile(r"(\w)-[ \t]*\n[ \t]*(?=\w)")
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*(\n\s*)+")
+
+
+def clean_text(text: str) -> str:
+    """Normalise extracted text while keeping its line structure."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    text = _HYPHEN_BREAK.sub(r"\1", text)
+    text = _COMPOUND_BREAK.sub(r"\1-", text)
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
+
+
+def clean_line(text: str) -> str:
+    """A metadata value on one line: normalised, no control characters."""
+    text = unicodedata.normalize("NFKC", str(text))
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(" ", text).replace("\x00", "")
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=200_000)
+def strip_accents(text: str) -> str:
+    """Remove diacritics, keep case: "Économie" → "Economie"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTER_FOLDS))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Comparison key: lower case, no accents, typographic apostrophes unified."""
+    return strip_accents(text.replace("’", "'").replace("ʼ", "'")).lower()
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def fold_key(text: str) -> str:
+    """Loose key for vocabulary lookups: "Commerce-Équitable" → "commerce equitable"."""
+    return _NON_WORD.sub(" ", fold(text)).strip()

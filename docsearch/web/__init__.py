@@ -1,0 +1,1 @@
+"""The web interface (Starlette): ``create_app(settings)``."""

@@ -1,0 +1,207 @@
+"""Run a function over many items, each in an isolated worker process.
+
+``map_isolated`` keeps ``workers`` processes busy and yields ``(index,
+outcome)`` pairs as they finish. A worker that exceeds the time limit is
+killed and replaced; one that dies (segfault, out of memory) is replaced
+too. Either way the item gets an ``ExtractionError`` with its reason and
+the run goes on. Workers have an address-space limit so a decompression
+bomb fails inside its worker instead of swapping the machine.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import resource
+import struct
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from typing import IO, Any
+
+from .errors import ExtractionError
+
+_HEADER = struct.Struct("!Q")
+
+
+@dataclass
+class Outcome:
+    value: Any = None
+    error: ExtractionError | None = None
+
+
+def map_isolated(
+    fn: Callable[..., Any],
+    items: Sequence[tuple[Any, ...]],
+    *,
+    workers: int,
+    timeout: float,
+    memory_mb: int = 0,
+) -> Iterator[tuple[int, Outcome]]:
+    """Call ``fn(*items[i])`` in worker processes; yield ``(i, Outcome)`` as each ends.
+
+    ``fn`` must be a module-level function: workers are fresh interpreters
+    (``python -m docsearch.workers``) that import it by name, so they share
+    no lock or thread with the caller.
+    """
+    if not items:
+        return
+    pool = _Pool(f"{fn.__module__}:{fn.__qualname__}", max(1, min(workers, len(items))), timeout, memory_mb)
+    try:
+        yield from pool.run(items)
+    finally:
+        pool.close()
+
+
+class _Worker:
+    def __init__(self, fn_name: str, memory_mb: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "docsearch.workers", fn_name, str(memory_mb)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )
+        assert self.process.stdin and self.process.stdout
+        self.stdin: IO[bytes] = self.process.stdin
+        self.stdout: IO[bytes] = self.process.stdout
+        self.task: int | None = None
+        self.deadline = 0.0
+
+    def send(self, message: object) -> None:
+        _write_frame(self.stdin, message)
+
+    def stop(self, kill: bool = False) -> None:
+        if not kill:
+            try:
+                self.send(None)
+                self.process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                kill = True
+        if kill:
+            self.process.kill()
+            self.process.wait()
+        for stream in (self.stdin, self.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class _Pool:
+    def __init__(self, fn_name: str, size: int, timeout: float, memory_mb: int) -> None:
+        self.fn_name, self.timeout, self.memory_mb = fn_name, timeout, memory_mb
+        self.workers = [_Worker(fn_name, memory_mb) for _ in range(size)]
+    def run(self, items: Sequence[tuple[Any, ...]]) -> Iterator[tuple[int, Outcome]]:
+        pending = deque(range(len(items)))
+        while pending or self._busy():
+            for worker in self.workers:
+                if worker.task is None and pending:
+                    self._assign(worker, pending.popleft(), items)
+            yield from self._collect()
+
+    def _busy(self) -> list[_Worker]:
+        return [w for w in self.workers if w.task is not None]
+
+    def _assign(self, worker: _Worker, index: int, items: Sequence[tuple[Any, ...]]) -> None:
+        worker.task = index
+        worker.deadline = time.monotonic() + self.timeout
+        try:
+            worker.send(items[index])
+        except OSError:
+            pass  # a dead worker shows as end of file when its answer is read
+
+    def _collect(self) -> Iterator[tuple[int, Outcome]]:
+        busy = self._busy()
+        next_deadline = min(w.deadline for w in busy)
+        ready = wait([w.stdout for w in busy], timeout=max(0.0, next_deadline - time.monotonic()))
+        for worker in busy:
+            index = worker.task
+            assert index is not None
+            if worker.stdout in ready:
+                outcome = self._receive(worker)
+            elif time.monotonic() >= worker.deadline:
+                outcome = Outcome(error=ExtractionError("timeout", f"took longer than {self.timeout:g} s"))
+                self._replace(worker)
+            else:
+                continue
+            worker.task = None
+            yield index, outcome
+
+    def _receive(self, worker: _Worker) -> Outcome:
+        try:
+            status, payload = _read_frame(worker.stdout)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            try:
+                code = worker.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
+            self._replace(worker)
+            return Outcome(error=ExtractionError("crashed", f"the extractor died (exit code {code})"))
+        if status == "ok":
+            return Outcome(value=payload)
+        return Outcome(error=ExtractionError(*payload))
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.stop(kill=True)
+        self.workers[self.workers.index(worker)] = _Worker(self.fn_name, self.memory_mb)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop(kill=worker.task is not None)
+
+
+def _write_frame(stream: IO[bytes], message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def _read_frame(stream: IO[bytes]) -> Any:
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError
+    (size,) = _HEADER.unpack(header)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+def _worker_main(fn_name: str, memory_mb: int) -> None:
+    module, _, name = fn_name.partition(":")
+    fn = getattr(importlib.import_module(module), name)
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    # Anything a library prints must not corrupt the frames on stdout.
+    sys.stdout = sys.stderr
+    while True:
+        try:
+            args = _read_frame(stdin)
+        except (EOFError, KeyboardInterrupt):
+            return
+        if args is None:
+            return
+        _write_frame(stdout, _call(fn, args))
+
+
+def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
+    # The per-file boundary: whatever a broken file makes a parser raise
+    # becomes a reason, and the worker lives on.
+    try:
+        return "ok", fn(*args)
+    except ExtractionError as exc:
+        return "error", (exc.reason, exc.detail)
+    except MemoryError:
+        return "error", ("too-large", "needs more memory than a worker may use")
+    except RecursionError:
+        return "error", ("corrupt", "structure nested too deeply")
+    except Exception as exc:
+        return "error", ("corrupt", f"{type(exc).__name__}: {exc}"[:300])
+
+
+if __name__ == "__main__":
+    _worker_main(sys.argv[1], int(sys.argv[2]))

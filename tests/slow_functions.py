@@ -1,0 +1,26 @@
+"""Module-level functions for the worker tests: workers import them by name."""
+
+import os
+import time
+
+
+def sleep_for(seconds: float) -> str:
+    time.sleep(seconds)
+    return "slept"
+
+
+def die() -> None:
+    os._exit(7)
+
+
+def allocate(megabytes: int) -> int:
+    block = bytearray(megabytes * 1024 * 1024)
+    return len(block)
+
+
+def fail() -> None:
+    raise ValueError("broken structure")
+
+
+def echo(value: object) -> object:
+    return value

@@ -1,0 +1,93 @@
+"""Metadata resolution: staff › embedded › path › text, with the origin of each value."""
+
+from pathlib import Path
+
+import pytest
+
+from docsearch.config import Settings
+from docsearch.extract import Extracted
+from docsearch.metadata import read_staff_metadata, resolve_metadata
+from docsearch.vocabulary import load_vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return load_vocabulary(Settings().vocabulary_file)
+
+
+REPORT_TEXT = [
+    "Rapport d'activité 2008\nADRESS Haute-Normandie\nLe chantier d'insertion et l'entreprise d'insertion ont accueilli "
+    "des demandeurs d'emploi. Parcours d'insertion, salariés en insertion.",
+    "Page 2 du rapport.",
+]
+
+
+def pdf(pages=REPORT_TEXT, **meta: str) -> Extracted:
+    return Extracted(format="pdf", pages=list(pages), meta=dict(meta))
+
+
+def test_staff_metadata_wins_over_everything(vocab) -> None:
+    staff = {"title": "Bilan 2009", "sectors": ["culture"], "year": 2009, "doctype": "étude"}
+    meta = resolve_metadata("iae/2007/x.pdf", pdf(title="Titre embarqué", keywords="sport"), staff, vocab)
+    assert (meta.title, meta.sectors, meta.year, meta.doctype) == ("Bilan 2009", ["culture"], 2009, "etude")
+    assert meta.origins == meta.origins | {"title": "staff", "sectors": "staff", "year": "staff", "doctype": "staff"}
+
+
+def test_embedded_metadata_before_path(vocab) -> None:
+    meta = resolve_metadata("culture/2007/x.pdf", pdf(title="Rapport d'activité 2011", keywords="ressourcerie, réemploi", date="2012-03-01"), {}, vocab)
+    assert meta.title == "Rapport d'activité 2011"
+    assert meta.sectors == ["environnement"] and meta.origins["sectors"] == "embedded"
+    assert meta.year == 2011 and meta.origins["year"] == "embedded"  # the title's year before the file's date
+
+
+def test_path_conventions(vocab) -> None:
+    meta = resolve_metadata("commerce-equitable/2015/fiche-producteurs.pdf", pdf(pages=["Texte sans indice."]), {}, vocab)
+    assert meta.sectors == ["commerce-equitable"] and meta.origins["sectors"] == "path"
+    assert meta.year == 2015 and meta.origins["year"] == "path"
+    assert meta.doctype == "fiche-secteur" and meta.origins["doctype"] == "path"
+
+
+def test_inferred_from_text(vocab) -> None:
+    meta = resolve_metadata("a-trier/scan.pdf", pdf(), {}, vocab)
+    assert meta.title.startswith("Rapport d'activité 2008") and meta.origins["title"] == "text"
+    assert meta.year == 2008 and meta.origins["year"] == "text"
+    assert meta.doctype == "rapport-activite" and meta.origins["doctype"] == "text"
+    assert meta.sectors == ["iae"] and meta.origins["sectors"] == "text"
+    assert set(meta.to_check()) >= {"title", "year", "doctype", "sectors"}
+
+
+def test_nothing_known_gives_explicit_defaults(vocab) -> None:
+    meta = resolve_metadata("a-trier/note.pdf", pdf(pages=["12 34"]), {}, vocab)
+    assert meta.sectors == ["non-classe"] and meta.year is None and meta.doctype == "autre"
+    assert meta.title == "Note"  # from the file name
+    assert meta.origins["year"] == "default"
+
+
+def test_unknown_staff_sector_becomes_non_classe_with_a_warning(vocab) -> None:
+    meta = resolve_metadata("x.pdf", pdf(), {"sectors": ["aéronautique", "Commerce équitable"]}, vocab)
+    assert meta.sectors == ["non-classe", "commerce-equitable"]
+    assert any("aéronautique" in w for w in meta.warnings)
+
+
+def test_html_is_a_web_page_unless_said_otherwise(vocab) -> None:
+    page = Extracted(format="html", pages=["Un article."], meta={"title": "Les AMAP | Portail", "date": "2019-05-14T10:00:00+02:00"})
+    meta = resolve_metadata("web/amap.html", page, {}, vocab)
+    assert meta.doctype == "page-web" and meta.year == 2019
+
+
+@pytest.mark.parametrize("junk", ["Microsoft Word - rapport_final.docx", "untitled", "Binder1.pdf", "RAPPORT_V2"])
+def test_junk_embedded_titles_are_ignored(vocab, junk: str) -> None:
+    meta = resolve_metadata("a-trier/x.pdf", pdf(title=junk), {}, vocab)
+    assert meta.origins["title"] == "text"
+
+
+def test_staff_file_is_read_and_bad_files_warn(tmp_path: Path) -> None:
+    good = tmp_path / "a.pdf.meta.toml"
+    good.write_text('titre = "Plaquette"\nannée = 2010\nsecteurs = ["sport"]\ncouleur = "bleu"\n', encoding="utf-8")
+    values, warnings = read_staff_metadata(good)
+    assert values == {"title": "Plaquette", "year": 2010, "sectors": ["sport"]}
+    assert any("couleur" in w for w in warnings)
+    bad = tmp_path / "b.pdf.meta.toml"
+    bad.write_text("titre = \n", encoding="utf-8")
+    values, warnings = read_staff_metadata(bad)
+    assert values == {} and "unreadable" in warnings[0]

@@ -1,0 +1,38 @@
+"""Isolated extraction workers: a slow, crashing or greedy file never stops a run."""
+
+from docsearch.workers import map_isolated
+from tests import slow_functions as f
+
+
+def run(fn, items, **kwargs):
+    options = {"workers": 2, "timeout": 10.0, "memory_mb": 0} | kwargs
+    return dict(map_isolated(fn, items, **options))
+
+
+def test_results_come_back_for_every_item() -> None:
+    outcomes = run(f.echo, [(i,) for i in range(5)])
+    assert {i: o.value for i, o in outcomes.items()} == {i: i for i in range(5)}
+
+
+def test_slow_item_is_killed_and_the_others_finish() -> None:
+    outcomes = run(f.sleep_for, [(60,), (0,), (0,)], timeout=1.5)
+    assert outcomes[0].error is not None and outcomes[0].error.reason == "timeout"
+    assert outcomes[1].value == outcomes[2].value == "slept"
+
+
+def test_crashing_worker_is_reported_and_replaced() -> None:
+    outcomes = run(f.die, [(), ()])
+    assert [o.error.reason for o in outcomes.values()] == ["crashed", "crashed"]
+    assert run(f.echo, [("after",)])[0].value == "after"
+
+
+def test_memory_limit_stops_a_greedy_item() -> None:
+    outcomes = run(f.allocate, [(4096,), (1,)], memory_mb=512)
+    assert outcomes[0].error is not None and outcomes[0].error.reason == "too-large"
+    assert outcomes[1].value == 1024 * 1024
+
+
+def test_exception_becomes_a_reason() -> None:
+    outcome = run(f.fail, [()])[0]
+    assert outcome.error is not None and outcome.error.reason == "corrupt"
+    assert "broken structure" in outcome.error.detail
