@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 
 _ENV_PREFIX = "DOCSEARCH_"
+# Short names for the two settings people set most.
+_ENV_ALIASES = {"DOCSEARCH_CORPUS": "corpus_dir", "DOCSEARCH_INDEX": "index_dir"}
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,9 @@ class Settings:
         """Settings from ``DOCSEARCH_*`` variables, then explicit overrides (None ignored)."""
         env = dict(os.environ if env is None else env)
         values: dict[str, object] = {}
+        aliases = {field_name: alias for alias, field_name in _ENV_ALIASES.items()}
         for name, f in cls.__dataclass_fields__.items():
-            raw = env.get(_ENV_PREFIX + name.upper())
+            raw = env.get(_ENV_PREFIX + name.upper()) or env.get(aliases.get(name, ""), "")
             if raw:
                 values[name] = _convert(name, raw, f.type)
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -9,7 +9,6 @@ its staff metadata atomically into the corpus and index it at once.
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 
 from .cache import ExtractionCache
 from .config import Settings
-from .corpus import move_to_trash, safe_filename, unique_path, write_sidecar
+from .corpus import move_to_trash, safe_filename, unique_path, write_atomic, write_sidecar
 from .errors import ExtractionError, UserError
 from .extract import Extracted, check_content, extract_file
 from .fetch import fetch
@@ -68,17 +67,14 @@ def add_bytes(settings: Settings, data: bytes, name: str, staff: dict[str, objec
     sha = hashlib.sha256(data).hexdigest()
     _refuse_duplicate(settings, sha, name)
     target_dir = resolve_inside(settings.corpus_dir, folder or _default_folder(settings, staff))
+    extracted = _extract_checked(settings, data, suffix, name)
+    ExtractionCache(settings.cache_dir).put(sha, extracted)
     target = unique_path(target_dir, safe_filename(name, suffix))
-    target_dir.mkdir(parents=True, exist_ok=True)
-    tmp = _write_hidden(target_dir, data, suffix)
-    try:
-        extracted = _extract_checked(settings, tmp, name)
-        ExtractionCache(settings.cache_dir).put(sha, extracted)
-        if any(v not in (None, "", []) for v in staff.values()):
-            write_sidecar(target, staff)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    # The sidecar first: a crash in between leaves a harmless lone sidecar,
+    # never a document indexed without the metadata staff gave.
+    if any(v not in (None, "", []) for v in staff.values()):
+        write_sidecar(target, staff)
+    write_atomic(target, data)
     relpath = target.relative_to(settings.corpus_dir.resolve()).as_posix()
     update_index(settings, only=[relpath])
     return Added(relpath, document_id(relpath), _title_of(settings, relpath))
@@ -95,16 +91,13 @@ def _default_folder(settings: Settings, staff: dict[str, object]) -> str:
     return f"{sector}/{year}" if year else sector
 
 
-def _write_hidden(folder: Path, data: bytes, suffix: str) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    return Path(tmp)
-
-
-def _extract_checked(settings: Settings, path: Path, name: str) -> Extracted:
-    ((_, outcome),) = list(map_isolated(extract_file, [(str(path), settings.max_file_bytes)], workers=1,
-                                        timeout=settings.extract_timeout, memory_mb=settings.worker_memory_mb))
+def _extract_checked(settings: Settings, data: bytes, suffix: str, name: str) -> Extracted:
+    """Extract in a worker before anything is written to the corpus."""
+    with tempfile.TemporaryDirectory(prefix="docsearch-add-") as folder:
+        path = Path(folder) / f"document{suffix}"
+        path.write_bytes(data)
+        ((_, outcome),) = list(map_isolated(extract_file, [(str(path), settings.max_file_bytes)], workers=1,
+                                            timeout=settings.extract_timeout, memory_mb=settings.worker_memory_mb))
     if outcome.error is not None:
         raise UserError(f"{name}: cannot be read: {outcome.error.reason} ({outcome.error.detail})")
     return outcome.value

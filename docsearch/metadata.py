@@ -35,14 +35,28 @@ STAFF_KEYS = {
 _ACCENTED_KEYS = re.compile(r"^(\s*)(année|résumé)(?=\s*=)", re.M)
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 _MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
-_DATED = re.compile(rf"\b\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\s+((?:19|20)\d\d)\b|\b\d{{1,2}}/\d{{1,2}}/((?:19|20)\d\d)\b", re.I)
-_TITLED_YEAR = re.compile(r"(?:rapport|bilan|exercice|année|annee|activité|activite|comptes|édition|edition)\D{0,30}?((?:19|20)\d\d)(?!\d)", re.I)
-_TEXT_TYPES = (
+_DATED = re.compile(
+    rf"\b(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS})\s+((?:19|20)\d\d)\b|\b\d{{1,2}}/\d{{1,2}}/((?:19|20)\d\d)\b", re.I
+)
+_TITLED_YEAR = re.compile(
+    r"(?:rapport|bilan|exercice|année|annee|activité|activite|comptes|édition|edition|saison|programme|"
+    r"garanties|tarifs|calendrier|campagne)\D{0,30}?((?:19|20)\d\d)(?!\d)", re.I
+)
+# "association loi 1901" is never the year of a document.
+_LAW_YEAR = re.compile(r"loi\s+(?:du\s+\S+\s+)?(?:19|20)\d\d", re.I)
+# Phrases that name a document's type wherever they stand on its first page…
+_STRONG_TYPES = (
     ("rapport-activite", re.compile(r"rapport\s+(?:d['’]\s*)?activit|rapport\s+annuel|bilan\s+d['’]\s*activit", re.I)),
     ("fiche-secteur", re.compile(r"fiches?\s+secteur", re.I)),
-    ("etude", re.compile(r"\b(?:étude|etude|enquête|enquete|diagnostic|panorama)\b", re.I)),
+)
+# …and words that only do in the title or the first lines.
+_HEAD_TYPES = (
+    ("etude", re.compile(r"\b(?:étude|etude|enquête|enquete|diagnostic|panorama|observatoire)\b", re.I)),
     ("brochure", re.compile(r"\b(?:plaquette|brochure|dépliant|depliant)\b", re.I)),
 )
+HEAD_CHARS = 300
+# A short PDF that says nothing of its type is most likely a brochure.
+BROCHURE_MAX_PAGES = 4
 _JUNK_TITLE = re.compile(r"^(?:untitled|sans titre|title|document\d*|titre|binder\d*)\b|\.\w{2,5}$", re.I)
 
 
@@ -109,7 +123,7 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: dict[str, Any], 
         ("staff", lambda: _staff_doctype(staff.get("doctype"), vocab, warnings)),
         ("path", lambda: path.doctype),
         ("format", lambda: WEB_TYPE if extracted.format == "html" else None),
-        ("text", lambda: _doctype_from_text(title, first_page)),
+        ("text", lambda: _doctype_from_text(title, first_page, extracted)),
     ) or OTHER_TYPE
     summary = pick(
         "summary",
@@ -150,12 +164,13 @@ class _PathHints:
 
 
 def _doctype_from_name(stem: str, vocab: Vocabulary) -> str | None:
-    """A file name that starts with a type word: "rapport-activite-2008", "fiche-…"."""
+    """A type word in the file name: "rapport-activite-2008", "copie-de-plaquette"…"""
     words = fold_key(stem).split()
-    for length in range(min(4, len(words)), 0, -1):
-        code = vocab.doctype_code(" ".join(words[:length]))
-        if code and code != WEB_TYPE:
-            return code
+    for length in (3, 2, 1):
+        for start in range(len(words) - length + 1):
+            code = vocab.doctype_code(" ".join(words[start:start + length]))
+            if code and code not in (WEB_TYPE, OTHER_TYPE):
+                return code
     return None
 
 
@@ -211,14 +226,15 @@ def _embedded_year(embedded: dict[str, str]) -> int | None:
 
 
 def _year_from_text(title: str, pages: list[str]) -> int | None:
-    """"Rapport d'activité 2008" in the title or first page, else the first full date."""
-    head = "\n".join([title, *pages])[:6000]
+    """"Rapport d'activité 2008" in the title or first pages, else the first
+    date ("12 mars 2009", "août 2024"), else the first year of the page's head."""
+    head = _LAW_YEAR.sub(" ", "\n".join([title, *pages])[:6000])
     for pattern in (_TITLED_YEAR, _DATED):
         for match in pattern.finditer(head):
             year = int(next(g for g in match.groups() if g))
             if _plausible_year(year):
                 return year
-    return None
+    return _year_in(_LAW_YEAR.sub(" ", (pages[0] if pages else "")[:HEAD_CHARS]))
 
 
 def _year_in(text: str) -> int | None:
@@ -232,11 +248,16 @@ def _plausible_year(year: int) -> bool:
     return 1900 <= year <= dt.date.today().year + 1
 
 
-def _doctype_from_text(title: str, first_page: str) -> str | None:
-    for source in (title, first_page[:1500]):
-        for code, pattern in _TEXT_TYPES:
-            if pattern.search(source):
-                return code
+def _doctype_from_text(title: str, first_page: str, extracted: Extracted) -> str | None:
+    for code, pattern in _STRONG_TYPES:
+        if pattern.search(title) or pattern.search(first_page[:1500]):
+            return code
+    head = f"{title}\n{first_page[:HEAD_CHARS]}"
+    for code, pattern in _HEAD_TYPES:
+        if pattern.search(head):
+            return code
+    if extracted.format == "pdf" and len(extracted.pages) <= BROCHURE_MAX_PAGES:
+        return "brochure"
     return None
 
 
@@ -252,8 +273,10 @@ def _title_from_text(first_page: str) -> str:
     if not lines:
         return ""
     title = lines[0]
-    if len(title) < 30 and len(lines) > 1 and len(lines[1]) < 60:
-        title = f"{title} {lines[1]}"
+    if len(lines) > 1 and lines[1][:1].islower():
+        title = f"{title} {lines[1]}"  # the title goes on over a line break
+    elif len(title) < 30 and len(lines) > 1 and len(lines[1]) < 60:
+        title = f"{title} — {lines[1]}"  # a short name and its subtitle
     return title[:200]
 
 

@@ -245,9 +245,9 @@ class _Run:
             failures.pop(relpath, None)
 
     def _count(self, ix: Index) -> None:
-        with ix.searcher() as searcher:
-            self.report.documents = searcher.doc_frequency("kind", "doc")
-            self.report.pages = searcher.doc_frequency("kind", "page")
+        with ix.searcher() as searcher:  # doc_frequency would count deleted records
+            self.report.documents = sum(1 for _ in searcher.docs_for_query(Term("kind", "doc")))
+            self.report.pages = sum(1 for _ in searcher.docs_for_query(Term("kind", "page")))
 
 
 def _known_documents(ix: Index) -> dict[str, _Known]:

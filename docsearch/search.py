@@ -66,7 +66,7 @@ class Hit:
     year: int | None
     type: dict[str, str]
     summary: str
-    score: float
+    score: float | None  # None when sorted by date
     pages: list[int]
     snippets: list[Snippet]
 
@@ -220,9 +220,10 @@ class _Search:
         query = Q.Every() if self.parsed.is_browse else self.parsed.query
         page = self.searcher.search_page(query, request.page, pagelen=request.per_page, **kwargs)
         page_query = _page_query(self.parsed.query) if not self.parsed.is_browse else None
-        return [self._hit(hit.fields(), hit.score or 0.0, page_query) for hit in page]
+        # Sorted results carry their sort key, not a relevance score.
+        return [self._hit(hit.fields(), hit.score if isinstance(hit.score, float) else None, page_query) for hit in page]
 
-    def _hit(self, fields: dict[str, Any], score: float, page_query: Q.Query | None) -> Hit:
+    def _hit(self, fields: dict[str, Any], score: float | None, page_query: Q.Query | None) -> Hit:
         doc = describe(fields, self.vocab)
         pages, snippets = self._pages(doc["id"], page_query)
         if not snippets and doc["summary"]:
@@ -230,7 +231,7 @@ class _Search:
         return Hit(
             id=doc["id"], title=doc["title"], source=doc["source"], relpath=doc["relpath"], url=doc["url"],
             format=doc["format"], sectors=doc["sectors"], year=doc["year"], type=doc["type"],
-            summary=doc["summary"], score=round(score, 4), pages=pages, snippets=snippets,
+            summary=doc["summary"], score=None if score is None else round(score, 4), pages=pages, snippets=snippets,
         )
 
     def _pages(self, doc_id: str, page_query: Q.Query | None) -> tuple[list[int], list[Snippet]]:

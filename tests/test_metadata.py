@@ -57,10 +57,28 @@ def test_inferred_from_text(vocab) -> None:
 
 
 def test_nothing_known_gives_explicit_defaults(vocab) -> None:
-    meta = resolve_metadata("a-trier/note.pdf", pdf(pages=["12 34"]), {}, vocab)
+    meta = resolve_metadata("a-trier/note.pdf", pdf(pages=["12 34"] * 6), {}, vocab)
     assert meta.sectors == ["non-classe"] and meta.year is None and meta.doctype == "autre"
     assert meta.title == "Note"  # from the file name
     assert meta.origins["year"] == "default"
+
+
+def test_short_pdf_that_names_no_type_is_guessed_a_brochure(vocab) -> None:
+    meta = resolve_metadata("a-trier/x.pdf", pdf(pages=["Garage solidaire\nVotre voiture réparée."]), {}, vocab)
+    assert meta.doctype == "brochure" and meta.origins["doctype"] == "text"
+
+
+@pytest.mark.parametrize(
+    ("first_page", "year"),
+    [
+        ("Programme des ateliers 2021\nAssociation loi 1901", 2021),
+        ("Étude — août 2024", 2024),
+        ("Association loi 1901 créée le 3 mars 1998", 1998),  # the law's year is not the document's
+        ("Association régie par la loi 1901", None),
+    ],
+)
+def test_year_from_the_first_page(vocab, first_page: str, year: int | None) -> None:
+    assert resolve_metadata("a-trier/x.pdf", pdf(pages=[first_page]), {}, vocab).year == year
 
 
 def test_unknown_staff_sector_becomes_non_classe_with_a_warning(vocab) -> None:

@@ -1,0 +1,60 @@
+"""Shared fixtures: tiny corpora on disk, settings pointing at them, the sample index."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from docsearch.config import Settings
+from docsearch.pipeline import update_index
+from docsearch.search import SearchService
+
+DATA = Path(__file__).parent / "data"
+PROJECT = Path(__file__).parent.parent
+SAMPLE_CORPUS = PROJECT / "corpus"
+REALWORLD = PROJECT.parent / "shared" / "realworld"
+
+
+def html_page(title: str, body: str, charset: str = "utf-8") -> bytes:
+    """A small but complete web page, with site chrome around the article."""
+    page = (
+        f'<!doctype html><html lang="fr"><head><meta charset="{charset}"><title>{title}</title></head>'
+        f"<body><nav>Accueil Menu</nav><main><h1>{title}</h1><p>{body}</p></main>"
+        f"<footer>Mentions légales</footer></body></html>"
+    )
+    return page.encode(charset)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus: Path) -> Settings:
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=2, extract_timeout=30)
+
+
+def copy_sample(corpus: Path, name: str, relpath: str | None = None) -> Path:
+    target = corpus / (relpath or name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DATA / name, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The shipped sample corpus, indexed once for the whole session."""
+    index = tmp_path_factory.mktemp("sample") / "index"
+    settings = Settings(corpus_dir=SAMPLE_CORPUS, index_dir=index, workers=2)
+    update_index(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def sample_service(sample_settings: Settings) -> SearchService:
+    return SearchService(sample_settings)

@@ -1,0 +1,95 @@
+"""Extraction from real sample files (tests/data): text per page, metadata, and clear refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from docsearch.errors import ExtractionError
+from docsearch.extract import extract_file
+from tests.conftest import DATA
+
+LIMIT = 50 * 1024 * 1024
+
+
+def extract(name: str):
+    return extract_file(str(DATA / name), LIMIT)
+
+
+def test_pdf_text_keeps_page_boundaries() -> None:
+    doc = extract("good-report.pdf")
+    assert len(doc.pages) == 3
+    assert "Rapport d'activité 2011" in doc.pages[0]
+    assert "compostage" in doc.pages[2] and "compostage" not in doc.pages[0] + doc.pages[1]
+
+
+def test_pdf_text_is_normalised() -> None:
+    page = extract("good-report.pdf").pages[1]
+    assert "économie" in page and "éco-" not in page  # hyphenated word rejoined
+    assert "financement" in page and "ﬁ" not in page  # ligature expanded
+
+
+def test_pdf_embedded_metadata() -> None:
+    meta = extract("good-report.pdf").meta
+    assert meta["title"] == "Rapport d'activité 2011"
+    assert meta["keywords"] == "ressourcerie, réemploi"
+    assert meta["date"] == "2011-06-30"
+
+
+def test_owner_password_only_pdf_opens() -> None:
+    assert "chantier d'insertion" in extract("owner-only.pdf").pages[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("user-password.pdf", "encrypted"),
+        ("truncated.pdf", "corrupt"),
+        ("image-only.pdf", "image-only"),
+        ("not-a-pdf.pdf", "wrong-type"),
+        ("empty.pdf", "empty"),
+    ],
+)
+def test_unreadable_pdfs_say_why(name: str, reason: str) -> None:
+    with pytest.raises(ExtractionError) as error:
+        extract(name)
+    assert error.value.reason == reason and error.value.detail
+
+
+def test_too_large_file_is_refused_before_reading() -> None:
+    with pytest.raises(ExtractionError) as error:
+        extract_file(str(DATA / "good-report.pdf"), 1000)
+    assert error.value.reason == "too-large"
+
+
+def test_latin1_page_with_its_declaration() -> None:
+    doc = extract("latin1.html")
+    text = doc.pages[0]
+    assert "économie" in text and "coopérative" in text and "Délégation" in text
+    assert "Accueil" not in text and "Mentions légales" not in text  # nav and footer dropped
+
+
+def test_undeclared_windows_1252_is_detected() -> None:
+    text = extract("undeclared-cp1252.html").pages[0]
+    assert "économie solidaire" in text and "’" in text and "cœur" in text and "€" in text
+    assert "Ã" not in text
+
+
+def test_byte_order_mark_wins_over_a_wrong_declaration() -> None:
+    assert "Économie sociale et solidaire à Caen" in extract("utf8-bom.html").pages[0]
+
+
+def test_boilerplate_is_removed_and_metadata_read() -> None:
+    doc = extract("boilerplate.html")
+    text = doc.pages[0]
+    assert "paniers" in text.lower() or "panier" in text
+    for marker in ("entetezzz", "navigationzzz", "asidezzz", "formulairezzz", "noscriptzzz", "piedzzz", "scriptzzz", "stylezzz"):
+        assert marker not in text
+    assert doc.meta["title"] == "Les AMAP en Normandie | Portail ESS"
+    assert doc.meta["date"].startswith("2019-05-14")
+    assert "AMAP" in doc.meta["keywords"]
+
+
+def test_markup_written_as_text_stays_text() -> None:
+    doc = extract("script-title.html")
+    assert doc.meta["title"] == "<script>alert('x')</script> Titre piégé"
+    assert "la balise <b> avant le mot" in doc.pages[0]

@@ -1,0 +1,184 @@
+"""The search service: hits, snippets, page numbers, facets over all matches, filters, queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from docsearch.config import Settings
+from docsearch.errors import QueryError
+from docsearch.pipeline import update_index
+from docsearch.search import SearchRequest, SearchService
+from tests.conftest import copy_sample, html_page
+
+SECTORS = ["culture", "sport", "habitat"]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+    """25 web pages over three sectors and five years, and a three-page PDF."""
+    root = tmp_path_factory.mktemp("search")
+    corpus = root / "corpus"
+    for n in range(25):
+        sector, year = SECTORS[n % 3], 2010 + n % 5
+        page = corpus / sector / str(year) / f"page-{n:02d}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        body = f"Numéro {n}. Une coopérative d'habitants et l'économie sociale du territoire."
+        if n == 7:
+            body += " <script>alert('x')</script> et &lt;b&gt;gras&lt;/b&gt; écrit en texte."
+        page.write_bytes(html_page(f"Page {n:02d}", body))
+    copy_sample(corpus, "good-report.pdf", "environnement/2011/good-report.pdf")
+    settings = Settings(corpus_dir=corpus, index_dir=root / "index", workers=2)
+    update_index(settings)
+    return SearchService(settings)
+
+
+def search(service: SearchService, **kwargs) -> object:
+    return service.search(SearchRequest(**kwargs))
+
+
+def test_total_and_facet_counts_cover_all_matches_not_just_the_page(service) -> None:
+    result = search(service, q="coopérative", per_page=5)
+    assert result.total == 25 and len(result.hits) == 5 and result.page_count == 5
+    assert sum(v.count for v in result.facets["sectors"]) == 25
+    assert sum(v.count for v in result.facets["years"]) == 25
+    assert {v.value: v.count for v in result.facets["sectors"]} == {"culture": 9, "sport": 8, "habitat": 8}
+
+
+def test_sector_filter_is_or_within_the_facet_and_keeps_other_values_countable(service) -> None:
+    result = search(service, q="coopérative", sectors=("culture", "sport"))
+    assert result.total == 17
+    counts = {v.value: (v.count, v.selected) for v in result.facets["sectors"]}
+    assert counts == {"culture": (9, True), "sport": (8, True), "habitat": (8, False)}
+    assert sum(v.count for v in result.facets["years"]) == 17  # other facets follow the filter
+
+
+def test_filters_combine_across_facets(service) -> None:
+    result = search(service, q="coopérative", sectors=("culture",), year=2010, per_page=50)
+    assert {h.year for h in result.hits} == {2010}
+    assert {s["code"] for h in result.hits for s in h.sectors} == {"culture"}
+    assert result.total == len(result.hits) == 2
+
+
+def test_year_range_and_sort_by_date(service) -> None:
+    result = search(service, q="coopérative", year_from=2013, year_to=2012, sort="date", per_page=50)
+    years = [h.year for h in result.hits]
+    assert set(years) == {2012, 2013} and years == sorted(years, reverse=True)
+
+
+def test_pagination_walks_through_every_hit_once(service) -> None:
+    seen = [h.id for page in range(1, 6) for h in search(service, q="coopérative", per_page=5, page=page).hits]
+    assert len(seen) == len(set(seen)) == 25
+    assert search(service, q="coopérative", per_page=5, page=9).hits == []
+
+
+def test_snippets_mark_the_words_and_escape_the_document_text(service) -> None:
+    hit = next(h for h in search(service, q="gras", per_page=50).hits if h.title == "Page 07")
+    html = " ".join(s.html for s in hit.snippets)
+    assert "<mark" in html and "gras</mark>" in html
+    assert "<script>" not in html and "<b>" not in html
+    assert "&lt;b&gt;" in html
+
+
+def test_page_numbers_point_where_the_words_are(service) -> None:
+    hit = search(service, q="compostage").hits[0]
+    assert hit.relpath.endswith("good-report.pdf") and hit.pages == [3]
+    assert hit.snippets[0].page == 3 and "compostage</mark>" in hit.snippets[0].html.lower()
+
+
+def test_browsing_without_words_lists_everything_newest_first(service) -> None:
+    result = search(service, per_page=50)
+    assert result.total == 26 and result.sort == "date"
+    years = [h.year for h in result.hits]
+    assert years == sorted(years, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"coopérative d\'habitants', "(((", "titre:", "annee:abc", "AND OR", "secteur:", "*", "~~~", "a" * 10_000,
+     "\x00\x01", "coopérative NOT", "[2010 TO", "annee:[abc TO def]", "^3", "titre:(", ")))"],
+)
+def test_malformed_queries_never_raise(service, query: str) -> None:
+    result = search(service, q=query)
+    assert result.total >= 0
+
+
+def test_unparsable_query_is_searched_as_words_with_a_note(service) -> None:
+    result = search(service, q="annee:abc coopérative")
+    assert result.note and "simples mots" in result.note
+    assert result.total == search(service, q="annee abc coopérative").total > 0
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('"économie sociale"', 25),
+        ("coopérative AND numéro", 25),
+        ("habitants NOT sport", 26),  # "sport" is only a folder name, not in the text
+        ("secteur:sport", 8),
+        ("secteur:sport OR secteur:habitat", 16),
+        ("coopérative -secteur:culture", 16),
+        ("annee:2010", 5),
+        ("annee:[2011 TO 2012]", 11),  # ten pages and the 2011 report
+        ("titre:page", 25),
+        ("type:page-web", 25),
+        ("type:rapport", 1),
+    ],
+)
+def test_query_syntax(service, query: str, expected: int) -> None:
+    assert search(service, q=query).total == expected
+
+
+def test_not_excludes(service) -> None:
+    assert search(service, q="habitants NOT compostage").total == 25
+    assert search(service, q="habitants").total == 26
+    assert search(service, q="coopérative NOT habitants").total == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"sectors": ("aéronautique",)}, "Secteur inconnu"),
+        ({"types": ("roman",)}, "Type de document inconnu"),
+        ({"year": 99999}, "Année invalide"),
+        ({"sort": "hasard"}, "Tri inconnu"),
+        ({"page": 0}, "page invalide"),
+        ({"per_page": 1000}, "par page"),
+    ],
+)
+def test_bad_filters_are_user_errors(service, kwargs: dict, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        search(service, q="coopérative", **kwargs)
+
+
+def test_filter_values_accept_labels_and_synonyms(service) -> None:
+    assert search(service, q="coopérative", sectors=("Sport",)).total == 8
+    assert search(service, q="", types=("plaquette",)).total == 0
+
+
+def test_result_as_json_structure(service) -> None:
+    data = search(service, q="compostage").to_dict()
+    assert data["ok"] is True
+    assert set(data) >= {"query", "total", "page", "per_page", "page_count", "hits", "facets", "filters", "note"}
+    hit = data["hits"][0]
+    assert set(hit) >= {"id", "title", "source", "sectors", "year", "type", "score", "snippets", "pages"}
+    assert set(data["facets"]) == {"sectors", "types", "years"}
+    assert set(data["facets"]["years"][0]) == {"value", "label", "count", "selected"}
+
+
+def test_service_follows_incremental_updates(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.html").write_bytes(html_page("Page A", "Une mutuelle de santé."))
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1)
+    update_index(settings)
+    service = SearchService(settings)
+    assert search(service, q="mutuelle").total == 1
+    (corpus / "b.html").write_bytes(html_page("Page B", "Une autre mutuelle."))
+    update_index(settings)
+    assert search(service, q="mutuelle").total == 2
+    (corpus / "a.html").unlink()
+    update_index(settings)
+    result = search(service, q="mutuelle")
+    assert result.total == 1 and [h.title for h in result.hits] == ["Page B"]  # no deleted document comes back
