@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from .atomic import write_atomic
 from .errors import ExtractionError
 from .extract import EXTRACTOR_VERSION, Extracted
 
@@ -39,13 +38,5 @@ class ExtractionCache:
             data: dict[str, object] = {"error": result.reason, "detail": result.detail}
         else:
             data = result.as_dict()
-        path = self._path(sha256)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8", compresslevel=3) as handle:
-                json.dump(data, handle, ensure_ascii=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        payload = gzip.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), compresslevel=3)
+        write_atomic(self._path(sha256), payload)

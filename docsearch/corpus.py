@@ -8,14 +8,13 @@ put back by hand.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import tempfile
 import time
 import unicodedata
 from pathlib import Path
 
+from .atomic import write_atomic
 from .errors import UserError
 from .sources import TRASH_DIR, resolve_inside, sidecar_path
 
@@ -39,21 +38,6 @@ def unique_path(folder: Path, filename: str) -> Path:
         path = folder / f"{stem}-{number}{suffix}"
         number += 1
     return path
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a hidden temporary file and rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def sidecar_text(values: dict[str, object]) -> str:

@@ -31,6 +31,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import Index
 
 from .analysis import french_analyzer, words_analyzer
+from .atomic import write_atomic
 from .errors import IndexMissing, SchemaMismatch
 
 SCHEMA_VERSION = 1
@@ -90,20 +91,18 @@ class IndexStore:
         return whoosh_index.open_dir(str(gen))
 
     def failures(self, gen: Path | None = None) -> dict[str, dict[str, str]]:
-        gen = gen or self.current_dir()
-        if gen is None:
-            return {}
-        try:
-            return json.loads((gen / _FAILURES).read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            return {}
+        """Files of the corpus that could not be read: relpath → reason, detail, fingerprint."""
+        return self._read_json(gen, _FAILURES)
 
     def generation_meta(self, gen: Path | None = None) -> dict[str, Any]:
+        return self._read_json(gen, _META)
+
+    def _read_json(self, gen: Path | None, name: str) -> dict[str, Any]:
         gen = gen or self.current_dir()
         if gen is None:
             return {}
         try:
-            return json.loads((gen / _META).read_text(encoding="utf-8"))
+            return json.loads((gen / name).read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
             return {}
 
@@ -136,16 +135,16 @@ class IndexStore:
         """Make a finished build the live generation, atomically."""
         final = build.with_name(build.name.removesuffix(".build"))
         os.rename(build, final)
-        _atomic_write(self.folder / _CURRENT, final.name)
+        write_atomic(self.folder / _CURRENT, final.name.encode("utf-8"))
         self._remove_old_generations(keep={final.name})
         return final
 
     def write_meta(self, gen: Path, **values: Any) -> None:
         meta = {**self.generation_meta(gen), "schema_version": SCHEMA_VERSION, **values}
-        _atomic_write(gen / _META, json.dumps(meta, ensure_ascii=False, indent=1))
+        write_atomic(gen / _META, json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
 
     def write_failures(self, gen: Path, failures: dict[str, dict[str, str]]) -> None:
-        _atomic_write(gen / _FAILURES, json.dumps(failures, ensure_ascii=False, indent=1, sort_keys=True))
+        write_atomic(gen / _FAILURES, json.dumps(failures, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
 
     def _remove_abandoned_builds(self) -> None:
         for path in self.folder.glob("gen-*.build"):
@@ -170,21 +169,3 @@ def check_schema(gen: Path) -> None:
             f"the index in {gen.parent} was built with schema version {version}, this docsearch "
             f"uses {SCHEMA_VERSION}: run `docsearch index --rebuild`"
         )
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

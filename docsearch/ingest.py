@@ -16,7 +16,13 @@ from urllib.parse import urlsplit
 
 from .cache import ExtractionCache
 from .config import Settings
-from .corpus import move_to_trash, safe_filename, unique_path, write_atomic, write_sidecar
+from .corpus import (
+    move_to_trash,
+    safe_filename,
+    unique_path,
+    write_atomic,
+    write_sidecar,
+)
 from .errors import ExtractionError, UserError
 from .extract import Extracted, check_content, extract_file
 from .fetch import fetch

@@ -13,7 +13,6 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from whoosh.index import Index

@@ -9,13 +9,25 @@ searched as plain words, with a note saying so; a query never raises.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 from whoosh import query as Q
 from whoosh.fields import Schema
-from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
-from whoosh.qparser.plugins import MultifieldPlugin, OperatorsPlugin, SingleQuotePlugin, WhitespacePlugin
+from whoosh.qparser import (
+    FieldAliasPlugin,
+    GtLtPlugin,
+    MultifieldParser,
+    OrGroup,
+    PlusMinusPlugin,
+)
+from whoosh.qparser.plugins import (
+    MultifieldPlugin,
+    OperatorsPlugin,
+    SingleQuotePlugin,
+    WhitespacePlugin,
+)
 from whoosh.reading import IndexReader
 
 from .analysis import stem
@@ -123,7 +135,8 @@ def _expand_prefix(q: Q.Prefix | Q.Wildcard, reader: IndexReader) -> Q.Query:
         words = reader.expand_prefix("words", pattern)
     else:
         words = Q.Wildcard("words", pattern).expanded_terms(reader)
-    stems = sorted({stem(w.decode("utf-8") if isinstance(w, bytes) else w) for _, w in zip(range(MAX_PREFIX_WORDS), words)})
+    first = itertools.islice(words, MAX_PREFIX_WORDS)
+    stems = sorted({stem(w.decode("utf-8") if isinstance(w, bytes) else w) for w in first})
     if not stems:
         return Q.NullQuery
     return Q.Or([Q.Term(q.fieldname, s, boost=q.boost) for s in stems])

@@ -13,7 +13,6 @@ import sys
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

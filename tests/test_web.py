@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
+from docsearch.pipeline import update_index
 from docsearch.web.app import create_app
 from tests.conftest import copy_sample, html_page
-from docsearch.pipeline import update_index
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 from io import BytesIO
 
-from pypdf import PdfReader
-from pypdf import PasswordType
+from pypdf import PasswordType, PdfReader
 
 from ..errors import ExtractionError
 from ..text import clean_line, clean_text
