@@ -21,12 +21,15 @@ from whoosh.qparser import (
     MultifieldParser,
     OrGroup,
     PlusMinusPlugin,
+    syntax,
 )
 from whoosh.qparser.plugins import (
     MultifieldPlugin,
     OperatorsPlugin,
+    PrefixPlugin,
     SingleQuotePlugin,
     WhitespacePlugin,
+    WildcardPlugin,
 )
 from whoosh.reading import IndexReader
 
@@ -49,6 +52,43 @@ FIELD_ALIASES = {
 MAX_PREFIX_WORDS = 256
 
 
+class _AsTyped(syntax.TextNode):
+    """Wildcard text reaches the query as typed: the analyzer would stem
+    "co*ve" into "co*v". ``_expand_prefix`` folds and matches it later."""
+
+    def query(self, parser: MultifieldParser) -> Q.Query:
+        fieldname = self.fieldname or parser.fieldname
+        if fieldname not in TEXT_FIELDS:
+            return super().query(parser)
+        return syntax.attach(self.qclass(fieldname, self.text, boost=self.boost), self)
+
+
+class _PrefixNode(_AsTyped):
+    qclass = Q.Prefix
+
+
+class _WildcardNode(_AsTyped):
+    qclass = Q.Wildcard
+
+
+class StarWildcardPlugin(WildcardPlugin):
+    """Only ``*`` is a wildcard: "?" ends French questions ("Qui a fondé la SCOP ?")."""
+
+    qmarks = ""
+    expr = "(?P<text>[*])"
+    WildcardNode = _WildcardNode
+    nodetype = _WildcardNode
+
+    def do_wildcards(self, parser: MultifieldParser, group: syntax.GroupNode) -> syntax.GroupNode:
+        group = super().do_wildcards(parser, group)
+        for i, node in enumerate(group):
+            if isinstance(node, PrefixPlugin.PrefixNode):
+                prefix = _PrefixNode(node.text)
+                prefix.startchar, prefix.endchar = node.startchar, node.endchar
+                group[i] = prefix
+        return group
+
+
 @dataclass
 class ParsedQuery:
     query: Q.Query  # Q.Every() when the visitor only browses
@@ -67,6 +107,8 @@ class QueryParser:
         parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS, group=OrGroup.factory(0.9))
         # 'l'économie' is an elision, not a quoted term.
         parser.remove_plugin_class(SingleQuotePlugin)
+        parser.remove_plugin_class(WildcardPlugin)
+        parser.add_plugin(StarWildcardPlugin())
         if not syntax:
             parser.plugins = [p for p in parser.plugins if isinstance(p, (WhitespacePlugin, MultifieldPlugin))]
             return parser
@@ -134,7 +176,7 @@ def _expand_prefix(q: Q.Prefix | Q.Wildcard, reader: IndexReader) -> Q.Query:
     if isinstance(q, Q.Prefix):
         words = reader.expand_prefix("words", pattern)
     else:
-        words = Q.Wildcard("words", pattern).expanded_terms(reader)
+        words = (text for _, text in Q.Wildcard("words", pattern).expanded_terms(reader))
     first = itertools.islice(words, MAX_PREFIX_WORDS)
     stems = sorted({stem(w.decode("utf-8") if isinstance(w, bytes) else w) for w in first})
     if not stems:

@@ -49,6 +49,8 @@ def parser():
         ("oeuvre", "oeuvre"),  # œ ligature
         ("coopérat*", "coop"),  # prefix longer than the stem
         ("econ*", "eco"),
+        ("co*ve", "coop"),  # wildcard inside a word
+        ("Qui a créé une coopérative?", "coop"),  # "?" ends a question, it is no wildcard
     ],
 )
 def test_query_finds_french_forms(searcher, parser, query: str, doc_id: str) -> None:

@@ -97,7 +97,8 @@ def test_browsing_without_words_lists_everything_newest_first(service) -> None:
 @pytest.mark.parametrize(
     "query",
     ['"coopérative d\'habitants', "(((", "titre:", "annee:abc", "AND OR", "secteur:", "*", "~~~", "a" * 10_000,
-     "\x00\x01", "coopérative NOT", "[2010 TO", "annee:[abc TO def]", "^3", "titre:(", ")))"],
+     "\x00\x01", "coopérative NOT", "[2010 TO", "annee:[abc TO def]", "^3", "titre:(", ")))",
+     "Combien de coopératives?", "coop?rative", "co*ve", "*tive", "titre:coop*", "annee:20*", "secteur:sp*"],
 )
 def test_malformed_queries_never_raise(service, query: str) -> None:
     result = search(service, q=query)
