@@ -27,6 +27,9 @@ class _Group(click.Group):
         except DocsearchError as exc:
             click.echo(f"docsearch: {exc}", err=True)
             ctx.exit(2)
+        except OSError as exc:  # a folder that cannot be written, a full disk…
+            click.echo(f"docsearch: {exc.strerror or exc}: {exc.filename or ''}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=_Group)
@@ -46,7 +49,8 @@ def cli(ctx: click.Context, corpus: Path | None, index_dir: Path | None) -> None
 def index_cmd(settings: Settings, rebuild: bool, retry_failed: bool, quiet: bool) -> None:
     """Bring the index in line with the corpus (incremental unless --rebuild)."""
     with _ProgressBar(enabled=not quiet and sys.stderr.isatty()) as progress:
-        report = update_index(settings, rebuild=rebuild, retry_failed=retry_failed, progress=progress)
+        report = update_index(settings, rebuild=rebuild, retry_failed=retry_failed, progress=progress,
+                              on_wait=lambda: click.echo("waiting for another docsearch process to finish writing…", err=True))
     _print_report(report)
 
 
@@ -90,8 +94,9 @@ def remove(settings: Settings, refs: tuple[str, ...]) -> None:
         click.echo(f"removed {relpath} (moved to the trash .corbeille/)")
 
 
-@cli.command()
-@click.argument("query", nargs=-1)
+# "-sport" in a query is an exclusion, not an option.
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, type=click.UNPROCESSED)
 @click.option("--sector", "sectors", multiple=True, help="Only these sectors (OR); repeat for several.")
 @click.option("--type", "types", multiple=True, help="Only these document types (OR).")
 @click.option("--year", type=int, help="Only this year.")
@@ -174,9 +179,10 @@ class _ProgressBar:
 
 
 def _print_report(report: RunReport) -> None:
+    before = f" ({len(report.failed_before)} unchanged since they failed)" if report.failed_before else ""
     click.echo(
         f"indexed {len(report.indexed)}, unchanged {report.unchanged}, removed {len(report.removed)}, "
-        f"failed {len(report.failed)} in {report.elapsed:.1f} s; "
+        f"failed {len(report.failed)}{before} in {report.elapsed:.1f} s; "
         f"the index holds {report.documents} documents, {report.pages} pages"
     )
     if report.failed:

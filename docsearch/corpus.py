@@ -64,7 +64,12 @@ def move_to_trash(corpus: Path, relpath: str) -> Path:
     source = resolve_inside(corpus, relpath)
     if not source.is_file():
         raise UserError(f"{relpath} is not a file of the corpus")
-    target = corpus.resolve() / TRASH_DIR / time.strftime("%Y%m%d-%H%M%S") / relpath
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = corpus.resolve() / TRASH_DIR / stamp / relpath
+    number = 2
+    while target.exists() or sidecar_path(target).exists():  # never overwrite what is in the trash
+        target = corpus.resolve() / TRASH_DIR / f"{stamp}-{number}" / relpath
+        number += 1
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(source), str(target))
     if sidecar_path(source).exists():

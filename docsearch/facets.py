@@ -55,6 +55,8 @@ class FacetSets:
     def select_years(self, year: int | None, start: int | None, end: int | None) -> set[int] | None:
         if year is None and start is None and end is None:
             return None
+        if year == 0:  # UNKNOWN_YEAR_FILTER
+            return set(self.values["years"].get(UNKNOWN_YEAR, set()))
         low = year if year is not None else (start if start is not None else 0)
         high = year if year is not None else (end if end is not None else 9999)
         years = [k for k in self.values["years"] if k.isdigit() and low <= int(k) <= high]
@@ -64,8 +66,9 @@ class FacetSets:
 def facet_values(facets: FacetSets, matched: set[int], selection: dict[str, set[int] | None],
                  request: "SearchRequest", vocab: Vocabulary) -> dict[str, list[FacetValue]]:
     """Counts per value; each facet ignores its own selection (OR within a facet)."""
+    year = request.year
     chosen = {"sectors": set(request.sectors), "types": set(request.types),
-              "years": {str(request.year)} if request.year is not None else set()}
+              "years": set() if year is None else {UNKNOWN_YEAR if year == 0 else str(year)}}
     labels = {"sectors": vocab.sector_label, "types": vocab.doctype_label, "years": _year_label}
     out: dict[str, list[FacetValue]] = {}
     for facet, sets in facets.values.items():

@@ -34,7 +34,7 @@ from .analysis import french_analyzer, words_analyzer
 from .atomic import write_atomic
 from .errors import IndexMissing, SchemaMismatch
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 UNKNOWN_YEAR = "inconnue"
 _CURRENT = "CURRENT"
 _META = "docsearch.json"
@@ -46,6 +46,12 @@ def make_schema() -> Schema:
     facets; page records (kind=page) carry one page each, for snippets and
     page numbers. Every facet field always has a value (see ``records``)."""
     french = french_analyzer()
+
+    def text(**kwargs: Any) -> TEXT:
+        # A word the analyzer splits ("Haute-Normandie", a run of Chinese)
+        # must match as a phrase, not as any of its parts.
+        return TEXT(analyzer=french, multitoken_query="phrase", **kwargs)
+
     return Schema(
         id=ID(stored=True, unique=True),
         kind=ID(stored=True),
@@ -53,13 +59,13 @@ def make_schema() -> Schema:
         page=NUMERIC(stored=True),
         relpath=ID(stored=True),
         sha256=ID(stored=True),
-        title=TEXT(analyzer=french, stored=True),
-        summary=TEXT(analyzer=french, stored=True),
-        organisation=TEXT(analyzer=french, stored=True),
-        territory=TEXT(analyzer=french, stored=True),
-        content=TEXT(analyzer=french),
+        title=text(stored=True),
+        summary=text(stored=True),
+        organisation=text(stored=True),
+        territory=text(stored=True),
+        content=text(),
         words=TEXT(analyzer=words_analyzer(), phrase=False),
-        page_text=TEXT(analyzer=french, stored=True),
+        page_text=text(stored=True),
         sectors=KEYWORD(stored=True, commas=True, scorable=False),
         doctype=ID(stored=True),
         year=NUMERIC(stored=True, sortable=True),

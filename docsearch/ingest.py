@@ -29,7 +29,7 @@ from .fetch import fetch
 from .indexstore import IndexStore
 from .pipeline import RunReport, update_index
 from .records import document_id
-from .sources import resolve_inside
+from .sources import file_hash, list_sources, resolve_inside
 from .vocabulary import load_vocabulary
 from .workers import map_isolated
 
@@ -71,8 +71,11 @@ def add_bytes(settings: Settings, data: bytes, name: str, staff: dict[str, objec
     except ExtractionError as exc:
         raise UserError(f"{name}: {exc.detail}") from None
     sha = hashlib.sha256(data).hexdigest()
-    _refuse_duplicate(settings, sha, name)
-    target_dir = resolve_inside(settings.corpus_dir, folder or _default_folder(settings, staff))
+    _refuse_duplicate(settings, sha, len(data), name)
+    folder = folder or _default_folder(settings, staff)
+    if any(part.startswith(".") for part in Path(folder).parts):
+        raise UserError(f"{folder}: hidden folders of the corpus are not indexed")
+    target_dir = resolve_inside(settings.corpus_dir, folder)
     extracted = _extract_checked(settings, data, suffix, name)
     ExtractionCache(settings.cache_dir).put(sha, extracted)
     target = unique_path(target_dir, safe_filename(name, suffix))
@@ -109,14 +112,17 @@ def _extract_checked(settings: Settings, data: bytes, suffix: str, name: str) ->
     return outcome.value
 
 
-def _refuse_duplicate(settings: Settings, sha: str, name: str) -> None:
+def _refuse_duplicate(settings: Settings, sha: str, size: int, name: str) -> None:
+    """The same content is refused, whether indexed or only lying in the corpus."""
     store = IndexStore(settings.index_dir)
-    if store.current_dir() is None:
-        return
-    with store.open().searcher() as searcher:
-        existing = searcher.document(sha256=sha, kind="doc")
-    if existing:
-        raise UserError(f"{name}: already in the corpus as {existing['relpath']} (document {existing['doc_id']})")
+    if store.current_dir() is not None:
+        with store.open().searcher() as searcher:
+            existing = searcher.document(sha256=sha, kind="doc")
+        if existing:
+            raise UserError(f"{name}: already in the corpus as {existing['relpath']} (document {existing['doc_id']})")
+    for source in list_sources(settings.corpus_dir):
+        if source.size == size and file_hash(source.path) == sha:  # only same-size files are hashed
+            raise UserError(f"{name}: already in the corpus as {source.relpath}")
 
 
 def _title_of(settings: Settings, relpath: str) -> str:
@@ -127,10 +133,15 @@ def _title_of(settings: Settings, relpath: str) -> str:
 
 def remove_documents(settings: Settings, refs: list[str]) -> RunReport:
     """Move the documents (ids or paths in the corpus) to the trash and unindex them."""
-    relpaths = [_relpath_of(settings, ref) for ref in refs]
-    for relpath in relpaths:
-        move_to_trash(settings.corpus_dir, relpath)
-    return update_index(settings, only=[], forget=relpaths)
+    relpaths = list(dict.fromkeys(_relpath_of(settings, ref) for ref in refs))
+    moved: list[str] = []
+    try:
+        for relpath in relpaths:
+            move_to_trash(settings.corpus_dir, relpath)
+            moved.append(relpath)
+    finally:
+        report = update_index(settings, only=[], forget=moved)  # what left the corpus leaves the index
+    return report
 
 
 def _relpath_of(settings: Settings, ref: str) -> str:

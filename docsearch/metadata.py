@@ -139,7 +139,7 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: dict[str, Any], 
     territory = pick("territory", ("staff", lambda: clean_line(staff.get("territory", "")))) or ""
     url = pick(
         "url",
-        ("staff", lambda: clean_line(staff.get("url", ""))),
+        ("staff", lambda: _web_address(staff.get("url", ""), warnings)),
         ("embedded", lambda: embedded.get("url", "") if extracted.format == "html" else ""),
     ) or ""
     return Metadata(title, sectors, year, doctype, summary, organisation, territory, url, origins, warnings)
@@ -196,6 +196,14 @@ def _embedded_sectors(embedded: dict[str, str], vocab: Vocabulary) -> list[str]:
     if codes:
         return [c for c in codes if c != UNCLASSIFIED] or codes
     return vocab.infer_sectors("", strong_text=" ; ".join([labels, embedded.get("title", "")]))
+
+
+def _web_address(value: Any, warnings: list[str]) -> str:
+    url = clean_line(str(value or ""))
+    if url and not url.lower().startswith(("http://", "https://")):
+        warnings.append(f"url {url[:80]!r} is not an http(s) address: ignored")
+        return ""
+    return url
 
 
 def _staff_year(value: Any, warnings: list[str]) -> int | None:

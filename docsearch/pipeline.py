@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,6 +29,11 @@ from .records import Document, document_id
 from .sources import SourceFile, file_hash, list_sources, sidecar_hash, source_for
 from .vocabulary import Vocabulary, load_vocabulary
 from .workers import map_isolated
+
+
+# Failures that depend on this machine and its limits rather than on the
+# file: not cached, so a rebuild (or a higher limit) tries again.
+MACHINE_REASONS = frozenset({"timeout", "crashed", "too-large", "unreadable", "bad-filename"})
 
 
 class Progress(Protocol):
@@ -53,6 +58,8 @@ class RunReport:
     # in the index is also listed in ``kept``.
     failed: dict[str, tuple[str, str]] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)
+    # Files that failed before and have not changed: not read again.
+    failed_before: list[str] = field(default_factory=list)
     warnings: dict[str, list[str]] = field(default_factory=dict)
     documents: int = 0
     pages: int = 0
@@ -92,14 +99,16 @@ def update_index(
     only: list[str] | None = None,
     forget: list[str] | None = None,
     progress: Progress | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> RunReport:
     """Index new and changed files of the corpus (or just ``only``), drop removed
-    ones (or just ``forget``, the files that left the corpus)."""
+    ones (or just ``forget``, the files that left the corpus). ``on_wait`` is
+    called if another process is writing and this run has to wait for it."""
     started = time.monotonic()
     progress = progress or _NoProgress()
     vocab = load_vocabulary(settings.vocabulary_file)
     store = IndexStore(settings.index_dir)
-    with store.write_lock():
+    with store.write_lock(on_wait):
         run = _Run(settings, vocab, store, retry_failed, progress)
         report = run.execute(rebuild or store.current_dir() is None, only, forget or [])
     report.elapsed = time.monotonic() - started
@@ -121,18 +130,18 @@ class _Run:
             sources = list_sources(self.settings.corpus_dir)
         else:
             sources = [source_for(self.settings.corpus_dir, rel) for rel in only]
-        tasks = self._plan(sources, known, failures, rebuild)
+        new_failures = {} if rebuild else dict(failures)
+        tasks = self._plan(sources, known, new_failures, rebuild)
         if rebuild:
             gen, ix = self.store.new_generation()
         else:
             assert live is not None
             gen, ix = self.store.current_dir(), live  # type: ignore[assignment]
         self.report.rebuilt = rebuild
-        new_failures = {} if rebuild else dict(failures)
         with ix.writer(limitmb=128) as writer:
             self._process(tasks, writer, known, new_failures, rebuild)
             if only is None:
-                gone = (set(known) | set(failures)) - {s.relpath for s in sources}
+                gone = (set(known) | set(failures)) - {printable_path(s.relpath) for s in sources}
                 self._remove_missing(gone, known, writer, new_failures, rebuild)
             else:
                 self._remove_missing(set(forget), known, writer, new_failures, rebuild)
@@ -155,24 +164,43 @@ class _Run:
             raise
 
     def _plan(self, sources: list[SourceFile], known: dict[str, _Known], failures: dict[str, dict[str, str]], rebuild: bool) -> list[_Task]:
-        """The files that must be (re)extracted; count the unchanged ones."""
+        """The files that must be (re)extracted; count the unchanged ones.
+
+        ``failures`` is updated: a file that reads again loses its entry, one
+        that cannot even be hashed gets one.
+        """
         tasks: list[_Task] = []
         for source in sources:
-            previous = known.get(source.relpath)
+            try:
+                task = self._task(source, known.get(source.relpath))
+            except ExtractionError as error:
+                self._record_failure(_Task(source, "", ""), error, failures)
+                continue
+            previous, failed = known.get(source.relpath), failures.get(source.relpath, {})
+            if not rebuild and previous and previous.fingerprint == task.fingerprint:
+                self.report.unchanged += 1
+                failures.pop(source.relpath, None)  # back to the version that is indexed
+            elif not rebuild and not self.retry_failed and failed.get("fingerprint") == task.fingerprint:
+                self.report.failed[source.relpath] = (failed["reason"], failed.get("detail", ""))
+                self.report.failed_before.append(source.relpath)
+            else:
+                tasks.append(task)
+        return tasks
+
+    def _task(self, source: SourceFile, previous: _Known | None) -> _Task:
+        try:
+            source.relpath.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ExtractionError("bad-filename", "the file name is not valid UTF-8: rename the file") from None
+        try:
             if previous and previous.size == source.size and previous.mtime == source.mtime:
                 sha = previous.sha256  # same size and time: trust the recorded hash
             else:
                 sha = file_hash(source.path)
-            fingerprint = f"{sha}:{sidecar_hash(source.path)}:{self.vocab.digest}:{SCHEMA_VERSION}"
-            failed = failures.get(source.relpath, {})
-            if not rebuild and previous and previous.fingerprint == fingerprint:
-                self.report.unchanged += 1
-            elif not rebuild and not self.retry_failed and failed.get("fingerprint") == fingerprint:
-                self.report.unchanged += 1
-                self.report.failed[source.relpath] = (failed["reason"], failed.get("detail", ""))
-            else:
-                tasks.append(_Task(source, sha, fingerprint))
-        return tasks
+            sidecar = sidecar_hash(source.path)
+        except OSError as exc:
+            raise ExtractionError("unreadable", exc.strerror or str(exc)) from None
+        return _Task(source, sha, f"{sha}:{sidecar}:{self.vocab.digest}:{SCHEMA_VERSION}")
 
     def _process(self, tasks: list[_Task], writer: IndexWriter, known: dict[str, _Known],
                  failures: dict[str, dict[str, str]], rebuild: bool) -> None:
@@ -206,7 +234,7 @@ class _Run:
                                 timeout=self.settings.extract_timeout, memory_mb=self.settings.worker_memory_mb)
         for index, outcome in outcomes:
             result = outcome.error if outcome.error is not None else outcome.value
-            if not (isinstance(result, ExtractionError) and result.reason == "unreadable"):
+            if not (isinstance(result, ExtractionError) and result.reason in MACHINE_REASONS):
                 self.cache.put(to_run[index].sha256, result)
             yield to_run[index], result
 
@@ -223,8 +251,9 @@ class _Run:
         )
 
     def _record_failure(self, task: _Task, error: ExtractionError, failures: dict[str, dict[str, str]]) -> None:
-        self.report.failed[task.source.relpath] = (error.reason, error.detail)
-        failures[task.source.relpath] = {"reason": error.reason, "detail": error.detail, "fingerprint": task.fingerprint}
+        relpath = printable_path(task.source.relpath)
+        self.report.failed[relpath] = (error.reason, error.detail)
+        failures[relpath] = {"reason": error.reason, "detail": error.detail, "fingerprint": task.fingerprint}
 
     def _restore_previous(self, previous: _Known, task: _Task, writer: IndexWriter) -> None:
         """In a rebuild, a file that no longer reads keeps its last readable version."""
@@ -257,6 +286,11 @@ def _known_documents(ix: Index) -> dict[str, _Known]:
             info = fields["info"]
             known[fields["relpath"]] = _Known(fields["doc_id"], info["fingerprint"], info["sha256"], info["size"], info["mtime"])
     return known
+
+
+def printable_path(relpath: str) -> str:
+    """A path that can be printed and stored even if its name is not UTF-8."""
+    return relpath.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def write_document(writer: IndexWriter, doc: Document, *, replace: bool = True) -> None:

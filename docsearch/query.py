@@ -34,6 +34,7 @@ from whoosh.qparser.plugins import (
 from whoosh.reading import IndexReader
 
 from .analysis import stem
+from .indexstore import UNKNOWN_YEAR
 from .text import fold
 from .vocabulary import Vocabulary
 
@@ -48,8 +49,10 @@ FIELD_ALIASES = {
     "organisation": ["organisme", "structure"],
     "territory": ["territoire"],
 }
-# A prefix matches at most this many distinct words of the index.
+# A prefix matches at most this many distinct words of the index, and all
+# the prefixes of one query together at most the second number.
 MAX_PREFIX_WORDS = 256
+MAX_QUERY_PREFIX_WORDS = 512
 
 
 class _AsTyped(syntax.TextNode):
@@ -118,21 +121,22 @@ class QueryParser:
             AndNot=r"(?<=\s)(?:ANDNOT|SAUF)(?=\s)", AndMaybe=r"(?<=\s)ANDMAYBE(?=\s)",
             Not=r"(^|(?<=(\s|[()])))(?:NOT|NON)(?=\s)",
         ))
-        parser.add_plugin(PlusMinusPlugin())
+        parser.add_plugin(PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
         parser.add_plugin(GtLtPlugin())
         parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
         return parser
 
     def parse(self, text: str, reader: IndexReader) -> ParsedQuery:
         """``reader`` supplies the index's words that a ``prefix*`` stands for."""
-        text = " ".join((text or "").split())
+        # Lone surrogates cannot be encoded: they are no part of any word.
+        text = " ".join(_SURROGATES.sub("", text or "").split())
         note = None
         if len(text) > MAX_QUERY_CHARS:
             text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
             note = f"Requête trop longue : seuls les {MAX_QUERY_CHARS} premiers caractères sont cherchés."
         if not re.search(r"\w", text):
             return ParsedQuery(Q.Every(), note, is_browse=True)
-        parsed = self._try(self.full, text, reader)
+        parsed = self._try(self.full, text, reader) or self._only_exclusions(text, reader)
         if parsed is None:
             parsed = self._try(self.plain, _words_only(text), reader)
             if parsed is not None:
@@ -141,47 +145,85 @@ class QueryParser:
             return ParsedQuery(Q.NullQuery, "Aucun mot à chercher : la requête ne contient que des mots trop courants.")
         return ParsedQuery(parsed, note)
 
+    def parse_plain(self, text: str, reader: IndexReader) -> ParsedQuery:
+        """The words of ``text`` only, without any syntax."""
+        parsed = self._try(self.plain, _words_only(_SURROGATES.sub("", text or "")[:MAX_QUERY_CHARS]), reader)
+        if parsed is None:
+            return ParsedQuery(Q.NullQuery, "Aucun mot à chercher : la requête ne contient que des mots trop courants.")
+        return ParsedQuery(parsed, "La syntaxe de la requête n'a pas été comprise : elle est cherchée comme de simples mots.")
+
     def _try(self, parser: MultifieldParser, text: str, reader: IndexReader) -> Q.Query | None:
+        # The parser is not supposed to raise; if it or Whoosh's query
+        # rewriting does on some input, the words alone are searched instead.
         try:
             q = parser.parse(text)
-        except Exception:  # the parser is not supposed to raise; if it does, fall back
+            if q is Q.NullQuery or _has_error(q):
+                return None
+            q = _lucene_not(_Normaliser(self.vocab, reader).normalise(q))
+        except Exception:
             return None
-        if q is Q.NullQuery or _has_error(q):
-            return None
-        q = _lucene_not(self._normalise(q, reader))
         return None if q is Q.NullQuery else q
 
-    def _normalise(self, q: Q.Query, reader: IndexReader) -> Q.Query:
-        """Map vocabulary fields to codes; expand prefixes to the index's stems."""
+    def _only_exclusions(self, text: str, reader: IndexReader) -> Q.Query | None:
+        """"-sport" alone: every document but those (Whoosh parses it to nothing)."""
+        excluded = _EXCLUDED.findall(text)
+        if not excluded or _EXCLUDED.sub(" ", text).strip():
+            return None
+        q = self._try(self.full, " ".join(excluded), reader)
+        return Q.AndNot(Q.Every(), q) if q is not None else None
+
+
+# "-mot" at the start of a term, never the hyphen inside "Haute-Normandie".
+_MINUS = r"(?:(?<=^)|(?<=[\s(]))-(?=\S)"
+_PLUS = r"(?:(?<=^)|(?<=[\s(]))\+(?=\S)"
+_EXCLUDED = re.compile(r"(?:^|(?<=\s))(?:-|(?:NOT|NON)\s+)(\S+)")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+class _Normaliser:
+    """Rewrites one parsed query: vocabulary fields to codes, prefixes to
+    the index's stems (with a budget, so "a* b* c* …" stays cheap), year
+    conditions to documents whose year is known."""
+
+    def __init__(self, vocab: Vocabulary, reader: IndexReader) -> None:
+        self.vocab, self.reader = vocab, reader
+        self.budget = MAX_QUERY_PREFIX_WORDS
+        self.expansions: dict[tuple[type, str], list[str]] = {}
+
+    def normalise(self, q: Q.Query) -> Q.Query:
         if isinstance(q, Q.Term) and q.fieldname in ("sectors", "doctype"):
             lookup = self.vocab.sector_code if q.fieldname == "sectors" else self.vocab.doctype_code
             return Q.Term(q.fieldname, lookup(str(q.text)) or str(q.text), boost=q.boost)
         if isinstance(q, Q.Phrase) and q.fieldname in ("sectors", "doctype"):
-            return self._normalise(Q.Term(q.fieldname, " ".join(q.words), boost=q.boost), reader)
+            return self.normalise(Q.Term(q.fieldname, " ".join(q.words), boost=q.boost))
         if isinstance(q, (Q.Prefix, Q.Wildcard)) and q.fieldname in TEXT_FIELDS:
-            return _expand_prefix(q, reader)
+            stems = self._stems(q)
+            return Q.Or([Q.Term(q.fieldname, s, boost=q.boost) for s in stems]) if stems else Q.NullQuery
+        if getattr(q, "fieldname", None) == "year" and isinstance(q, (Q.Term, Q.NumericRange)):
+            # Documents without a year are stored as 0: never "before 2008".
+            return Q.AndNot(q, Q.Term("year_key", UNKNOWN_YEAR))
         if q.is_leaf():
             return q
-        return q.apply(lambda child: self._normalise(child, reader))
+        return q.apply(self.normalise)
 
+    def _stems(self, q: Q.Prefix | Q.Wildcard) -> list[str]:
+        """"Coopérat*" → the stems of the index's words that start with "cooperat".
 
-def _expand_prefix(q: Q.Prefix | Q.Wildcard, reader: IndexReader) -> Q.Query:
-    """"Coopérat*" → the stems of the index's words that start with "cooperat".
-
-    Index terms are stems, which may be shorter than the typed prefix
-    (coopérative → cooper), so the prefix is matched against the unstemmed
-    words of the ``words`` field, then each word is stemmed like the analyzer does.
-    """
-    pattern = fold(str(q.text))
-    if isinstance(q, Q.Prefix):
-        words = reader.expand_prefix("words", pattern)
-    else:
-        words = (text for _, text in Q.Wildcard("words", pattern).expanded_terms(reader))
-    first = itertools.islice(words, MAX_PREFIX_WORDS)
-    stems = sorted({stem(w.decode("utf-8") if isinstance(w, bytes) else w) for w in first})
-    if not stems:
-        return Q.NullQuery
-    return Q.Or([Q.Term(q.fieldname, s, boost=q.boost) for s in stems])
+        Index terms are stems, which may be shorter than the typed prefix
+        (coopérative → cooper), so the prefix is matched against the
+        unstemmed words of the ``words`` field, then each word is stemmed.
+        """
+        key = (type(q), fold(str(q.text)))
+        if key not in self.expansions:
+            pattern = key[1]
+            if isinstance(q, Q.Prefix):
+                words = self.reader.expand_prefix("words", pattern)
+            else:
+                words = (text for _, text in Q.Wildcard("words", pattern).expanded_terms(self.reader))
+            first = list(itertools.islice(words, max(0, min(MAX_PREFIX_WORDS, self.budget))))
+            self.budget -= len(first)
+            self.expansions[key] = sorted({stem(w.decode("utf-8") if isinstance(w, bytes) else w) for w in first})
+        return self.expansions[key]
 
 
 def _lucene_not(q: Q.Query) -> Q.Query:

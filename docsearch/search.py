@@ -12,6 +12,7 @@ sees what ticking one more sector would add).
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -29,6 +30,11 @@ from .indexstore import UNKNOWN_YEAR, IndexStore, check_schema
 from .query import ParsedQuery, QueryParser
 from .vocabulary import Vocabulary, load_vocabulary
 
+logger = logging.getLogger(__name__)
+
+# ``SearchRequest.year`` for "documents whose year is unknown".
+UNKNOWN_YEAR_FILTER = 0
+
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 SNIPPET_PAGES = 3  # pages a hit shows a snippet from
@@ -40,7 +46,7 @@ class SearchRequest:
     q: str = ""
     sectors: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
-    year: int | None = None
+    year: int | None = None  # UNKNOWN_YEAR_FILTER (0): the year is unknown
     year_from: int | None = None
     year_to: int | None = None
     sort: str = "relevance"
@@ -101,7 +107,13 @@ class SearchService:
         request = self._validate(request)
         with self._lock:
             snap = self._current()
-            return _Search(snap, self.vocab, request).run()
+            try:
+                return _Search(snap, self.vocab, request).run()
+            except Exception:
+                # Some input still trips Whoosh: answer with the words alone
+                # rather than fail (the note says so).
+                logger.exception("search failed, retried as plain words: %r", request.q)
+                return _Search(snap, self.vocab, request, plain=True).run()
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Stored fields of one document, with labels; None if unknown."""
@@ -146,7 +158,7 @@ class SearchService:
         sectors = tuple(dict.fromkeys(self._code(self.vocab.sector_code, s, "Secteur") for s in request.sectors if s))
         types = tuple(dict.fromkeys(self._code(self.vocab.doctype_code, t, "Type de document") for t in request.types if t))
         for year in (request.year, request.year_from, request.year_to):
-            if year is not None and not 1000 <= year <= 9999:
+            if year is not None and year != UNKNOWN_YEAR_FILTER and not 1000 <= year <= 9999:
                 raise QueryError(f"Année invalide : {year}")
         year_from, year_to = request.year_from, request.year_to
         if year_from is not None and year_to is not None and year_from > year_to:
@@ -179,16 +191,17 @@ class _Snapshot:
 
 
 class _Search:
-    def __init__(self, snap: _Snapshot, vocab: Vocabulary, request: SearchRequest) -> None:
+    def __init__(self, snap: _Snapshot, vocab: Vocabulary, request: SearchRequest, plain: bool = False) -> None:
         self.snap, self.vocab, self.request = snap, vocab, request
         self.searcher = snap.searcher
         if snap.parser is None:
             snap.parser = QueryParser(self.searcher.schema, vocab)
-        self.parsed: ParsedQuery = snap.parser.parse(request.q, self.searcher.reader())
+        parse = snap.parser.parse_plain if plain else snap.parser.parse
+        self.parsed: ParsedQuery = parse(request.q, self.searcher.reader())
 
     def run(self) -> SearchResult:
         request, facets = self.request, self.snap.facets
-        matched = facets.all_docs if self.parsed.is_browse else facets.restrict(self.searcher.docs_for_query(self.parsed.query))
+        matched = facets.all_docs if self.parsed.is_browse else facets.restrict(matching_docs(self.searcher, self.parsed.query))
         selection = {
             "sectors": facets.select("sectors", request.sectors),
             "types": facets.select("types", request.types),
@@ -250,6 +263,27 @@ class _Search:
         return pages, snippets
 
 
+def matching_docs(searcher: Searcher, q: Q.Query) -> set[int]:
+    """Every record the query matches, with boolean logic done on sets.
+
+    whoosh-reloaded 2.7.5's ``AndNotMatcher`` lets the first positive
+    document through when the excluded side starts lower, so "culture NOT
+    coopérative" would count a document it excludes.
+    """
+    if isinstance(q, Q.AndNot):
+        return matching_docs(searcher, q.a) - matching_docs(searcher, q.b)
+    if isinstance(q, (Q.And, Q.Require)):
+        parts = [matching_docs(searcher, child) for child in q.children()]
+        return set.intersection(*parts) if parts else set()
+    if isinstance(q, Q.Or):
+        return set().union(*(matching_docs(searcher, child) for child in q.children()))
+    if isinstance(q, Q.AndMaybe):
+        return matching_docs(searcher, q.a)
+    if isinstance(q, Q.Not):
+        return set(searcher.docs_for_query(Q.Every())) - matching_docs(searcher, q.query)
+    return set(searcher.docs_for_query(q))
+
+
 def _page_query(q: Q.Query) -> Q.Query | None:
     """The query's positive words on the whole text, asked of page records."""
     leaves: list[Q.Query] = []
@@ -298,4 +332,4 @@ def describe(fields: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
     }
 
 
-__all__ = ["SearchRequest", "SearchResult", "SearchService", "Hit", "Snippet", "UNKNOWN_YEAR", "describe"]
+__all__ = ["SearchRequest", "SearchResult", "SearchService", "Hit", "Snippet", "UNKNOWN_YEAR_FILTER", "describe"]

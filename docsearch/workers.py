@@ -11,11 +11,13 @@ bomb fails inside its worker instead of swapping the machine.
 from __future__ import annotations
 
 import importlib
+import os
 import pickle
 import resource
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -60,7 +62,7 @@ def map_isolated(
 class _Worker:
     def __init__(self, fn_name: str, memory_mb: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "docsearch.workers", fn_name, str(memory_mb)],
+            [sys.executable, "-m", "docsearch.workers", fn_name, str(memory_mb), str(os.getpid())],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
         assert self.process.stdin and self.process.stdout
@@ -169,7 +171,20 @@ def _read_frame(stream: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
-def _worker_main(fn_name: str, memory_mb: int) -> None:
+def _exit_with_parent(parent: int) -> None:
+    """A worker must not outlive a killed parent: nobody would stop it.
+    (The parent's pid comes from the command line: it may die before this runs.)"""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _worker_main(fn_name: str, memory_mb: int, parent: int) -> None:
+    _exit_with_parent(parent)
     module, _, name = fn_name.partition(":")
     fn = getattr(importlib.import_module(module), name)
     if memory_mb:
@@ -204,4 +219,4 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
 
 
 if __name__ == "__main__":
-    _worker_main(sys.argv[1], int(sys.argv[2]))
+    _worker_main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

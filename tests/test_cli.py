@@ -207,3 +207,31 @@ def test_rebuild_killed_midway_leaves_the_previous_index_and_the_next_run_comple
     assert result.exit_code == 0, result.output
     assert json.loads(run(settings, "search", "mobilité", "--json").output)["total"] == 40
     assert not list(settings.index_dir.glob("*.build"))
+
+
+def test_search_accepts_exclusions_that_look_like_options(indexed) -> None:
+    result = run(indexed, "search", "festival", "-compostage", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["total"] == 1
+
+
+def test_add_refuses_a_file_already_lying_unindexed_in_the_corpus(indexed) -> None:
+    copy_sample(indexed.corpus_dir, "owner-only.pdf", "recu/owner-only.pdf")  # not indexed yet
+    result = run(indexed, "add", str(DATA / "owner-only.pdf"))
+    assert result.exit_code == 2 and "recu/owner-only.pdf" in result.output
+
+
+def test_add_refuses_hidden_folders(indexed) -> None:
+    result = run(indexed, "add", str(DATA / "owner-only.pdf"), "--to", ".corbeille")
+    assert result.exit_code == 2 and "hidden" in result.output
+
+
+def test_removing_twice_the_same_path_keeps_both_versions_in_the_trash(indexed) -> None:
+    page = indexed.corpus_dir / "culture" / "festival.html"
+    first = page.read_bytes()
+    assert run(indexed, "remove", "culture/festival.html", "culture/festival.html").exit_code == 0
+    page.write_bytes(html_page("Festival bis", "Une autre édition du festival."))
+    assert run(indexed, "index").exit_code == 0
+    assert run(indexed, "remove", "culture/festival.html").exit_code == 0
+    trashed = sorted(p.read_bytes() for p in (indexed.corpus_dir / ".corbeille").rglob("festival.html"))
+    assert len(trashed) == 2 and first in trashed

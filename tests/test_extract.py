@@ -93,3 +93,10 @@ def test_markup_written_as_text_stays_text() -> None:
     doc = extract("script-title.html")
     assert doc.meta["title"] == "<script>alert('x')</script> Titre piégé"
     assert "la balise <b> avant le mot" in doc.pages[0]
+
+
+def test_only_web_addresses_become_the_page_address(tmp_path) -> None:
+    page = tmp_path / "p.html"
+    page.write_text('<html><head><title>Page piégée</title><link rel="canonical" href="javascript:alert(1)"></head>'
+                    "<body><p>Un texte assez long pour être lu comme le contenu de la page.</p></body></html>")
+    assert "url" not in extract_file(str(page), LIMIT).meta

@@ -51,8 +51,8 @@ def test_second_run_reads_nothing_again(settings, mixed_corpus) -> None:
     update_index(settings)
     report = update_index(settings)
     assert report.indexed == [] and report.removed == []
-    assert report.unchanged == 8  # four indexed, four known failures not retried
-    assert set(report.failed) == {"user-password.pdf", "image-only.pdf", "empty.pdf", "not-a-pdf.pdf"}
+    assert report.unchanged == 4
+    assert set(report.failed) == set(report.failed_before) == {"user-password.pdf", "image-only.pdf", "empty.pdf", "not-a-pdf.pdf"}
 
 
 def test_changed_file_is_indexed_again(settings, corpus) -> None:
@@ -102,8 +102,9 @@ def test_staff_metadata_change_is_picked_up(settings, corpus) -> None:
 def test_failed_file_is_retried_only_when_asked_or_changed(settings, corpus) -> None:
     copy_sample(corpus, "image-only.pdf")
     update_index(settings)
-    assert update_index(settings).unchanged == 1
-    assert "image-only.pdf" in update_index(settings, retry_failed=True).failed
+    assert update_index(settings).failed_before == ["image-only.pdf"]
+    retried = update_index(settings, retry_failed=True)
+    assert "image-only.pdf" in retried.failed and retried.failed_before == []
 
 
 def test_rebuild_that_fails_midway_leaves_the_old_index_searchable(settings, corpus, monkeypatch) -> None:
@@ -171,3 +172,33 @@ def test_mtime_shortcut_still_sees_content_changes(settings, corpus) -> None:
     page.write_bytes(html_page("Un", "Second texte coopératif."))
     os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     assert update_index(settings).indexed == ["page.html"]
+
+
+def test_failure_entry_goes_when_the_indexed_version_comes_back(settings, corpus) -> None:
+    page = corpus / "page.html"
+    good = html_page("Tiers-lieu", "Le tiers-lieu accueille un fablab.")
+    page.write_bytes(good)
+    update_index(settings)
+    page.write_bytes(b"")
+    assert "page.html" in update_index(settings).failed
+    page.write_bytes(good)
+    report = update_index(settings)
+    assert report.failed == {} and SearchService(settings).store.failures() == {}
+
+
+def test_file_name_that_is_not_utf8_is_reported_not_fatal(settings, corpus) -> None:
+    (corpus / "a.html").write_bytes(html_page("Ressourcerie", "La ressourcerie collecte des objets."))
+    bad = os.path.join(os.fsencode(corpus), b"caf\xe9.html")
+    with open(bad, "wb") as handle:
+        handle.write(html_page("Café", "Un café associatif."))
+    report = update_index(settings)
+    assert report.indexed == ["a.html"]
+    assert [reason for reason, _ in report.failed.values()] == ["bad-filename"]
+    assert update_index(settings).indexed == []
+
+
+def test_machine_limits_are_not_remembered_as_the_files_fault(settings, corpus) -> None:
+    (corpus / "a.html").write_bytes(html_page("Ressourcerie", "La ressourcerie collecte des objets."))
+    tiny = Settings(corpus_dir=corpus, index_dir=settings.index_dir, max_file_mb=0)
+    assert update_index(tiny).failed["a.html"][0] == "too-large"
+    assert update_index(settings, rebuild=True).indexed == ["a.html"]

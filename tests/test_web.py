@@ -42,7 +42,8 @@ def test_pdf_opens_inline(client) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    [{"q": "x", "page": "abc"}, {"q": "x", "secteur": "zzz"}, {"q": "x", "annee": "-3"}, {"q": "x", "tri": "hasard"}],
+    [{"q": "x", "page": "abc"}, {"q": "x", "secteur": "zzz"}, {"q": "x", "annee": "-3"}, {"q": "x", "tri": "hasard"},
+     {"q": "x", "page": "²"}, {"q": "x", "par_page": "١٢"}],  # digits that int() refuses or reads
 )
 def test_bad_parameters_give_400_in_json_and_a_friendly_page(client, query) -> None:
     response = client.get("/search.json", params=query)
@@ -61,3 +62,18 @@ def test_security_headers(client) -> None:
     headers = client.get("/search").headers
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_every_facet_link_works(client) -> None:
+    data = client.get("/search.json", params={"q": "festival OR compostage"}).json()
+    links = [v["toggle_url"] for values in data["facets"].values() for v in values]
+    assert any("annee=inconnue" in link for link in links)
+    for link in links:
+        assert client.get(link).status_code == 200, link
+
+
+def test_saved_page_text_is_sandboxed(client) -> None:
+    hit = client.get("/search.json", params={"q": "festival"}).json()["hits"][0]
+    response = client.get(f"/documents/{hit['id']}/file")
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["content-security-policy"] == "sandbox"

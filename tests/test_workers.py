@@ -1,5 +1,10 @@
 """Isolated extraction workers: a slow, crashing or greedy file never stops a run."""
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 from docsearch.workers import map_isolated
 from tests import slow_functions as f
 
@@ -36,3 +41,32 @@ def test_exception_becomes_a_reason() -> None:
     outcome = run(f.fail, [()])[0]
     assert outcome.error is not None and outcome.error.reason == "corrupt"
     assert "broken structure" in outcome.error.detail
+
+
+def test_workers_do_not_outlive_a_killed_parent(tmp_path) -> None:
+    script = (
+        "from docsearch.workers import map_isolated; from tests.slow_functions import sleep_for\n"
+        "list(map_isolated(sleep_for, [(120,)], workers=1, timeout=300))\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parent.parent)
+    deadline = time.monotonic() + 20
+    while not _children(parent.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = _children(parent.pid)
+    assert workers
+    parent.kill()
+    parent.wait()
+    time.sleep(2)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and _state(pid) != "Z"]
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return "gone"

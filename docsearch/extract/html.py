@@ -160,6 +160,8 @@ def _metadata(soup: BeautifulSoup) -> dict[str, str]:
     canonical = soup.find("link", rel="canonical")
     if canonical is not None and canonical.get("href") and "url" not in meta:
         meta["url"] = str(canonical["href"])[:500]
+    if not meta.get("url", "").lower().startswith(("http://", "https://")):
+        meta.pop("url", None)  # only web addresses become links
     return meta
 
 

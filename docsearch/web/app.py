@@ -62,8 +62,10 @@ class SecurityHeaders:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.decode().lower() not in SECURITY_HEADERS]
-                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                headers = list(message.get("headers", []))
+                present = {k.decode().lower() for k, _ in headers}
+                # A route's own stricter header (the sandbox of a saved page) stays.
+                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k not in present]
                 message["headers"] = headers
             await send(message)
 
@@ -71,6 +73,9 @@ class SecurityHeaders:
 
 
 class _Views:
+    """Plain (not async) endpoints: Starlette runs them in its thread pool, so a
+    slow search never stalls the event loop and the other visitors."""
+
     def __init__(self, settings: Settings, service: SearchService, templates: Jinja2Templates) -> None:
         self.settings, self.service, self.templates = settings, service, templates
 
@@ -83,14 +88,14 @@ class _Views:
                 value["toggle_url"] = toggle_url(request.query_params, facet, value["value"])
         return data
 
-    async def search(self, request: Request) -> Response:
+    def search(self, request: Request) -> Response:
         data = self._search_data(request)
         for hit in data["hits"]:
             for snippet in hit["snippets"]:
                 snippet["html"] = Markup(snippet["html"])  # escaped by the highlighter
         return self.templates.TemplateResponse(request, "search.html", {"data": data})
 
-    async def search_json(self, request: Request) -> Response:
+    def search_json(self, request: Request) -> Response:
         return JSONResponse(self._search_data(request))
 
     def _document_data(self, doc_id: str) -> dict[str, Any]:
@@ -99,14 +104,14 @@ class _Views:
             raise HTTPException(404, "Document introuvable")
         return {"ok": True, "document": doc}
 
-    async def document(self, request: Request) -> Response:
+    def document(self, request: Request) -> Response:
         data = self._document_data(request.path_params["doc_id"])
         return self.templates.TemplateResponse(request, "document.html", {"data": data})
 
-    async def document_json(self, request: Request) -> Response:
+    def document_json(self, request: Request) -> Response:
         return JSONResponse(self._document_data(request.path_params["doc_id"]))
 
-    async def document_file(self, request: Request) -> Response:
+    def document_file(self, request: Request) -> Response:
         doc = self._document_data(request.path_params["doc_id"])["document"]
         path = resolve_inside(self.settings.corpus_dir, doc["relpath"])
         if not path.is_file():

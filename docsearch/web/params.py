@@ -1,19 +1,21 @@
 """Query-string parameters of the search pages, in French, both ways.
 
 ``search_request`` reads ``q, secteur (repeatable), type (repeatable),
-annee, de, a, tri, page, par_page`` into a ``SearchRequest``; a value that is
+annee (a year, or "inconnue"), de, a, tri, page, par_page`` into a ``SearchRequest``; a value that is
 not a number raises ``QueryError`` (HTTP 400). ``toggle_url`` is the link that
 selects or unselects one facet value.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
 from ..errors import QueryError
-from ..search import SearchRequest
+from ..indexstore import UNKNOWN_YEAR
+from ..search import UNKNOWN_YEAR_FILTER, SearchRequest
 
 FACET_PARAMS = {"sectors": "secteur", "types": "type", "years": "annee"}
 SORT_PARAMS = {"pertinence": "relevance", "date": "date", "relevance": "relevance"}
@@ -21,11 +23,12 @@ SORT_PARAMS = {"pertinence": "relevance", "date": "date", "relevance": "relevanc
 
 def search_request(params: QueryParams) -> SearchRequest:
     page = _int(params, "page") or 1
+    year = UNKNOWN_YEAR_FILTER if params.get("annee") == UNKNOWN_YEAR else _int(params, "annee")
     return SearchRequest(
         q=params.get("q", ""),
         sectors=tuple(params.getlist("secteur")),
         types=tuple(params.getlist("type")),
-        year=_int(params, "annee"),
+        year=year,
         year_from=_int(params, "de"),
         year_to=_int(params, "a"),
         sort=SORT_PARAMS.get(params.get("tri", "pertinence"), params.get("tri", "")),
@@ -38,7 +41,7 @@ def _int(params: QueryParams, name: str) -> int | None:
     raw = params.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 6:
+    if not re.fullmatch(r"[0-9]{1,6}", raw):
         raise QueryError(f"Le paramètre « {name} » doit être un nombre entier positif (reçu : « {raw[:20]} »).")
     return int(raw)
 
