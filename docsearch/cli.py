@@ -27,6 +27,9 @@ class _Group(click.Group):
         except DocsearchError as exc:
             click.echo(f"docsearch: {exc}", err=True)
             ctx.exit(2)
+        except BrokenPipeError:  # `docsearch search … | head`
+            sys.stderr.close()
+            ctx.exit(0)
         except OSError as exc:  # a folder that cannot be written, a full disk…
             click.echo(f"docsearch: {exc.strerror or exc}: {exc.filename or ''}", err=True)
             ctx.exit(1)
