@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from docsearch.search import SearchService
 DATA = Path(__file__).parent / "data"
 PROJECT = Path(__file__).parent.parent
 SAMPLE_CORPUS = PROJECT / "corpus"
-REALWORLD = PROJECT.parent / "shared" / "realworld"
+# ../shared/realworld beside the project, or wherever DOCSEARCH_REALWORLD points.
+REALWORLD = Path(os.environ.get("DOCSEARCH_REALWORLD") or PROJECT.parent / "shared" / "realworld")
 
 
 def html_page(title: str, body: str, charset: str = "utf-8") -> bytes:
