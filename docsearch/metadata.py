@@ -277,15 +277,23 @@ def _plausible_title(title: str) -> str:
 
 
 def _title_from_text(first_page: str) -> str:
+    """The first title-like line, the lines that continue it (they start in
+    lower case), and a subtitle when the first line is only a short name."""
     lines = [line.strip() for line in first_page.split("\n") if _looks_like_title(line.strip())]
     if not lines:
         return ""
-    title = lines[0]
-    if len(lines) > 1 and lines[1][:1].islower():
-        title = f"{title} {lines[1]}"  # the title goes on over a line break
-    elif len(title) < 30 and len(lines) > 1 and len(lines[1]) < 60:
-        title = f"{title} — {lines[1]}"  # a short name and its subtitle
+    title, rest = _continued(lines)
+    if len(title) < 30 and rest and len(rest[0]) < 60:
+        subtitle, rest = _continued(rest)
+        title = f"{title} — {subtitle}"
     return title[:200]
+
+
+def _continued(lines: list[str]) -> tuple[str, list[str]]:
+    text, rest = lines[0], lines[1:]
+    while rest and rest[0][:1].islower() and len(text) < 200:
+        text, rest = f"{text} {rest[0]}", rest[1:]
+    return text, rest
 
 
 def _looks_like_title(line: str) -> bool:

@@ -27,9 +27,9 @@ from .indexstore import SCHEMA_VERSION, UNKNOWN_YEAR, IndexStore
 from .metadata import read_staff_metadata, resolve_metadata
 from .records import Document, document_id
 from .sources import SourceFile, file_hash, list_sources, sidecar_hash, source_for
+from .text import fold
 from .vocabulary import Vocabulary, load_vocabulary
 from .workers import map_isolated
-
 
 # Failures that depend on this machine and its limits rather than on the
 # file: not cached, so a rebuild (or a higher limit) tries again.
@@ -299,6 +299,9 @@ def write_document(writer: IndexWriter, doc: Document, *, replace: bool = True) 
         writer.delete_by_term("doc_id", doc.id)
     meta = doc.meta
     text = "\n\n".join(doc.pages)
+    if fold(meta.title) not in fold(text[:2000]):
+        # A title given by staff or metadata counts as words of the document.
+        text = f"{meta.title}\n\n{text}"
     writer.add_document(
         id=doc.id, kind="doc", doc_id=doc.id, page=0, relpath=doc.relpath, sha256=doc.sha256,
         title=meta.title, summary=meta.summary, organisation=meta.organisation, territory=meta.territory,

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from whoosh import query as Q
 from whoosh.fields import Schema
@@ -38,9 +40,26 @@ from .indexstore import UNKNOWN_YEAR
 from .text import fold
 from .vocabulary import Vocabulary
 
+T = TypeVar("T")
+
 MAX_QUERY_CHARS = 500
-# Fields searched by plain words, with their weights.
-TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "organisation": 1.0, "territory": 1.0, "content": 1.0}
+# Fields searched by plain words, with their weights. The whole text carries
+# the title too (see ``pipeline``); the metadata fields add a little, since
+# documents of one series often share most title words.
+TEXT_FIELDS = {"content": 1.0, "title": 0.2, "summary": 0.2, "organisation": 0.2, "territory": 0.2}
+# Plain words (no syntax) are searched as: every analyzed word (once) in
+# every text field; each pair of neighbouring words as a phrase, which
+# favours passages that keep the words together; the same words unstemmed,
+# which favours the exact form typed; and, for a word the index does not
+# have (a typo), the index's closest words.
+PAIR_BOOST = 0.3
+EXACT_FORM_BOOST = 0.4
+NEAR_WORD_BOOST = 0.6
+NEAR_WORDS = 5
+# Anything of these makes a query "syntax" rather than plain words.
+_SYNTAX = re.compile(
+    r"""["()\[\]{}^~*]|\w:\S|(?:^|\s)[+-]\S|\b(?:AND|OR|NOT|ET|OU|SAUF|NON|ANDNOT|ANDMAYBE)\b"""
+)
 FIELD_ALIASES = {
     "title": ["titre"],
     "sectors": ["secteur", "secteurs"],
@@ -101,7 +120,7 @@ class ParsedQuery:
 
 class QueryParser:
     def __init__(self, schema: Schema, vocab: Vocabulary) -> None:
-        self.vocab = vocab
+        self.schema, self.vocab = schema, vocab
         self.full = self._parser(schema, syntax=True)
         self.plain = self._parser(schema, syntax=False)
 
@@ -136,6 +155,10 @@ class QueryParser:
             note = f"Requête trop longue : seuls les {MAX_QUERY_CHARS} premiers caractères sont cherchés."
         if not re.search(r"\w", text):
             return ParsedQuery(Q.Every(), note, is_browse=True)
+        if not _SYNTAX.search(text):
+            words = self.words(text, reader)
+            if words is not None:
+                return ParsedQuery(words, note)
         parsed = self._try(self.full, text, reader) or self._only_exclusions(text, reader)
         if parsed is None:
             parsed = self._try(self.plain, _words_only(text), reader)
@@ -144,6 +167,37 @@ class QueryParser:
         if parsed is None:
             return ParsedQuery(Q.NullQuery, "Aucun mot à chercher : la requête ne contient que des mots trop courants.")
         return ParsedQuery(parsed, note)
+
+    def words(self, text: str, reader: IndexReader) -> Q.Query | None:
+        """Plain words or a whole question, ranked (none of them required).
+
+        A word the analyzer splits ("Haute-Normandie", "aujourd'hui", a run
+        of Chinese) is a phrase of its parts.
+        """
+        analyzer = self.schema["content"].analyzer
+        units = _unique(tuple(t.text for t in analyzer(word)) for word in text.split())
+        units = [u for u in units if u]
+        if not units:
+            return None
+        parts: list[Q.Query] = []
+        for unit in units:
+            if len(unit) == 1:
+                parts += self._word(unit[0], reader)
+            else:
+                parts += [Q.Phrase(field, list(unit), boost=boost) for field, boost in TEXT_FIELDS.items()]
+        terms = [term for unit in units for term in unit]
+        parts += [Q.Phrase("content", [a, b], slop=1, boost=PAIR_BOOST) for a, b in zip(terms, terms[1:]) if a != b]
+        exact = _unique(t.text for t in self.schema["words"].analyzer(text))
+        parts += [Q.Term("words", word, boost=EXACT_FORM_BOOST) for word in exact]
+        return Q.Or(parts)
+
+    @staticmethod
+    def _word(term: str, reader: IndexReader) -> list[Q.Query]:
+        if reader.doc_frequency("content", term) == 0 and len(term) >= 4:
+            parts: list[Q.Query] = [Q.Term("content", near, boost=NEAR_WORD_BOOST) for near in _near_words(reader, term)]
+        else:
+            parts = [Q.Term("content", term)]
+        return parts + [Q.Term(field, term, boost=boost) for field, boost in TEXT_FIELDS.items() if field != "content"]
 
     def parse_plain(self, text: str, reader: IndexReader) -> ParsedQuery:
         """The words of ``text`` only, without any syntax."""
@@ -224,6 +278,17 @@ class _Normaliser:
             self.budget -= len(first)
             self.expansions[key] = sorted({stem(w.decode("utf-8") if isinstance(w, bytes) else w) for w in first})
         return self.expansions[key]
+
+
+def _unique(items: Iterator[T]) -> list[T]:
+    return list(dict.fromkeys(items))
+
+
+def _near_words(reader: IndexReader, term: str) -> list[str]:
+    """The index's terms closest to a word it lacks, most frequent first."""
+    distance = 2 if len(term) >= 6 else 1
+    near = itertools.islice(reader.terms_within("content", term, distance, prefix=1), 50)
+    return sorted(near, key=lambda t: -reader.doc_frequency("content", t))[:NEAR_WORDS]
 
 
 def _lucene_not(q: Q.Query) -> Q.Query:

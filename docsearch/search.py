@@ -26,9 +26,10 @@ from whoosh.searching import Searcher
 from .config import Settings
 from .errors import IndexMissing, QueryError
 from .facets import FacetSets, FacetValue, facet_values
-from .indexstore import UNKNOWN_YEAR, IndexStore, check_schema
+from .indexstore import IndexStore, check_schema
 from .query import ParsedQuery, QueryParser
 from .vocabulary import Vocabulary, load_vocabulary
+from .weighting import LuceneBM25
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +186,7 @@ class _Snapshot:
     def __init__(self, gen: Path, ix: Index) -> None:
         self.gen, self.ix = gen, ix
         self.generation = ix.latest_generation()
-        self.searcher: Searcher = ix.searcher()
+        self.searcher: Searcher = ix.searcher(weighting=LuceneBM25())
         self.facets = FacetSets(self.searcher)
         self.parser: QueryParser | None = None
 

@@ -112,7 +112,7 @@ def test_add_url_keeps_a_snapshot_with_its_address(indexed, tmp_path) -> None:
         server.shutdown()
         server.server_close()
     assert result.exit_code == 0, result.output
-    hit = json.loads(run(indexed, "search", "réparé", "--json").output)["hits"][0]
+    hit = json.loads(run(indexed, "search", "garage", "--json").output)["hits"][0]
     assert hit["url"] == url and hit["source"] == url and hit["relpath"].startswith("web/")
     assert hit["type"]["code"] == "page-web"
 
