@@ -203,6 +203,8 @@ def _print_report(report: RunReport) -> None:
 def _print_result(result: SearchResult) -> None:
     if result.note:
         click.echo(f"note: {result.note}")
+    if result.suggestion:
+        click.echo(f"did you mean: {result.suggestion}")
     first = (result.page - 1) * result.per_page
     click.echo(f"{result.total} document(s); page {result.page}/{result.page_count}")
     for rank, hit in enumerate(result.hits, start=first + 1):

@@ -24,6 +24,7 @@ class Settings:
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
     vocabulary_file: Path = PACKAGE_DATA / "vocabulary.toml"
+    synonyms_file: Path = PACKAGE_DATA / "synonyms.toml"
     web_dir: Path = PROJECT_ROOT / "web"
     workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
     # Seconds one file may take to extract before its worker is killed.

@@ -37,6 +37,7 @@ from whoosh.reading import IndexReader
 
 from .analysis import stem
 from .indexstore import UNKNOWN_YEAR
+from .synonyms import Synonyms
 from .text import fold
 from .vocabulary import Vocabulary
 
@@ -56,6 +57,7 @@ PAIR_BOOST = 0.3
 EXACT_FORM_BOOST = 0.4
 NEAR_WORD_BOOST = 0.6
 NEAR_WORDS = 5
+SYNONYM_BOOST = 0.3
 # Anything of these makes a query "syntax" rather than plain words.
 _SYNTAX = re.compile(
     r"""["()\[\]{}^~*]|\w:\S|(?:^|\s)[+-]\S|\b(?:AND|OR|NOT|ET|OU|SAUF|NON|ANDNOT|ANDMAYBE)\b"""
@@ -116,11 +118,12 @@ class ParsedQuery:
     query: Q.Query  # Q.Every() when the visitor only browses
     note: str | None = None
     is_browse: bool = False
+    is_plain: bool = False  # plain words, no syntax: spelling suggestions apply
 
 
 class QueryParser:
-    def __init__(self, schema: Schema, vocab: Vocabulary) -> None:
-        self.schema, self.vocab = schema, vocab
+    def __init__(self, schema: Schema, vocab: Vocabulary, synonyms: Synonyms | None = None) -> None:
+        self.schema, self.vocab, self.synonyms = schema, vocab, synonyms or Synonyms()
         self.full = self._parser(schema, syntax=True)
         self.plain = self._parser(schema, syntax=False)
 
@@ -158,7 +161,7 @@ class QueryParser:
         if not _SYNTAX.search(text):
             words = self.words(text, reader)
             if words is not None:
-                return ParsedQuery(words, note)
+                return ParsedQuery(words, note, is_plain=True)
         parsed = self._try(self.full, text, reader) or self._only_exclusions(text, reader)
         if parsed is None:
             parsed = self._try(self.plain, _words_only(text), reader)
@@ -174,30 +177,35 @@ class QueryParser:
         A word the analyzer splits ("Haute-Normandie", "aujourd'hui", a run
         of Chinese) is a phrase of its parts.
         """
-        analyzer = self.schema["content"].analyzer
-        units = _unique(tuple(t.text for t in analyzer(word)) for word in text.split())
+        stemmer, exact = self.schema["content"].analyzer, self.schema["words"].analyzer
+        units = _unique(tuple(t.text for t in stemmer(word)) for word in text.split())
         units = [u for u in units if u]
         if not units:
             return None
         parts: list[Q.Query] = []
         for unit in units:
-            if len(unit) == 1:
-                parts += self._word(unit[0], reader)
-            else:
+            if len(unit) > 1:
                 parts += [Q.Phrase(field, list(unit), boost=boost) for field, boost in TEXT_FIELDS.items()]
+            elif reader.doc_frequency("content", unit[0]):
+                parts += [Q.Term(field, unit[0], boost=boost) for field, boost in TEXT_FIELDS.items()]
+        forms = _unique(t.text for t in exact(text))
+        parts += [Q.Term("words", form, boost=EXACT_FORM_BOOST) for form in forms]
+        parts += [Q.Term("content", near, boost=NEAR_WORD_BOOST) for near in self._near_stems(forms, reader)]
         terms = [term for unit in units for term in unit]
         parts += [Q.Phrase("content", [a, b], slop=1, boost=PAIR_BOOST) for a, b in zip(terms, terms[1:]) if a != b]
-        exact = _unique(t.text for t in self.schema["words"].analyzer(text))
-        parts += [Q.Term("words", word, boost=EXACT_FORM_BOOST) for word in exact]
-        return Q.Or(parts)
+        for member in self.synonyms.expansions(terms):
+            parts.append(Q.Term("content", member[0], boost=SYNONYM_BOOST) if len(member) == 1
+                         else Q.Phrase("content", list(member), boost=SYNONYM_BOOST))
+        return Q.Or(parts) if parts else None
 
     @staticmethod
-    def _word(term: str, reader: IndexReader) -> list[Q.Query]:
-        if reader.doc_frequency("content", term) == 0 and len(term) >= 4:
-            parts: list[Q.Query] = [Q.Term("content", near, boost=NEAR_WORD_BOOST) for near in _near_words(reader, term)]
-        else:
-            parts = [Q.Term("content", term)]
-        return parts + [Q.Term(field, term, boost=boost) for field, boost in TEXT_FIELDS.items() if field != "content"]
+    def _near_stems(forms: list[str], reader: IndexReader) -> list[str]:
+        """For each word the index lacks (a typo), the stems of its closest words."""
+        stems: list[str] = []
+        for form in forms:
+            if len(form) >= 4 and not form.isdigit() and not reader.doc_frequency("words", form):
+                stems += [stem(near) for near in _near_words(reader, form)]
+        return _unique(s for s in stems if reader.doc_frequency("content", s))
 
     def parse_plain(self, text: str, reader: IndexReader) -> ParsedQuery:
         """The words of ``text`` only, without any syntax."""
@@ -284,11 +292,11 @@ def _unique(items: Iterator[T]) -> list[T]:
     return list(dict.fromkeys(items))
 
 
-def _near_words(reader: IndexReader, term: str) -> list[str]:
-    """The index's terms closest to a word it lacks, most frequent first."""
-    distance = 2 if len(term) >= 6 else 1
-    near = itertools.islice(reader.terms_within("content", term, distance, prefix=1), 50)
-    return sorted(near, key=lambda t: -reader.doc_frequency("content", t))[:NEAR_WORDS]
+def _near_words(reader: IndexReader, word: str) -> list[str]:
+    """The index's words closest to a word it lacks, most frequent first."""
+    distance = 2 if len(word) >= 6 else 1
+    near = itertools.islice(reader.terms_within("words", word, distance, prefix=1), 50)
+    return sorted(near, key=lambda w: -reader.doc_frequency("words", w))[:NEAR_WORDS]
 
 
 def _lucene_not(q: Q.Query) -> Q.Query:

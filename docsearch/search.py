@@ -28,6 +28,8 @@ from .errors import IndexMissing, QueryError
 from .facets import FacetSets, FacetValue, facet_values
 from .indexstore import IndexStore, check_schema
 from .query import ParsedQuery, QueryParser
+from .suggest import suggest
+from .synonyms import load_synonyms
 from .vocabulary import Vocabulary, load_vocabulary
 from .weighting import LuceneBM25
 
@@ -39,6 +41,7 @@ UNKNOWN_YEAR_FILTER = 0
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 SNIPPET_PAGES = 3  # pages a hit shows a snippet from
+SIMILAR_TERMS = 20  # words of a document that "similar documents" look for
 SORTS = ("relevance", "date")
 
 
@@ -88,6 +91,7 @@ class SearchResult:
     page_count: int
     sort: str
     filters: dict[str, Any]
+    suggestion: str | None = None  # "did you mean", a corrected query
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
 
@@ -123,6 +127,19 @@ class SearchService:
             fields = snap.searcher.document(id=doc_id, kind="doc")
             return None if fields is None else describe(fields, self.vocab)
 
+    def similar(self, doc_id: str, limit: int = 5) -> list[dict[str, Any]]:
+        """Documents that share the most telling words of ``doc_id`` ("more like this")."""
+        with self._lock:
+            searcher = self._current().searcher
+            pages = list(searcher.document_numbers(doc_id=doc_id, kind="page"))
+            own = list(searcher.document_numbers(doc_id=doc_id, kind="doc"))
+            if not pages or not own:
+                return []
+            key_terms = searcher.key_terms(pages, "page_text", numterms=SIMILAR_TERMS)
+            query = Q.Or([Q.Term("content", term, boost=weight) for term, weight in key_terms])
+            hits = searcher.search(query, limit=limit, filter=Q.Term("kind", "doc"), mask=set(own))
+            return [describe(hit.fields(), self.vocab) for hit in hits]
+
     def all_documents(self) -> list[dict[str, Any]]:
         with self._lock:
             snap = self._current()
@@ -149,7 +166,7 @@ class SearchService:
         if snap is not None and snap.gen == gen and snap.ix.latest_generation() == snap.generation:
             return snap
         check_schema(gen)
-        fresh = _Snapshot(gen, self.store.open())
+        fresh = _Snapshot(gen, self.store.open(), self.settings.synonyms_file)
         if self._previous is not None:
             self._previous.searcher.close()
         self._previous, self._snapshot = snap, fresh
@@ -183,11 +200,12 @@ class SearchService:
 class _Snapshot:
     """One open searcher on one index generation, with its facet sets."""
 
-    def __init__(self, gen: Path, ix: Index) -> None:
+    def __init__(self, gen: Path, ix: Index, synonyms_file: Path) -> None:
         self.gen, self.ix = gen, ix
         self.generation = ix.latest_generation()
         self.searcher: Searcher = ix.searcher(weighting=LuceneBM25())
         self.facets = FacetSets(self.searcher)
+        self.synonyms = load_synonyms(synonyms_file, self.searcher.schema["content"].analyzer)
         self.parser: QueryParser | None = None
 
 
@@ -196,7 +214,7 @@ class _Search:
         self.snap, self.vocab, self.request = snap, vocab, request
         self.searcher = snap.searcher
         if snap.parser is None:
-            snap.parser = QueryParser(self.searcher.schema, vocab)
+            snap.parser = QueryParser(self.searcher.schema, vocab, snap.synonyms)
         parse = snap.parser.parse_plain if plain else snap.parser.parse
         self.parsed: ParsedQuery = parse(request.q, self.searcher.reader())
 
@@ -215,6 +233,8 @@ class _Search:
             sort=self._sort(), filters=self._filters(),
         )
         result.facets = facet_values(facets, matched, selection, request, self.vocab)
+        if self.parsed.is_plain:  # None when the index knows every word
+            result.suggestion = suggest(self.searcher, request.q)
         if (request.page - 1) * request.per_page < len(final):
             result.hits = self._hits(final)
         return result
