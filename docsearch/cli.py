@@ -105,7 +105,8 @@ def remove(settings: Settings, refs: tuple[str, ...]) -> None:
 @click.option("--year", type=int, help="Only this year.")
 @click.option("--from", "year_from", type=int, help="From this year.")
 @click.option("--to", "year_to", type=int, help="Up to this year.")
-@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "date", "added"]), default="relevance", show_default=True,
+              help="relevance; date: year of the document; added: newest in the corpus.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the web API's structure).")

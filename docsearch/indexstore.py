@@ -34,7 +34,7 @@ from .analysis import french_analyzer, words_analyzer
 from .atomic import write_atomic
 from .errors import IndexMissing, SchemaMismatch
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 UNKNOWN_YEAR = "inconnue"
 _CURRENT = "CURRENT"
 _META = "docsearch.json"
@@ -70,6 +70,7 @@ def make_schema() -> Schema:
         doctype=ID(stored=True),
         year=NUMERIC(stored=True, sortable=True),
         year_key=ID(stored=True),
+        added=NUMERIC(sortable=True),  # when the file was last written (Unix time)
         info=STORED,
     )
 

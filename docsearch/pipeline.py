@@ -306,7 +306,7 @@ def write_document(writer: IndexWriter, doc: Document, *, replace: bool = True) 
         id=doc.id, kind="doc", doc_id=doc.id, page=0, relpath=doc.relpath, sha256=doc.sha256,
         title=meta.title, summary=meta.summary, organisation=meta.organisation, territory=meta.territory,
         content=text, words=text, sectors=",".join(meta.sectors), doctype=meta.doctype,
-        year=meta.year or 0, year_key=str(meta.year) if meta.year else UNKNOWN_YEAR,
+        year=meta.year or 0, year_key=str(meta.year) if meta.year else UNKNOWN_YEAR, added=int(doc.mtime),
         info=_info(doc),
     )
     for number, text in enumerate(doc.pages, start=1):

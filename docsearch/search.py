@@ -40,9 +40,10 @@ UNKNOWN_YEAR_FILTER = 0
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
-SNIPPET_PAGES = 3  # pages a hit shows a snippet from
+SNIPPET_PAGES = 2  # pages a hit shows a snippet from
 SIMILAR_TERMS = 20  # words of a document that "similar documents" look for
-SORTS = ("relevance", "date")
+# relevance; date: the document's year, newest first; added: newest in the corpus first.
+SORTS = ("relevance", "date", "added")
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,10 @@ class SearchService:
         with self._lock:
             snap = self._current()
             fields = snap.searcher.document(id=doc_id, kind="doc")
-            return None if fields is None else describe(fields, self.vocab)
+            if fields is None:
+                return None
+            first_page = snap.searcher.document(id=f"{doc_id}/1", kind="page") or {}
+            return describe(fields, self.vocab) | {"first_lines": _first_lines(first_page.get("page_text", ""))}
 
     def similar(self, doc_id: str, limit: int = 5) -> list[dict[str, Any]]:
         """Documents that share the most telling words of ``doc_id`` ("more like this")."""
@@ -182,7 +186,7 @@ class SearchService:
         if year_from is not None and year_to is not None and year_from > year_to:
             year_from, year_to = year_to, year_from
         if request.sort not in SORTS:
-            raise QueryError(f"Tri inconnu : « {request.sort} » (pertinence : relevance, date : date)")
+            raise QueryError(f"Tri inconnu : « {request.sort[:40]} » (pertinence, date ou recents)")
         if not 1 <= request.page <= MAX_PAGE:
             raise QueryError(f"Numéro de page invalide : {request.page}")
         if not 1 <= request.per_page <= MAX_PER_PAGE:
@@ -240,7 +244,9 @@ class _Search:
         return result
 
     def _sort(self) -> str:
-        return "date" if self.parsed.is_browse else self.request.sort
+        if self.parsed.is_browse and self.request.sort == "relevance":
+            return "date"  # nothing to rank by
+        return self.request.sort
 
     def _filters(self) -> dict[str, Any]:
         r = self.request
@@ -251,6 +257,8 @@ class _Search:
         kwargs: dict[str, Any] = {"filter": allowed}
         if self._sort() == "date":
             kwargs["sortedby"] = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True), sorting.ScoreFacet()])
+        elif self._sort() == "added":
+            kwargs["sortedby"] = sorting.FieldFacet("added", reverse=True)
         query = Q.Every() if self.parsed.is_browse else self.parsed.query
         page = self.searcher.search_page(query, request.page, pagelen=request.per_page, **kwargs)
         page_query = _page_query(self.parsed.query) if not self.parsed.is_browse else None
@@ -273,7 +281,7 @@ class _Search:
         if page_query is None:
             return [], []
         results = self.searcher.search(page_query, filter=Q.Term("doc_id", doc_id), limit=None, terms=True)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=300, surround=90, charlimit=None)
+        results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=70, charlimit=None)
         results.formatter = highlight.HtmlFormatter(tagname="mark", classname="match", between=" … ")
         pages = sorted(hit["page"] for hit in results)
         snippets = []
@@ -324,6 +332,10 @@ def _collect_content(q: Q.Query, out: list[Q.Query]) -> None:
     elif not q.is_leaf():
         for child in q.children():
             _collect_content(child, out)
+
+
+def _first_lines(text: str, limit: int = 1500) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def describe(fields: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:

@@ -1,6 +1,8 @@
-"""The minimal web interface: routes, JSON twins, errors, security headers."""
+"""The public web interface through Starlette's TestClient: pages, JSON twins, feeds, errors, headers."""
 
 from __future__ import annotations
+
+import xml.etree.ElementTree as ET
 
 import pytest
 from starlette.testclient import TestClient
@@ -8,6 +10,8 @@ from starlette.testclient import TestClient
 from docsearch.pipeline import update_index
 from docsearch.web.app import create_app
 from tests.conftest import copy_sample, html_page
+
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
@@ -19,49 +23,137 @@ def client(settings, corpus):
     return TestClient(create_app(settings))
 
 
-def test_search_page_and_its_json_twin_agree(client) -> None:
-    page = client.get("/search", params={"q": "festival"})
-    data = client.get("/search.json", params={"q": "festival"}).json()
-    assert page.status_code == 200 and page.template.name == "search.html"
-    assert page.context["data"]["total"] == data["total"] == 1
+@pytest.fixture(scope="module")
+def sample_client(sample_settings):
+    return TestClient(create_app(sample_settings))
+
+
+@pytest.mark.parametrize(
+    ("page", "twin", "template"),
+    [
+        ("/", "/index.json", "home.html"),
+        ("/search?q=économie+sociale&secteur=iae&secteur=culture&de=2005&a=2020", None, "search.html"),
+        ("/search?q=coopérative&tri=date&page=2", None, "search.html"),
+        ("/search?secteur=sport", None, "search.html"),
+    ],
+)
+def test_every_page_has_a_json_twin_with_the_same_data(sample_client, page: str, twin: str | None, template: str) -> None:
+    html = sample_client.get(page)
+    twin = twin or page.replace("/search?", "/search.json?")
+    data = sample_client.get(twin).json()
+    assert html.status_code == 200 and html.template.name == template
+    shown = html.context["data"]
+    for key in ("total", "facets", "page", "page_count"):
+        if key in data:
+            assert shown[key] == data[key], key
+    hits = "hits" if "hits" in data else "newest"
+    assert [h["id"] for h in shown[hits]] == [h["id"] for h in data[hits]]
+
+
+def test_document_page_and_twin(sample_client) -> None:
+    hit = sample_client.get("/search.json", params={"q": "méthanisation"}).json()["hits"][0]
+    page = sample_client.get(hit["page_url"])
+    data = sample_client.get(hit["json_url"]).json()
+    assert page.context["data"]["document"]["title"] == data["document"]["title"] == hit["title"]
+    assert [d["id"] for d in page.context["data"]["similar"]] == [d["id"] for d in data["similar"]]
+    document = data["document"]
+    assert document["permalink"].endswith(hit["page_url"]) and document["page_count"] == 18
+    assert {"size", "added", "first_lines", "sectors", "year", "type", "source"} <= set(document)
+    for label in ("18", "Télécharger le PDF", "Documents similaires", "Lien permanent", "novembre" if "-11-" in document["added"] else "20"):
+        assert label in page.text
+
+
+def test_french_number_and_chips(sample_client) -> None:
+    page = sample_client.get("/search", params=[("q", "insertion"), ("secteur", "iae"), ("de", "2005"), ("a", "2015")])
+    links = page.context["data"]["links"]
+    assert [c["label"] for c in links["chips"]] == ["Secteur : Insertion par l'activité économique", "Années : de 2005 à 2015"]
+    assert links["clear_url"] == "/search?q=insertion"
+    assert "Tout effacer" in page.text
+
+
+def test_pages_links_open_pdfs_at_their_page(sample_client) -> None:
+    hit = sample_client.get("/search.json", params={"q": "méthanisation"}).json()["hits"][0]
+    assert hit["page_links"] == [{"page": 17, "url": f"{hit['file_url']}#page=17"}]
+    web = sample_client.get("/search.json", params={"q": "bourse aux vélos"}).json()["hits"][0]
+    assert web["format"] == "html" and web["page_links"] == []  # a web page has no page to open at
 
 
 def test_document_text_is_escaped_in_pages(client) -> None:
     assert client.get("/search.json", params={"q": "festival"}).json()["hits"][0]["title"] == "<b>Festival</b> & solidarité"
-    page = client.get("/search", params={"q": "festival"}).text
-    assert "&lt;b&gt;Festival&lt;/b&gt;" in page and "<b>Festival</b>" not in page
+    for url in ("/search?q=festival", "/"):
+        page = client.get(url).text
+        assert "&lt;b&gt;Festival&lt;/b&gt;" in page and "<b>Festival</b>" not in page
 
 
-def test_pdf_opens_inline(client) -> None:
+def test_pdf_opens_inline_or_downloads(client) -> None:
     hit = client.get("/search.json", params={"q": "compostage"}).json()["hits"][0]
+    inline = client.get(hit["file_url"])
+    assert inline.headers["content-type"] == "application/pdf" and inline.content.startswith(b"%PDF")
+    assert inline.headers["content-disposition"].startswith("inline")
+    assert client.get(hit["download_url"]).headers["content-disposition"].startswith("attachment")
+
+
+def test_saved_page_text_is_sandboxed(client) -> None:
+    hit = client.get("/search.json", params={"q": "festival"}).json()["hits"][0]
     response = client.get(f"/documents/{hit['id']}/file")
-    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
-    assert client.get(f"/documents/{hit['id']}.json").json()["document"]["title"] == hit["title"]
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["content-security-policy"] == "sandbox"
 
 
-@pytest.mark.parametrize(
-    "query",
-    [{"q": "x", "page": "abc"}, {"q": "x", "secteur": "zzz"}, {"q": "x", "annee": "-3"}, {"q": "x", "tri": "hasard"},
-     {"q": "x", "page": "²"}, {"q": "x", "par_page": "١٢"}],  # digits that int() refuses or reads
-)
-def test_bad_parameters_give_400_in_json_and_a_friendly_page(client, query) -> None:
-    response = client.get("/search.json", params=query)
-    assert response.status_code == 400
-    assert response.json()["ok"] is False and response.json()["status"] == 400 and response.json()["error"]
-    page = client.get("/search", params=query)
-    assert page.status_code == 400 and "Requête incorrecte" in page.text
+def test_atom_feeds(sample_client) -> None:
+    for url, title in (("/feed.atom", "Nouveaux documents"), ("/search.atom?q=insertion&secteur=iae", "Recherche « insertion »")):
+        response = sample_client.get(url)
+        assert response.headers["content-type"].startswith("application/atom+xml")
+        feed = ET.fromstring(response.content)
+        assert feed.find(f"{ATOM}title").text.startswith(title)
+        entries = feed.findall(f"{ATOM}entry")
+        assert entries and all(e.find(f"{ATOM}link").get("href").startswith("http://testserver/documents/") for e in entries)
+    iae = ET.fromstring(sample_client.get("/search.atom?q=insertion&secteur=iae").content)
+    assert all(any(c.get("term") == "iae" for c in e.findall(f"{ATOM}category")) for e in iae.findall(f"{ATOM}entry"))
+
+
+def test_opensearch_and_openapi(sample_client) -> None:
+    description = ET.fromstring(sample_client.get("/opensearch.xml").content)
+    templates = [u.get("template") for u in description if u.tag.endswith("Url")]
+    assert "http://testserver/search?q={searchTerms}" in templates
+    spec = sample_client.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.") and {"/search.json", "/index.json", "/documents/{doc_id}.json"} <= set(spec["paths"])
+    properties = spec["components"]["schemas"]["SearchResult"]["required"]
+    assert set(properties) <= set(sample_client.get("/search.json?q=x").json())
+
+
+HOSTILE = [
+    {"q": "a" * 10_000}, {"q": "x", "page": "99999999"}, {"q": "x", "page": "0"}, {"q": "x", "page": "-1"},
+    {"q": "x", "page": "²"}, {"q": "x", "par_page": "١٢"}, {"q": "x", "secteur": "zzz"}, {"q": "x", "type": "roman"},
+    {"q": "x", "annee": "abc"}, {"q": "x", "de": "1"}, {"q": "x", "tri": "hasard"}, {"q": '"(((titre: AND OR NOT'},
+    {"q": "\x00\x01\x02"}, {"q": "annee:[abc TO def]"}, {"q": "*" * 500}, {"q": "a* b* c* d* e* f*"},
+    {"q": "x", "secteur": "\x00"}, {"q": "secteur:\"commerce équitable"},
+]
+
+
+@pytest.mark.parametrize("params", HOSTILE, ids=range(len(HOSTILE)))
+def test_no_query_string_gives_a_server_error(sample_client, params: dict) -> None:
+    for path in ("/search", "/search.json", "/search.atom"):
+        response = sample_client.get(path, params=params)
+        assert response.status_code in (200, 400), (path, response.status_code)
+        if path.endswith(".json") and response.status_code == 400:
+            body = response.json()
+            assert body["ok"] is False and body["status"] == 400 and body["error"]
+        if path == "/search" and response.status_code == 400:
+            assert "Requête incorrecte" in response.text
+
+
+@pytest.mark.parametrize("raw", ["q=%ff%fe%fd", "q=%", "q=%C3", "page=%00", "secteur=%ff"])
+def test_undecodable_query_strings(sample_client, raw: str) -> None:
+    for path in ("/search", "/search.json"):
+        assert sample_client.get(f"{path}?{raw}").status_code in (200, 400)
 
 
 def test_unknown_document_is_404(client) -> None:
     assert client.get("/documents/nope.json").json() == {"ok": False, "error": "Document introuvable", "status": 404}
-    assert client.get("/documents/nope").status_code == 404
-
-
-def test_security_headers(client) -> None:
-    headers = client.get("/search").headers
-    assert "frame-ancestors 'none'" in headers["content-security-policy"]
-    assert headers["x-content-type-options"] == "nosniff"
+    page = client.get("/documents/nope")
+    assert page.status_code == 404 and "Page introuvable" in page.text
+    assert client.get("/documents/nope/file").status_code == 404
 
 
 def test_every_facet_link_works(client) -> None:
@@ -72,8 +164,15 @@ def test_every_facet_link_works(client) -> None:
         assert client.get(link).status_code == 200, link
 
 
-def test_saved_page_text_is_sandboxed(client) -> None:
-    hit = client.get("/search.json", params={"q": "festival"}).json()["hits"][0]
-    response = client.get(f"/documents/{hit['id']}/file")
-    assert response.headers["content-type"].startswith("text/plain")
-    assert response.headers["content-security-policy"] == "sandbox"
+def test_security_headers(client) -> None:
+    for url in ("/", "/search?q=x", "/search.json?q=x", "/documents/nope"):
+        headers = client.get(url).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_pages_are_french_and_light(sample_client) -> None:
+    page = sample_client.get("/search?q=insertion").text
+    assert '<html lang="fr">' in page and "http://" not in page.split("<body>")[0].replace("http://testserver", "")
+    assert "<script" not in page  # works without JavaScript

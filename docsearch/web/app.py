@@ -1,12 +1,16 @@
-"""Starlette application: pages for visitors and their JSON twins.
+"""Starlette application: the pages visitors use and their JSON twins.
 
-Each view builds one plain dict, rendered as HTML or returned as JSON
-(``/search`` and ``/search.json``). Templates and static files live in the
-project's top-level ``web/`` folder (``Settings.web_dir``).
+Routes (HTML page → JSON twin): ``/`` → ``/index.json``; ``/search`` →
+``/search.json`` (and ``/search.atom``, a feed of any search);
+``/documents/{id}`` → ``/documents/{id}.json``; ``/documents/{id}/file``
+(the original); ``/feed.atom`` (newest documents); ``/opensearch.xml``;
+``/openapi.json``. Templates and static files live in the project's
+top-level ``web/`` folder (``Settings.web_dir``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from markupsafe import Markup
@@ -22,9 +26,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
 from ..errors import DocsearchError, IndexMissing, QueryError, UserError
-from ..search import SearchService
+from ..search import SearchRequest, SearchService
 from ..sources import resolve_inside
-from .params import search_request, toggle_url
+from .formats import french_date, french_number, french_size
+from .openapi import openapi_document
+from .params import search_request
+from .views import document_data, home_data, search_data
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -33,23 +40,29 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
 }
+FEED_SIZE = 20
 
 
 def create_app(settings: Settings, service: SearchService | None = None) -> Starlette:
     service = service or SearchService(settings)
     templates = Jinja2Templates(directory=str(settings.web_dir / "templates"))
-    templates.env.filters["fr_number"] = lambda n: f"{n:,}".replace(",", "\u202f")
+    templates.env.filters.update(fr_number=french_number, fr_date=french_date, fr_size=french_size)
     views = _Views(settings, service, templates)
     routes = [
-        Route("/", views.search, name="home"),
+        Route("/", views.home, name="home"),
+        Route("/index.json", views.home_json, name="home_json"),
         Route("/search", views.search, name="search"),
         Route("/search.json", views.search_json, name="search_json"),
+        Route("/search.atom", views.search_feed, name="search_feed"),
+        Route("/feed.atom", views.newest_feed, name="feed"),
         Route("/documents/{doc_id:str}.json", views.document_json, name="document_json"),
         Route("/documents/{doc_id:str}", views.document, name="document"),
         Route("/documents/{doc_id:str}/file", views.document_file, name="document_file"),
+        Route("/opensearch.xml", views.opensearch, name="opensearch"),
+        Route("/openapi.json", views.openapi, name="openapi"),
         Mount("/static", StaticFiles(directory=str(settings.web_dir / "static")), name="static"),
     ]
-    handlers = {HTTPException: views.http_error, DocsearchError: views.app_error}
+    handlers = {HTTPException: views.http_error, DocsearchError: views.app_error, Exception: views.server_error}
     app = Starlette(routes=routes, exception_handlers=handlers, middleware=[Middleware(SecurityHeaders)])  # type: ignore[arg-type]
     app.state.service = service
     return app
@@ -79,48 +92,73 @@ class _Views:
     def __init__(self, settings: Settings, service: SearchService, templates: Jinja2Templates) -> None:
         self.settings, self.service, self.templates = settings, service, templates
 
-    def _search_data(self, request: Request) -> dict[str, Any]:
-        search_request_ = search_request(request.query_params)
-        result = self.service.search(search_request_)
-        data = result.to_dict()
-        for facet, values in data["facets"].items():
-            for value in values:
-                value["toggle_url"] = toggle_url(request.query_params, facet, value["value"])
-        return data
+    def _page(self, request: Request, name: str, data: dict[str, Any], status: int = 200) -> Response:
+        return self.templates.TemplateResponse(request, name, {"data": data}, status_code=status)
+
+    def home(self, request: Request) -> Response:
+        return self._page(request, "home.html", home_data(self.service))
+
+    def home_json(self, request: Request) -> Response:
+        return JSONResponse(home_data(self.service))
 
     def search(self, request: Request) -> Response:
-        data = self._search_data(request)
+        data = search_data(self.service, request.query_params)
         for hit in data["hits"]:
             for snippet in hit["snippets"]:
-                snippet["html"] = Markup(snippet["html"])  # escaped by the highlighter
-        return self.templates.TemplateResponse(request, "search.html", {"data": data})
+                snippet["html"] = Markup(snippet["html"])  # escaped by the highlighter, <mark> added
+        return self._page(request, "search.html", data)
 
     def search_json(self, request: Request) -> Response:
-        return JSONResponse(self._search_data(request))
+        return JSONResponse(search_data(self.service, request.query_params))
 
-    def _document_data(self, doc_id: str) -> dict[str, Any]:
-        doc = self.service.document(doc_id)
-        if doc is None:
-            raise HTTPException(404, "Document introuvable")
-        return {"ok": True, "document": doc}
+    def search_feed(self, request: Request) -> Response:
+        search = search_request(request.query_params)
+        result = self.service.search(SearchRequest(**{**search.__dict__, "sort": "added", "page": 1, "per_page": FEED_SIZE}))
+        title = f"Recherche « {search.q} »" if search.q else "Recherche"
+        return self._feed(request, title, result.to_dict()["hits"], str(request.url))
+
+    def newest_feed(self, request: Request) -> Response:
+        result = self.service.search(SearchRequest(sort="added", per_page=FEED_SIZE))
+        return self._feed(request, "Nouveaux documents", result.to_dict()["hits"], str(request.url))
+
+    def _feed(self, request: Request, title: str, hits: list[dict[str, Any]], self_url: str) -> Response:
+        updated = max((h.get("added") or "" for h in hits), default="") or dt.datetime.now().isoformat(timespec="seconds")
+        context = {"title": title, "hits": hits, "self_url": self_url, "updated": _rfc3339(updated)}
+        for hit in hits:
+            hit["updated"] = _rfc3339(hit.get("added") or updated)
+        return self.templates.TemplateResponse(request, "feed.xml", context, media_type="application/atom+xml")
 
     def document(self, request: Request) -> Response:
-        data = self._document_data(request.path_params["doc_id"])
-        return self.templates.TemplateResponse(request, "document.html", {"data": data})
+        return self._page(request, "document.html", self._document(request))
 
     def document_json(self, request: Request) -> Response:
-        return JSONResponse(self._document_data(request.path_params["doc_id"]))
+        return JSONResponse(self._document(request))
+
+    def _document(self, request: Request) -> dict[str, Any]:
+        data = document_data(self.service, request.path_params["doc_id"], request)
+        if data is None:
+            raise HTTPException(404, "Document introuvable")
+        return data
 
     def document_file(self, request: Request) -> Response:
-        doc = self._document_data(request.path_params["doc_id"])["document"]
+        doc = self.service.document(request.path_params["doc_id"])
+        if doc is None:
+            raise HTTPException(404, "Document introuvable")
         path = resolve_inside(self.settings.corpus_dir, doc["relpath"])
         if not path.is_file():
             raise HTTPException(404, "Le fichier n'est plus dans le fonds documentaire")
+        disposition = "attachment" if request.query_params.get("telecharger") else "inline"
         if doc["format"] == "pdf":
-            return FileResponse(path, media_type="application/pdf", content_disposition_type="inline",
-                                filename=path.name)
-        # A saved web page is shown as its text only: its own scripts never run here.
-        return FileResponse(path, media_type="text/plain; charset=utf-8", headers={"content-security-policy": "sandbox"})
+            return FileResponse(path, media_type="application/pdf", content_disposition_type=disposition, filename=path.name)
+        # A saved web page is served as text only: its own scripts never run here.
+        return FileResponse(path, media_type="text/plain; charset=utf-8", content_disposition_type=disposition,
+                            filename=path.name, headers={"content-security-policy": "sandbox"})
+
+    def opensearch(self, request: Request) -> Response:
+        return self.templates.TemplateResponse(request, "opensearch.xml", {}, media_type="application/opensearchdescription+xml")
+
+    def openapi(self, request: Request) -> Response:
+        return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -128,12 +166,24 @@ class _Views:
 
     async def app_error(self, request: Request, exc: Exception) -> Response:
         if isinstance(exc, IndexMissing):
-            return self._error(request, 503, "L'index n'est pas encore construit : lancez `docsearch index`.")
+            return self._error(request, 503, "Le fonds documentaire est en cours de préparation : revenez dans quelques instants.")
         status = 400 if isinstance(exc, (QueryError, UserError)) else 500
         return self._error(request, status, str(exc))
+
+    async def server_error(self, request: Request, exc: Exception) -> Response:
+        return self._error(request, 500, "Une erreur inattendue s'est produite. Réessayez dans un instant.")
 
     def _error(self, request: Request, status: int, message: str) -> Response:
         if request.url.path.endswith(".json"):
             return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status)
-        return self.templates.TemplateResponse(request, "error.html", {"status": status, "message": message},
+        return self.templates.TemplateResponse(request, "error.html", {"status": status, "message": message, "data": {}},
                                                status_code=status)
+
+
+def _rfc3339(value: str) -> str:
+    """"2024-03-01T10:00:00" (local time) → an Atom date with its offset."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        moment = dt.datetime.now()
+    return moment.astimezone().isoformat(timespec="seconds")

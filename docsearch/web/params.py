@@ -1,14 +1,16 @@
 """Query-string parameters of the search pages, in French, both ways.
 
 ``search_request`` reads ``q, secteur (repeatable), type (repeatable),
-annee (a year, or "inconnue"), de, a, tri, page, par_page`` into a ``SearchRequest``; a value that is
-not a number raises ``QueryError`` (HTTP 400). ``toggle_url`` is the link that
-selects or unselects one facet value.
+annee (a year, or "inconnue"), de, a, tri, page, par_page`` into a
+``SearchRequest``; a value that is not a number raises ``QueryError`` (HTTP
+400). ``search_links`` builds every link of a results page (facet toggles,
+filter chips, sorts, pages, feed) so that templates hold no URL logic.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
@@ -18,12 +20,16 @@ from ..indexstore import UNKNOWN_YEAR
 from ..search import UNKNOWN_YEAR_FILTER, SearchRequest
 
 FACET_PARAMS = {"sectors": "secteur", "types": "type", "years": "annee"}
-SORT_PARAMS = {"pertinence": "relevance", "date": "date", "relevance": "relevance"}
+SORT_PARAMS = {"pertinence": "relevance", "date": "date", "recents": "added"}
+SORT_LABELS = {"pertinence": "Pertinence", "date": "Année du document", "recents": "Derniers ajouts"}
+KNOWN = ("q", "secteur", "type", "annee", "de", "a", "tri", "page", "par_page")
+FILTERS = ("secteur", "type", "annee", "de", "a")
 
 
 def search_request(params: QueryParams) -> SearchRequest:
     page = _int(params, "page") or 1
     year = UNKNOWN_YEAR_FILTER if params.get("annee") == UNKNOWN_YEAR else _int(params, "annee")
+    sort = params.get("tri") or "pertinence"
     return SearchRequest(
         q=params.get("q", ""),
         sectors=tuple(params.getlist("secteur")),
@@ -31,7 +37,7 @@ def search_request(params: QueryParams) -> SearchRequest:
         year=year,
         year_from=_int(params, "de"),
         year_to=_int(params, "a"),
-        sort=SORT_PARAMS.get(params.get("tri", "pertinence"), params.get("tri", "")),
+        sort=SORT_PARAMS.get(sort, sort),
         page=page,
         per_page=_int(params, "par_page") or 10,
     )
@@ -46,14 +52,76 @@ def _int(params: QueryParams, name: str) -> int | None:
     return int(raw)
 
 
-def toggle_url(params: QueryParams, facet: str, value: str) -> str:
-    """The search URL with ``value`` of ``facet`` added, or removed if present."""
+def search_url(items: list[tuple[str, str]], path: str = "/search") -> str:
+    items = [(k, v) for k, v in items if v != ""]
+    return f"{path}?{urlencode(items)}" if items else path
+
+
+def search_links(params: QueryParams, data: dict[str, Any]) -> dict[str, Any]:
+    """The links of a results page, computed from its own parameters."""
+    items = [(k, v) for k, v in params.multi_items() if k in KNOWN and v != ""]
+    unpaged = [(k, v) for k, v in items if k != "page"]
+    for facet, values in data["facets"].items():
+        for value in values:
+            value["toggle_url"] = search_url(_toggle(unpaged, facet, value["value"]))
+    keep_query = [(k, v) for k, v in unpaged if k not in FILTERS]
+    has_filters = any(k in FILTERS for k, _ in items)
+    return {
+        "chips": _chips(unpaged, data),
+        "clear_url": search_url(keep_query) if has_filters else None,
+        "sorts": [
+            {"label": label, "url": search_url([*(i for i in unpaged if i[0] != "tri"), ("tri", key)]),
+             "current": SORT_PARAMS[key] == data["sort"]}
+            for key, label in SORT_LABELS.items()
+        ],
+        "pages": _pages(unpaged, data["page"], data["page_count"]),
+        "feed_url": search_url([i for i in unpaged if i[0] not in ("tri", "par_page")], "/search.atom"),
+        "json_url": search_url(items, "/search.json"),
+        "suggestion_url": search_url([*(i for i in unpaged if i[0] != "q"), ("q", data["suggestion"])]) if data.get("suggestion") else None,
+        # What the filter form carries over unchanged (its fields set the rest).
+        "keep": [(k, v) for k, v in unpaged if k in ("tri", "par_page")],
+        "year_from": params.get("de", ""),
+        "year_to": params.get("a", ""),
+    }
+
+
+def _toggle(items: list[tuple[str, str]], facet: str, value: str) -> list[tuple[str, str]]:
+    """The parameters with ``value`` of ``facet`` added, or removed if present."""
     name = FACET_PARAMS[facet]
-    items = [(k, v) for k, v in params.multi_items() if k != "page"]
     if (name, value) in items:
-        items = [(k, v) for k, v in items if (k, v) != (name, value)]
-    elif facet == "years":
-        items = [(k, v) for k, v in items if k not in ("annee", "de", "a")] + [(name, value)]
-    else:
-        items.append((name, value))
-    return "/search?" + urlencode(items)
+        return [i for i in items if i != (name, value)]
+    if facet == "years":  # one year at a time, replacing a range
+        return [i for i in items if i[0] not in ("annee", "de", "a")] + [(name, value)]
+    return [*items, (name, value)]
+
+
+def _chips(items: list[tuple[str, str]], data: dict[str, Any]) -> list[dict[str, str]]:
+    labels = {(FACET_PARAMS[f], v["value"]): v["label"] for f, values in data["facets"].items() for v in values}
+    names = {"secteur": "Secteur", "type": "Type", "annee": "Année"}
+    chips = []
+    for key, value in items:
+        if key in names:
+            label = labels.get((key, value), value)
+            chips.append({"label": f"{names[key]} : {label}", "remove_url": search_url([i for i in items if i != (key, value)])})
+    start, end = dict(items).get("de"), dict(items).get("a")
+    if start or end:
+        text = f"de {start} à {end}" if start and end else (f"depuis {start}" if start else f"jusqu'à {end}")
+        chips.append({"label": f"Années : {text}", "remove_url": search_url([i for i in items if i[0] not in ("de", "a")])})
+    return chips
+
+
+def _pages(items: list[tuple[str, str]], page: int, count: int) -> dict[str, Any]:
+    def link(number: int) -> str:
+        return search_url([*items, ("page", str(number))] if number > 1 else items)
+
+    numbers = sorted({1, count, *range(max(1, page - 2), min(count, page + 2) + 1)})
+    shown: list[dict[str, Any]] = []
+    for previous, number in zip([0, *numbers], numbers):
+        if number - previous > 1:
+            shown.append({"gap": True})
+        shown.append({"number": number, "url": link(number), "current": number == page})
+    return {
+        "previous": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < count else None,
+        "numbers": shown if count > 1 else [],
+    }

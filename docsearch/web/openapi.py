@@ -1,0 +1,101 @@
+"""The OpenAPI description of the JSON interface (served at /openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": _json(_ref("Error"), "Paramètre invalide"),
+    "503": _json(_ref("Error"), "Index pas encore construit"),
+}
+
+SEARCH_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "q", "in": "query", "description": "Mots, question, \"phrase\", AND/OR/NOT, titre:, secteur:, annee:, type:, préfixe*",
+     "schema": {"type": "string", "maxLength": 10000}},
+    {"name": "secteur", "in": "query", "description": "Code, libellé ou synonyme d'un secteur (répétable, OU)",
+     "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": True},
+    {"name": "type", "in": "query", "description": "Type de document (répétable, OU)",
+     "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": True},
+    {"name": "annee", "in": "query", "description": "Une année, ou « inconnue »",
+     "schema": {"type": "string", "pattern": "^([0-9]{4}|inconnue)$"}},
+    {"name": "de", "in": "query", "schema": {"type": "integer", "minimum": 1000, "maximum": 9999}},
+    {"name": "a", "in": "query", "schema": {"type": "integer", "minimum": 1000, "maximum": 9999}},
+    {"name": "tri", "in": "query", "schema": {"type": "string", "enum": ["pertinence", "date", "recents"]}},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+    {"name": "par_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+]
+
+CODE_LABEL = {"type": "object", "required": ["code", "label"],
+              "properties": {"code": {"type": "string"}, "label": {"type": "string"}}}
+FACET_VALUE = {"type": "object", "required": ["value", "label", "count"],
+               "properties": {"value": {"type": "string"}, "label": {"type": "string"},
+                              "count": {"type": "integer"}, "selected": {"type": "boolean"}}}
+DOCUMENT_FIELDS = {
+    "id": {"type": "string"}, "title": {"type": "string"}, "source": {"type": "string"},
+    "relpath": {"type": "string"}, "url": {"type": "string"}, "format": {"type": "string", "enum": ["pdf", "html"]},
+    "sectors": {"type": "array", "items": CODE_LABEL}, "year": {"type": ["integer", "null"]},
+    "type": CODE_LABEL, "summary": {"type": "string"},
+    "page_url": {"type": "string"}, "file_url": {"type": "string"}, "json_url": {"type": "string"},
+}
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["ok", "error", "status"],
+              "properties": {"ok": {"const": False}, "error": {"type": "string"}, "status": {"type": "integer"}}},
+    "Snippet": {"type": "object", "required": ["page", "html"],
+                "properties": {"page": {"type": ["integer", "null"]},
+                               "html": {"type": "string", "description": "Texte échappé, mots trouvés dans <mark>"}}},
+    "Hit": {"type": "object", "required": ["id", "title", "sectors", "year", "type", "pages", "snippets"],
+            "properties": {**DOCUMENT_FIELDS, "score": {"type": ["number", "null"]},
+                           "pages": {"type": "array", "items": {"type": "integer"}},
+                           "snippets": {"type": "array", "items": _ref("Snippet")}}},
+    "Facets": {"type": "object", "required": ["sectors", "types", "years"],
+               "properties": {k: {"type": "array", "items": FACET_VALUE} for k in ("sectors", "types", "years")}},
+    "SearchResult": {
+        "type": "object", "required": ["ok", "query", "total", "page", "per_page", "page_count", "hits", "facets"],
+        "properties": {"ok": {"const": True}, "query": {"type": "string"}, "note": {"type": ["string", "null"]},
+                       "suggestion": {"type": ["string", "null"]}, "total": {"type": "integer"},
+                       "page": {"type": "integer"}, "per_page": {"type": "integer"}, "page_count": {"type": "integer"},
+                       "sort": {"type": "string"}, "filters": {"type": "object"},
+                       "hits": {"type": "array", "items": _ref("Hit")}, "facets": _ref("Facets"),
+                       "links": {"type": "object"}}},
+    "Home": {"type": "object", "required": ["ok", "total", "facets", "newest"],
+             "properties": {"ok": {"const": True}, "total": {"type": "integer"}, "facets": _ref("Facets"),
+                            "newest": {"type": "array", "items": _ref("Hit")}}},
+    "Document": {"type": "object", "required": ["ok", "document", "similar"],
+                 "properties": {"ok": {"const": True},
+                                "document": {"type": "object", "required": ["id", "title"],
+                                             "properties": {**DOCUMENT_FIELDS, "page_count": {"type": "integer"},
+                                                            "size": {"type": "integer"}, "added": {"type": "string"},
+                                                            "first_lines": {"type": "string"},
+                                                            "permalink": {"type": "string"}}},
+                                "similar": {"type": "array", "items": {"type": "object"}}}},
+}
+
+
+def openapi_document(server: str) -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "docsearch — centre de ressources de l'ESS", "version": "1",
+                 "description": "Chaque page du site a son double JSON."},
+        "servers": [{"url": server}],
+        "paths": {
+            "/index.json": {"get": {"summary": "Accueil : totaux par secteur, année et type, nouveautés",
+                                    "responses": {"200": _json(_ref("Home"), "Accueil"), "503": ERRORS["503"]}}},
+            "/search.json": {"get": {"summary": "Rechercher", "parameters": SEARCH_PARAMETERS,
+                                     "responses": {"200": _json(_ref("SearchResult"), "Résultats"), **ERRORS}}},
+            "/documents/{doc_id}.json": {"get": {
+                "summary": "Un document, ses métadonnées et des documents similaires",
+                "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json(_ref("Document"), "Document"),
+                              "404": _json(_ref("Error"), "Document introuvable"), "503": ERRORS["503"]}}},
+        },
+        "components": {"schemas": SCHEMAS},
+    }
