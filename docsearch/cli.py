@@ -38,10 +38,12 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 @click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder [DOCSEARCH_CORPUS, ./corpus].")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [DOCSEARCH_INDEX, ./index].")
+@click.option("--instance", "instance_dir", type=click.Path(path_type=Path),
+              help="Accounts, session secret, drafts, search log [DOCSEARCH_INSTANCE, ./instance].")
 @click.pass_context
-def cli(ctx: click.Context, corpus: Path | None, index_dir: Path | None) -> None:
+def cli(ctx: click.Context, corpus: Path | None, index_dir: Path | None, instance_dir: Path | None) -> None:
     """docsearch: the search engine of an ESS documentation centre."""
-    ctx.obj = Settings.from_env(corpus_dir=corpus, index_dir=index_dir)
+    ctx.obj = Settings.from_env(corpus_dir=corpus, index_dir=index_dir, instance_dir=instance_dir)
 
 
 @cli.command("index")
@@ -137,6 +139,53 @@ def stats(settings: Settings, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         _print_stats(data)
+
+
+@cli.group()
+@click.pass_context
+def users(ctx: click.Context) -> None:
+    """Staff accounts of the web interface (kept in the instance folder)."""
+    from .accounts import Accounts
+
+    settings: Settings = ctx.obj
+    ctx.obj = Accounts(settings.instance_dir)
+
+
+@users.command("add")
+@click.argument("name")
+@click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe")
+@click.pass_obj
+def users_add(accounts: Any, name: str, password: str) -> None:
+    """Create an account (the password is asked twice and never shown)."""
+    accounts.add(name, password)
+    click.echo(f"account {name} created")
+
+
+@users.command("list")
+@click.pass_obj
+def users_list(accounts: Any) -> None:
+    """List the accounts."""
+    for name in accounts.names():
+        click.echo(name)
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.password_option("--password", prompt="Nouveau mot de passe", confirmation_prompt="Confirmez le mot de passe")
+@click.pass_obj
+def users_passwd(accounts: Any, name: str, password: str) -> None:
+    """Change the password of an account."""
+    accounts.set_password(name, password)
+    click.echo(f"password of {name} changed")
+
+
+@users.command("remove")
+@click.argument("name")
+@click.pass_obj
+def users_remove(accounts: Any, name: str) -> None:
+    """Delete an account."""
+    accounts.remove(name)
+    click.echo(f"account {name} removed")
 
 
 @cli.command()

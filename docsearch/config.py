@@ -16,13 +16,16 @@ PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 
 _ENV_PREFIX = "DOCSEARCH_"
 # Short names for the two settings people set most.
-_ENV_ALIASES = {"DOCSEARCH_CORPUS": "corpus_dir", "DOCSEARCH_INDEX": "index_dir"}
+_ENV_ALIASES = {"DOCSEARCH_CORPUS": "corpus_dir", "DOCSEARCH_INDEX": "index_dir", "DOCSEARCH_INSTANCE": "instance_dir"}
 
 
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
+    # Accounts, the session secret, drafts and the search log: outside the
+    # corpus and outside the web root.
+    instance_dir: Path = Path("instance")
     vocabulary_file: Path = PACKAGE_DATA / "vocabulary.toml"
     synonyms_file: Path = PACKAGE_DATA / "synonyms.toml"
     web_dir: Path = PROJECT_ROOT / "web"
@@ -61,6 +64,7 @@ class Settings:
             settings,
             corpus_dir=Path(settings.corpus_dir),
             index_dir=Path(settings.index_dir),
+            instance_dir=Path(settings.instance_dir),
         )
 
 

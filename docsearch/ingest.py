@@ -1,9 +1,13 @@
-"""Adding and removing documents: the corpus first, then the index.
+"""Adding, correcting, withdrawing and restoring documents: the corpus first, then the index.
 
-``add_file`` / ``add_url`` check the content (type from the bytes, size,
-readable text), refuse a file already in the corpus, write the file and
-its staff metadata atomically into the corpus and index it at once.
-``remove_documents`` moves files to the trash and drops them from the index.
+- ``check_upload`` and ``extract_checked``: the type from the content, the
+  size, the name, readable text, and no second copy of a file already in
+  the corpus (``Duplicate``).
+- ``place_in_corpus``: writes the staff metadata, then the file, atomically,
+  into ``<secteur>/<année>/`` (or ``a-trier/``) under a safe name.
+- ``add_file`` / ``add_url`` (CLI): check, place and index at once.
+- ``write_metadata``: replaces a document's staff metadata.
+- ``remove_documents`` / ``restore_from_trash``: to the trash and back.
 """
 
 from __future__ import annotations
@@ -24,16 +28,24 @@ from .corpus import (
     write_sidecar,
 )
 from .errors import ExtractionError, UserError
-from .extract import Extracted, check_content, extract_file
+from .extract import SUPPORTED_SUFFIXES, Extracted, check_content, extract_file
 from .fetch import fetch
 from .indexstore import IndexStore
 from .pipeline import RunReport, update_index
 from .records import document_id
-from .sources import file_hash, list_sources, resolve_inside
+from .sources import TRASH_DIR, file_hash, list_sources, resolve_inside, sidecar_path
 from .vocabulary import load_vocabulary
 from .workers import map_isolated
 
 SUFFIXES = {"pdf": ".pdf", "html": ".html"}
+
+
+class Duplicate(UserError):
+    """The same content is already in the corpus."""
+
+    def __init__(self, name: str, relpath: str, doc_id: str | None) -> None:
+        super().__init__(f"{name}: already in the corpus as {relpath}" + (f" (document {doc_id})" if doc_id else ""))
+        self.relpath, self.doc_id = relpath, doc_id
 
 
 @dataclass
@@ -49,58 +61,47 @@ def add_file(settings: Settings, path: Path, staff: dict[str, object], folder: s
         raise UserError(f"{path}: no such file")
     if path.stat().st_size > settings.max_file_bytes:
         raise UserError(f"{path}: larger than {settings.max_file_mb} MB")
-    suffix = path.suffix.lower()
-    if suffix not in (".pdf", ".html", ".htm"):
-        raise UserError(f"{path}: only PDF and HTML files can be added")
     return add_bytes(settings, path.read_bytes(), path.name, staff, folder)
 
 
 def add_url(settings: Settings, url: str, staff: dict[str, object], folder: str | None = None) -> Added:
     """Fetch a page, keep its snapshot in the corpus with its address, index it."""
+    data, name = fetch_page(settings, url)
+    return add_bytes(settings, data, name, {"url": url, **staff}, folder or "web")
+
+
+def fetch_page(settings: Settings, url: str) -> tuple[bytes, str]:
     fetched = fetch(url, settings.fetch_timeout, settings.fetch_max_mb * 1024 * 1024)
     parts = urlsplit(fetched.url)
     name = f"{parts.hostname}-{parts.path.strip('/').replace('/', '-') or 'accueil'}"
-    return add_bytes(settings, fetched.data, name + SUFFIXES[fetched.kind], {"url": fetched.url, **staff}, folder or "web")
+    return fetched.data, name + SUFFIXES[fetched.kind]
 
 
 def add_bytes(settings: Settings, data: bytes, name: str, staff: dict[str, object], folder: str | None = None) -> Added:
+    suffix = check_upload(settings, data, name)
+    extracted = extract_checked(settings, data, suffix, name)
+    relpath = place_in_corpus(settings, data, name, staff, extracted, folder)
+    update_index(settings, only=[relpath])
+    return Added(relpath, document_id(relpath), _title_of(settings, relpath))
+
+
+def check_upload(settings: Settings, data: bytes, name: str) -> str:
+    """The file's suffix, once its name, size, content and novelty are checked."""
     suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UserError(f"{name}: only PDF (.pdf) and web pages (.html) can be added")
+    if len(data) > settings.max_file_bytes:
+        raise UserError(f"{name}: larger than {settings.max_file_mb} MB")
     suffix = ".html" if suffix == ".htm" else suffix
     try:
         check_content(suffix, data)
     except ExtractionError as exc:
         raise UserError(f"{name}: {exc.detail}") from None
-    sha = hashlib.sha256(data).hexdigest()
-    _refuse_duplicate(settings, sha, len(data), name)
-    folder = folder or _default_folder(settings, staff)
-    if any(part.startswith(".") for part in Path(folder).parts):
-        raise UserError(f"{folder}: hidden folders of the corpus are not indexed")
-    target_dir = resolve_inside(settings.corpus_dir, folder)
-    extracted = _extract_checked(settings, data, suffix, name)
-    ExtractionCache(settings.cache_dir).put(sha, extracted)
-    target = unique_path(target_dir, safe_filename(name, suffix))
-    # The sidecar first: a crash in between leaves a harmless lone sidecar,
-    # never a document indexed without the metadata staff gave.
-    if any(v not in (None, "", []) for v in staff.values()):
-        write_sidecar(target, staff)
-    write_atomic(target, data)
-    relpath = target.relative_to(settings.corpus_dir.resolve()).as_posix()
-    update_index(settings, only=[relpath])
-    return Added(relpath, document_id(relpath), _title_of(settings, relpath))
+    refuse_duplicate(settings, hashlib.sha256(data).hexdigest(), len(data), name)
+    return suffix
 
 
-def _default_folder(settings: Settings, staff: dict[str, object]) -> str:
-    """``<secteur>/<année>`` when staff said so (the path convention), else ``a-trier``."""
-    vocab = load_vocabulary(settings.vocabulary_file)
-    sectors = staff.get("secteurs") or []
-    sector = vocab.sector_code(str(sectors[0])) if isinstance(sectors, list) and sectors else None
-    if sector is None:
-        return "a-trier"
-    year = staff.get("annee")
-    return f"{sector}/{year}" if year else sector
-
-
-def _extract_checked(settings: Settings, data: bytes, suffix: str, name: str) -> Extracted:
+def extract_checked(settings: Settings, data: bytes, suffix: str, name: str) -> Extracted:
     """Extract in a worker before anything is written to the corpus."""
     with tempfile.TemporaryDirectory(prefix="docsearch-add-") as folder:
         path = Path(folder) / f"document{suffix}"
@@ -112,23 +113,62 @@ def _extract_checked(settings: Settings, data: bytes, suffix: str, name: str) ->
     return outcome.value
 
 
-def _refuse_duplicate(settings: Settings, sha: str, size: int, name: str) -> None:
+def place_in_corpus(settings: Settings, data: bytes, name: str, staff: dict[str, object],
+                    extracted: Extracted | None, folder: str | None = None) -> str:
+    """Write the file and its staff metadata into the corpus; its relative path.
+    (``extracted`` goes to the cache, so indexing does not read the file again.)"""
+    folder = folder or _default_folder(settings, staff)
+    if any(part.startswith(".") for part in Path(folder).parts):
+        raise UserError(f"{folder}: hidden folders of the corpus are not indexed")
+    target_dir = resolve_inside(settings.corpus_dir, folder)
+    suffix = ".html" if Path(name).suffix.lower() == ".htm" else Path(name).suffix.lower()
+    if extracted is not None:
+        ExtractionCache(settings.cache_dir).put(hashlib.sha256(data).hexdigest(), extracted)
+    target = unique_path(target_dir, safe_filename(name, suffix))
+    # The sidecar first: a crash in between leaves a harmless lone sidecar,
+    # never a document indexed without the metadata staff gave.
+    if any(v not in (None, "", []) for v in staff.values()):
+        write_sidecar(target, staff)
+    write_atomic(target, data)
+    return target.relative_to(settings.corpus_dir.resolve()).as_posix()
+
+
+def _default_folder(settings: Settings, staff: dict[str, object]) -> str:
+    """``<secteur>/<année>`` when staff said so (the path convention), else ``a-trier``."""
+    vocab = load_vocabulary(settings.vocabulary_file)
+    sectors = staff.get("secteurs") or []
+    sector = vocab.sector_code(str(sectors[0])) if isinstance(sectors, list) and sectors else None
+    if sector is None or sector == "non-classe":
+        return "a-trier"
+    year = staff.get("annee")
+    return f"{sector}/{year}" if year else sector
+
+
+def refuse_duplicate(settings: Settings, sha: str, size: int, name: str) -> None:
     """The same content is refused, whether indexed or only lying in the corpus."""
     store = IndexStore(settings.index_dir)
     if store.current_dir() is not None:
         with store.open().searcher() as searcher:
             existing = searcher.document(sha256=sha, kind="doc")
         if existing:
-            raise UserError(f"{name}: already in the corpus as {existing['relpath']} (document {existing['doc_id']})")
+            raise Duplicate(name, existing["relpath"], existing["doc_id"])
     for source in list_sources(settings.corpus_dir):
         if source.size == size and file_hash(source.path) == sha:  # only same-size files are hashed
-            raise UserError(f"{name}: already in the corpus as {source.relpath}")
+            raise Duplicate(name, source.relpath, None)
 
 
 def _title_of(settings: Settings, relpath: str) -> str:
     with IndexStore(settings.index_dir).open().searcher() as searcher:
         fields = searcher.document(doc_id=document_id(relpath), kind="doc")
     return fields["title"] if fields else ""
+
+
+def write_metadata(settings: Settings, relpath: str, staff: dict[str, object]) -> None:
+    """Replace a document's staff metadata (its sidecar)."""
+    path = resolve_inside(settings.corpus_dir, relpath)
+    if not path.is_file():
+        raise UserError(f"{relpath} is not a file of the corpus")
+    write_sidecar(path, staff)
 
 
 def remove_documents(settings: Settings, refs: list[str]) -> RunReport:
@@ -142,6 +182,32 @@ def remove_documents(settings: Settings, refs: list[str]) -> RunReport:
     finally:
         report = update_index(settings, only=[], forget=moved)  # what left the corpus leaves the index
     return report
+
+
+def trash_entries(settings: Settings) -> list[dict[str, str]]:
+    """Documents in the trash: where they are, and where they came from."""
+    trash = settings.corpus_dir.resolve() / TRASH_DIR
+    entries = []
+    for path in sorted(trash.glob("*/**/*")):
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            inside = path.relative_to(trash)
+            entries.append({"trash": inside.as_posix(), "when": inside.parts[0], "relpath": Path(*inside.parts[1:]).as_posix()})
+    return sorted(entries, key=lambda e: e["when"], reverse=True)
+
+
+def restore_from_trash(settings: Settings, trash_relpath: str) -> str:
+    """Put a document (and its sidecar) back where it was; its path in the corpus."""
+    trash = settings.corpus_dir.resolve() / TRASH_DIR
+    source = resolve_inside(trash, trash_relpath)
+    if not source.is_file() or len(Path(trash_relpath).parts) < 2:
+        raise UserError("ce document n'est pas dans la corbeille")
+    original = Path(*Path(trash_relpath).parts[1:])
+    target = unique_path(resolve_inside(settings.corpus_dir, original.parent.as_posix()), original.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if sidecar_path(source).exists():
+        sidecar_path(source).rename(sidecar_path(target))
+    source.rename(target)
+    return target.relative_to(settings.corpus_dir.resolve()).as_posix()
 
 
 def _relpath_of(settings: Settings, ref: str) -> str:

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -27,10 +28,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..config import Settings
 from ..errors import DocsearchError, IndexMissing, QueryError, UserError
 from ..search import SearchRequest, SearchService
+from ..searchlog import SearchLog
 from ..sources import resolve_inside
 from .formats import french_date, french_number, french_size
 from .openapi import openapi_document
 from .params import search_request
+from .security import BodyLimit, StaffGate, session_secret
+from .staff import StaffViews
 from .views import document_data, home_data, search_data
 
 SECURITY_HEADERS = {
@@ -41,6 +45,7 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
 }
 FEED_SIZE = 20
+FORM_OVERHEAD = 64 * 1024  # the fields around an uploaded file
 
 
 def create_app(settings: Settings, service: SearchService | None = None) -> Starlette:
@@ -62,8 +67,17 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Star
         Route("/openapi.json", views.openapi, name="openapi"),
         Mount("/static", StaticFiles(directory=str(settings.web_dir / "static")), name="static"),
     ]
+    staff = StaffViews(settings, service, templates)
+    routes.append(Mount("/gestion", routes=staff.routes(), middleware=[Middleware(StaffGate)]))
     handlers = {HTTPException: views.http_error, DocsearchError: views.app_error, Exception: views.server_error}
-    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[Middleware(SecurityHeaders)])  # type: ignore[arg-type]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(BodyLimit, limit=settings.max_file_bytes + FORM_OVERHEAD),
+        # Public pages never touch the session: visitors get no cookie.
+        Middleware(SessionMiddleware, secret_key=session_secret(settings.instance_dir), session_cookie="docsearch_session",
+                   same_site="lax", max_age=12 * 3600),
+    ]
+    app = Starlette(routes=routes, exception_handlers=handlers, middleware=middleware)  # type: ignore[arg-type]
     app.state.service = service
     return app
 
@@ -79,6 +93,9 @@ class SecurityHeaders:
                 present = {k.decode().lower() for k, _ in headers}
                 # A route's own stricter header (the sandbox of a saved page) stays.
                 headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k not in present]
+                if scope.get("scheme") == "https":  # the session cookie only travels encrypted
+                    headers = [(k, v + b"; secure" if k.lower() == b"set-cookie" and b"secure" not in v.lower() else v)
+                               for k, v in headers]
                 message["headers"] = headers
             await send(message)
 
@@ -91,6 +108,7 @@ class _Views:
 
     def __init__(self, settings: Settings, service: SearchService, templates: Jinja2Templates) -> None:
         self.settings, self.service, self.templates = settings, service, templates
+        self.log = SearchLog(settings.instance_dir)
 
     def _page(self, request: Request, name: str, data: dict[str, Any], status: int = 200) -> Response:
         return self.templates.TemplateResponse(request, name, {"data": data}, status_code=status)
@@ -101,15 +119,21 @@ class _Views:
     def home_json(self, request: Request) -> Response:
         return JSONResponse(home_data(self.service))
 
-    def search(self, request: Request) -> Response:
+    def _search(self, request: Request) -> dict[str, Any]:
         data = search_data(self.service, request.query_params)
+        if data["page"] == 1:
+            self.log.record(data["query"], data["total"])
+        return data
+
+    def search(self, request: Request) -> Response:
+        data = self._search(request)
         for hit in data["hits"]:
             for snippet in hit["snippets"]:
                 snippet["html"] = Markup(snippet["html"])  # escaped by the highlighter, <mark> added
         return self._page(request, "search.html", data)
 
     def search_json(self, request: Request) -> Response:
-        return JSONResponse(search_data(self.service, request.query_params))
+        return JSONResponse(self._search(request))
 
     def search_feed(self, request: Request) -> Response:
         search = search_request(request.query_params)

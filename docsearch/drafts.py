@@ -1,0 +1,94 @@
+"""Uploads waiting for a staff member to confirm their metadata.
+
+``create_draft`` checks an upload (type from the content, size, readable
+text, not already in the corpus), extracts it in a worker, guesses its
+metadata and keeps it in ``instance/drafts/<id>/`` — outside the corpus, so
+nothing is published before staff confirm. ``publish_draft`` writes the file
+and its staff metadata into the corpus (see ``ingest``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .atomic import write_atomic
+from .cache import ExtractionCache
+from .config import Settings
+from .errors import UserError
+from .extract import Extracted
+from .metadata import resolve_metadata
+from .records import GUESSED_ORIGINS, Metadata
+from .vocabulary import load_vocabulary
+
+_ID_CHARS = "0123456789abcdef"
+
+
+@dataclass
+class Draft:
+    id: str
+    name: str  # the uploaded file's name, as sent (shown, never used as a path)
+    suffix: str
+    url: str
+    meta: Metadata
+    found: dict[str, str]  # field → "trouvé", "déduit" or "manquant"
+
+    def data_path(self, folder: Path) -> Path:
+        return folder / self.id / f"document{self.suffix}"
+
+
+def drafts_folder(settings: Settings) -> Path:
+    return settings.instance_dir / "drafts"
+
+
+def create_draft(settings: Settings, data: bytes, name: str, url: str = "") -> Draft:
+    from .ingest import check_upload, extract_checked
+
+    suffix = check_upload(settings, data, name)
+    extracted = extract_checked(settings, data, suffix, name)
+    meta = resolve_metadata(f"a-trier/{Path(name).name}", extracted, {"url": url} if url else {},
+                            load_vocabulary(settings.vocabulary_file))
+    ExtractionCache(settings.cache_dir).put(hashlib.sha256(data).hexdigest(), extracted)  # read once
+    draft = Draft(secrets.token_hex(12), name[:200], suffix, url, meta, _found(meta))
+    folder = drafts_folder(settings) / draft.id
+    write_atomic(draft.data_path(drafts_folder(settings)), data)
+    write_atomic(folder / "draft.json", json.dumps(_as_json(draft, extracted), ensure_ascii=False).encode("utf-8"))
+    return draft
+
+
+def load_draft(settings: Settings, draft_id: str) -> Draft:
+    if len(draft_id) != 24 or any(c not in _ID_CHARS for c in draft_id):
+        raise UserError("brouillon introuvable")
+    try:
+        raw = json.loads((drafts_folder(settings) / draft_id / "draft.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        raise UserError("brouillon introuvable") from None
+    return Draft(raw["id"], raw["name"], raw["suffix"], raw["url"], Metadata(**raw["meta"]), raw["found"])
+
+
+def draft_bytes(settings: Settings, draft: Draft) -> bytes:
+    return draft.data_path(drafts_folder(settings)).read_bytes()
+
+
+def discard_draft(settings: Settings, draft_id: str) -> None:
+    load_draft(settings, draft_id)  # validates the id
+    shutil.rmtree(drafts_folder(settings) / draft_id, ignore_errors=True)
+
+
+def _found(meta: Metadata) -> dict[str, str]:
+    labels = {}
+    for field in ("title", "sectors", "year", "doctype", "summary", "organisation", "territory"):
+        origin = meta.origins.get(field, "default")
+        labels[field] = "manquant" if origin == "default" else ("déduit" if origin in GUESSED_ORIGINS else "trouvé")
+    return labels
+
+
+def _as_json(draft: Draft, extracted: Extracted) -> dict[str, Any]:
+    data = asdict(draft)
+    data["pages"] = len(extracted.pages)
+    return data

@@ -1,0 +1,65 @@
+"""What visitors search for, without anything personal.
+
+One line per search in ``instance/searches.jsonl``: the day, the query
+(normalised: lower case, single spaces) and the number of documents found.
+No address, no time of day, no session. ``search_report`` gives the most
+frequent queries and the queries that found nothing over the last days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+_LOCK = threading.Lock()
+MAX_QUERY = 200
+
+
+class SearchLog:
+    def __init__(self, instance: Path) -> None:
+        self.path = instance / "searches.jsonl"
+
+    def record(self, query: str, total: int) -> None:
+        query = " ".join(query.lower().split())[:MAX_QUERY]
+        if not query:
+            return
+        line = json.dumps({"day": dt.date.today().isoformat(), "q": query, "n": total}, ensure_ascii=False)
+        with _LOCK:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+
+    def report(self, days: int = 30, top: int = 30) -> dict[str, Any]:
+        since = (dt.date.today() - dt.timedelta(days=days)).isoformat()
+        frequent: Counter[str] = Counter()
+        empty: Counter[str] = Counter()
+        searches = 0
+        for entry in self._entries():
+            if entry.get("day", "") < since:
+                continue
+            searches += 1
+            frequent[entry["q"]] += 1
+            if not entry.get("n"):
+                empty[entry["q"]] += 1
+        return {
+            "days": days, "searches": searches,
+            "frequent": [{"query": q, "count": n} for q, n in frequent.most_common(top)],
+            "no_result": [{"query": q, "count": n} for q, n in empty.most_common(top)],
+        }
+
+    def _entries(self) -> list[dict[str, Any]]:
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        entries = []
+        for line in lines:
+            try:
+                entries.append(json.loads(line))
+            except ValueError:
+                continue  # a line cut by a crash
+        return entries

@@ -1,0 +1,57 @@
+"""The metadata form of the staff pages: its initial values and its checks.
+
+Field names are the keys of the staff metadata file (``titre``,
+``secteurs``, ``annee``, ``type``, ``resume``, ``organisation``,
+``territoire``), so what staff confirm is written as is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from ..records import Metadata
+from ..text import clean_line
+from ..vocabulary import Vocabulary
+
+MAX_TEXT = {"titre": 300, "resume": 2000, "organisation": 200, "territoire": 200}
+
+
+def initial_values(meta: Metadata) -> dict[str, Any]:
+    return {
+        "titre": meta.title, "secteurs": [s for s in meta.sectors if s != "non-classe"],
+        "annee": meta.year or "", "type": meta.doctype, "resume": meta.summary,
+        "organisation": meta.organisation, "territoire": meta.territory,
+    }
+
+
+def form_values(form: FormData, vocab: Vocabulary) -> tuple[dict[str, Any], dict[str, str]]:
+    """The staff metadata a form sends, and the French error of each wrong field."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, limit in MAX_TEXT.items():
+        text = clean_line(str(form.get(name, ""))) if name != "resume" else " ".join(str(form.get(name, "")).split())
+        if len(text) > limit:
+            errors[name] = f"{limit} caractères au plus."
+        values[name] = text[:limit]
+    if not values["titre"]:
+        errors["titre"] = "Le titre est obligatoire."
+    sectors = [str(s) for s in form.getlist("secteurs")]
+    unknown = [s for s in sectors if vocab.sector_code(s) is None]
+    values["secteurs"] = [vocab.sector_code(s) for s in sectors if vocab.sector_code(s)]
+    if unknown:
+        errors["secteurs"] = "Secteur inconnu : " + ", ".join(unknown[:3])
+    elif not values["secteurs"]:
+        errors["secteurs"] = "Choisissez au moins un secteur (« Non classé » si aucun ne convient)."
+    year = str(form.get("annee", "")).strip()
+    if year and not (year.isascii() and year.isdigit() and 1900 <= int(year) <= 2100):
+        errors["annee"] = "Une année de 1900 à 2100, ou rien si elle est inconnue."
+        values["annee"] = year[:10]
+    else:
+        values["annee"] = int(year) if year else ""
+    doctype = vocab.doctype_code(str(form.get("type", "")))
+    if doctype is None:
+        errors["type"] = "Choisissez un type de document."
+    values["type"] = doctype or ""
+    return values, errors

@@ -1,0 +1,314 @@
+"""The staff workspace (/gestion): sign in, add, correct, withdraw, restore, attention, reports.
+
+Every route here is mounted behind ``StaffGate`` (signed-in account) and
+every form that changes something goes through ``read_form`` (CSRF token).
+Changes are written to the corpus first, then queued for indexing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from ..accounts import Accounts
+from ..config import Settings
+from ..corpus import move_to_trash
+from ..drafts import create_draft, discard_draft, draft_bytes, drafts_folder, load_draft
+from ..errors import UserError
+from ..indexstore import IndexStore
+from ..ingest import (
+    Duplicate,
+    fetch_page,
+    place_in_corpus,
+    refuse_duplicate,
+    restore_from_trash,
+    trash_entries,
+    write_metadata,
+)
+from ..records import document_id
+from ..search import SearchService
+from ..searchlog import SearchLog
+from ..stats import collect_stats
+from ..vocabulary import Vocabulary
+from .indexer import IndexQueue
+from .metadata_form import form_values, initial_values
+from .security import SignInThrottle, csrf_token, read_form, signed_in
+
+# How long a staff request waits for its change to be searchable before
+# answering "en cours d'indexation".
+INDEX_WAIT = 15.0
+
+
+class StaffViews:
+    def __init__(self, settings: Settings, service: SearchService, templates: Jinja2Templates) -> None:
+        self.settings, self.service, self.templates = settings, service, templates
+        self.accounts = Accounts(settings.instance_dir)
+        self.queue = IndexQueue(settings)
+        self.throttle = SignInThrottle()
+        self.log = SearchLog(settings.instance_dir)
+
+    @property
+    def vocab(self) -> Vocabulary:
+        return self.service.vocab
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/connexion", self.sign_in_page, methods=["GET"], name="staff_sign_in"),
+            Route("/connexion", self.sign_in, methods=["POST"]),
+            Route("/deconnexion", self.sign_out, methods=["POST"], name="staff_sign_out"),
+            Route("/", self.dashboard, methods=["GET"], name="staff_home"),
+            Route("/ajouter", self.add_page, methods=["GET"], name="staff_add"),
+            Route("/ajouter", self.add, methods=["POST"]),
+            Route("/brouillons/{draft_id:str}", self.draft_page, methods=["GET"], name="staff_draft"),
+            Route("/brouillons/{draft_id:str}", self.publish, methods=["POST"]),
+            Route("/brouillons/{draft_id:str}/abandonner", self.discard, methods=["POST"], name="staff_discard"),
+            Route("/documents/{doc_id:str}/modifier", self.edit_page, methods=["GET"], name="staff_edit"),
+            Route("/documents/{doc_id:str}/modifier", self.edit, methods=["POST"]),
+            Route("/documents/{doc_id:str}/retirer", self.withdraw_page, methods=["GET"], name="staff_withdraw"),
+            Route("/documents/{doc_id:str}/retirer", self.withdraw, methods=["POST"]),
+            Route("/corbeille", self.trash_page, methods=["GET"], name="staff_trash"),
+            Route("/corbeille/restaurer", self.restore, methods=["POST"], name="staff_restore"),
+            Route("/attention", self.attention_page, methods=["GET"], name="staff_attention"),
+            Route("/attention/reessayer", self.retry, methods=["POST"], name="staff_retry"),
+            Route("/recherches", self.report_page, methods=["GET"], name="staff_report"),
+        ]
+
+    # Pages -------------------------------------------------------------
+
+    def _page(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
+        context |= {"user": signed_in(request), "csrf": csrf_token(request), "data": context.get("data", {})}
+        return self.templates.TemplateResponse(request, f"staff/{name}", context, status_code=status)
+
+    async def _form(self, request: Request) -> FormData:
+        return await read_form(request, self.settings.max_file_bytes)
+
+    # Sign in and out ---------------------------------------------------
+
+    async def sign_in_page(self, request: Request) -> Response:
+        return self._page(request, "sign_in.html", suite=_local(request.query_params.get("suite", "")))
+
+    async def sign_in(self, request: Request) -> Response:
+        form = await self._form(request)
+        name, password = str(form.get("nom", "")).strip().lower(), str(form.get("mot_de_passe", ""))
+        keys = (f"name:{name}", f"client:{request.client.host if request.client else ''}")
+        suite = _local(str(form.get("suite", "")))
+        if self.throttle.locked(*keys):
+            return self._page(request, "sign_in.html", 429, suite=suite,
+                              error="Trop d'essais infructueux : la connexion est bloquée quelques minutes.")
+        if not await run_in_threadpool(self.accounts.verify, name, password):
+            self.throttle.failed(*keys)
+            await asyncio.sleep(self.throttle.delay(*keys))
+            return self._page(request, "sign_in.html", 401, suite=suite, error="Nom ou mot de passe incorrect.")
+        self.throttle.succeeded(*keys)
+        request.session.clear()
+        request.session["user"] = name  # a fresh session: a new CSRF token comes with it
+        return RedirectResponse(suite or "/gestion/", status_code=303)
+
+    async def sign_out(self, request: Request) -> Response:
+        await self._form(request)
+        request.session.clear()
+        return RedirectResponse("/", status_code=303)
+
+    # Dashboard, attention, reports --------------------------------------
+
+    async def dashboard(self, request: Request) -> Response:
+        stats = await run_in_threadpool(collect_stats, self.service)
+        drafts = await run_in_threadpool(_pending_drafts, self.settings)
+        return self._page(request, "dashboard.html", stats=stats, drafts=drafts)
+
+    async def attention_page(self, request: Request) -> Response:
+        stats = await run_in_threadpool(collect_stats, self.service)
+        return self._page(request, "attention.html", stats=stats)
+
+    async def retry(self, request: Request) -> Response:
+        await self._form(request)
+        failed = [p for p in IndexStore(self.settings.index_dir).failures() if (self.settings.corpus_dir / p).is_file()]
+        job = self.queue.submit(only=failed, retry_failed=True)
+        await run_in_threadpool(job.wait, INDEX_WAIT * 4)
+        return RedirectResponse("/gestion/attention", status_code=303)
+
+    async def report_page(self, request: Request) -> Response:
+        report = await run_in_threadpool(self.log.report)
+        return self._page(request, "report.html", report=report)
+
+    # Adding --------------------------------------------------------------
+
+    async def add_page(self, request: Request) -> Response:
+        return self._page(request, "add.html", limit=self.settings.max_file_mb)
+
+    async def add(self, request: Request) -> Response:
+        form = await self._form(request)
+        uploads = [f for f in form.getlist("fichiers") if isinstance(f, UploadFile) and f.filename]
+        url = str(form.get("url", "")).strip()
+        drafts, errors = [], []
+        try:
+            for upload in uploads:
+                data = await upload.read(self.settings.max_file_bytes + 1)
+                drafts, errors = await self._draft(data, upload.filename or "document", "", drafts, errors)
+        finally:
+            await form.close()  # the uploads' temporary files
+        if url:
+            try:
+                data, name = await run_in_threadpool(fetch_page, self.settings, url)
+                drafts, errors = await self._draft(data, name, url, drafts, errors)
+            except UserError as exc:
+                errors.append({"name": url, "message": str(exc)})
+        if not uploads and not url:
+            errors.append({"name": "", "message": "Choisissez au moins un fichier ou indiquez une adresse web."})
+        if len(drafts) == 1 and not errors:
+            return RedirectResponse(f"/gestion/brouillons/{drafts[0].id}", status_code=303)
+        status = 200 if drafts else 400
+        return self._page(request, "add.html", status, limit=self.settings.max_file_mb, drafts=drafts, errors=errors)
+
+    async def _draft(self, data: bytes, name: str, url: str, drafts: list, errors: list) -> tuple[list, list]:
+        try:
+            drafts.append(await run_in_threadpool(create_draft, self.settings, data, name, url))
+        except Duplicate as exc:
+            errors.append({"name": name, "message": "Ce fichier est déjà dans le fonds documentaire.",
+                           "link": f"/documents/{exc.doc_id}" if exc.doc_id else None, "relpath": exc.relpath})
+        except UserError as exc:
+            errors.append({"name": name, "message": str(exc)})
+        return drafts, errors
+
+    async def draft_page(self, request: Request) -> Response:
+        draft = self._load_draft(request)
+        values = initial_values(draft.meta)
+        return self._page(request, "metadata.html", mode="draft", draft=draft, values=values, errors={},
+                          vocab=self.vocab, found=draft.found)
+
+    async def publish(self, request: Request) -> Response:
+        form = await self._form(request)  # the CSRF check comes before anything else
+        draft = self._load_draft(request)
+        values, errors = form_values(form, self.vocab)
+        if errors:
+            return self._page(request, "metadata.html", 400, mode="draft", draft=draft, values=values,
+                              errors=errors, vocab=self.vocab, found=draft.found)
+        staff = values | ({"url": draft.url} if draft.url else {})
+        try:
+            relpath = await run_in_threadpool(self._place_draft, draft, staff)
+        except Duplicate as exc:
+            raise HTTPException(409, f"Ce fichier est déjà dans le fonds documentaire ({exc.relpath}).") from None
+        return await self._after_change(request, relpath)
+
+    def _place_draft(self, draft: Any, staff: dict[str, object]) -> str:
+        data = draft_bytes(self.settings, draft)
+        # Someone may have published the same file since the upload.
+        refuse_duplicate(self.settings, hashlib.sha256(data).hexdigest(), len(data), draft.name)
+        relpath = place_in_corpus(self.settings, data, draft.name, staff, None)
+        discard_draft(self.settings, draft.id)
+        return relpath
+
+    async def discard(self, request: Request) -> Response:
+        await self._form(request)
+        await run_in_threadpool(discard_draft, self.settings, request.path_params["draft_id"])
+        return RedirectResponse("/gestion/", status_code=303)
+
+    def _load_draft(self, request: Request) -> Any:
+        try:
+            return load_draft(self.settings, request.path_params["draft_id"])
+        except UserError:
+            raise HTTPException(404, "Ce brouillon n'existe plus (déjà publié ou abandonné).") from None
+
+    # Correcting and withdrawing -----------------------------------------
+
+    def _document(self, request: Request) -> dict[str, Any]:
+        doc = self.service.document(request.path_params["doc_id"])
+        if doc is None:
+            raise HTTPException(404, "Document introuvable")
+        return doc
+
+    async def edit_page(self, request: Request) -> Response:
+        doc = await run_in_threadpool(self._document, request)
+        return self._page(request, "metadata.html", mode="edit", doc=doc, values=_doc_values(doc), errors={},
+                          vocab=self.vocab, found=_doc_found(doc))
+
+    async def edit(self, request: Request) -> Response:
+        form = await self._form(request)
+        doc = await run_in_threadpool(self._document, request)
+        values, errors = form_values(form, self.vocab)
+        if errors:
+            return self._page(request, "metadata.html", 400, mode="edit", doc=doc, values=values, errors=errors,
+                              vocab=self.vocab, found=_doc_found(doc))
+        staff = values | ({"url": doc["url"]} if doc["url"] else {})
+        await run_in_threadpool(write_metadata, self.settings, doc["relpath"], staff)
+        return await self._after_change(request, doc["relpath"])
+
+    async def withdraw_page(self, request: Request) -> Response:
+        doc = await run_in_threadpool(self._document, request)
+        return self._page(request, "withdraw.html", doc=doc)
+
+    async def withdraw(self, request: Request) -> Response:
+        await self._form(request)
+        doc = await run_in_threadpool(self._document, request)
+        await run_in_threadpool(move_to_trash, self.settings.corpus_dir, doc["relpath"])
+        job = self.queue.submit(only=[], forget=[doc["relpath"]])
+        await run_in_threadpool(job.wait, INDEX_WAIT)
+        return RedirectResponse("/gestion/corbeille", status_code=303)
+
+    async def trash_page(self, request: Request) -> Response:
+        entries = await run_in_threadpool(trash_entries, self.settings)
+        return self._page(request, "trash.html", entries=entries)
+
+    async def restore(self, request: Request) -> Response:
+        form = await self._form(request)
+        try:
+            relpath = await run_in_threadpool(restore_from_trash, self.settings, str(form.get("entree", "")))
+        except UserError as exc:
+            raise HTTPException(400, str(exc)) from None
+        return await self._after_change(request, relpath)
+
+    async def _after_change(self, request: Request, relpath: str) -> Response:
+        """Index the change, wait a little for it, and show the document."""
+        job = self.queue.submit(only=[relpath])
+        done = await run_in_threadpool(job.wait, INDEX_WAIT)
+        if done and job.error is None and relpath not in (job.report.failed if job.report else {}):
+            return RedirectResponse(f"/documents/{document_id(relpath)}", status_code=303)
+        return self._page(request, "queued.html", 202 if not done else 200, relpath=relpath,
+                          error=job.error or ((job.report.failed.get(relpath) if job.report else None)))
+
+
+def _pending_drafts(settings: Settings) -> list[Any]:
+    folder = drafts_folder(settings)
+    drafts = []
+    for path in sorted(folder.glob("*/draft.json")) if folder.is_dir() else []:
+        try:
+            drafts.append(load_draft(settings, path.parent.name))
+        except UserError:
+            continue
+    return drafts
+
+
+def _doc_values(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "titre": doc["title"], "secteurs": [s["code"] for s in doc["sectors"]], "annee": doc["year"] or "",
+        "type": doc["type"]["code"], "resume": doc["summary"], "organisation": doc["organisation"],
+        "territoire": doc["territory"],
+    }
+
+
+def _doc_found(doc: dict[str, Any]) -> dict[str, str]:
+    names = {"title": "titre", "sectors": "secteurs", "year": "annee", "doctype": "type", "summary": "resume",
+             "organisation": "organisation", "territory": "territoire"}
+    found = {}
+    for field in names:
+        origin = doc["origins"].get(field, "default")
+        found[field] = "manquant" if origin == "default" else ("déduit" if origin in ("text", "format") else "trouvé")
+    return found
+
+
+def _local(path: str) -> str:
+    """Only a staff page of this site is a place to go back to after signing in."""
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/gestion") or "\\" in path:
+        return ""
+    return path

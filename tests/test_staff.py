@@ -1,0 +1,334 @@
+"""The staff workspace: accounts, protection of every route, adding, correcting, withdrawing, reports."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+
+from docsearch.accounts import Accounts
+from docsearch.cli import cli
+from docsearch.config import Settings
+from docsearch.pipeline import update_index
+from docsearch.web.app import create_app
+from tests.conftest import DATA, copy_sample, html_page
+
+PASSWORD = "un-mot-de-passe-solide"
+
+
+@pytest.fixture
+def staff_settings(tmp_path: Path, corpus: Path) -> Settings:
+    (corpus / "festival.html").write_bytes(html_page("Festival solidaire", "L'économie sociale fait son festival."))
+    copy_sample(corpus, "image-only.pdf", "a-trier/scan.pdf")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", instance_dir=tmp_path / "instance", workers=2)
+    update_index(settings)
+    Accounts(settings.instance_dir).add("marie", PASSWORD)
+    return settings
+
+
+@pytest.fixture
+def app(staff_settings):
+    return create_app(staff_settings)
+
+
+def csrf_of(client: TestClient, path: str = "/gestion/") -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def sign_in(client: TestClient, name: str = "marie", password: str = PASSWORD):
+    token = csrf_of(client, "/gestion/connexion")
+    return client.post("/gestion/connexion", data={"nom": name, "mot_de_passe": password, "csrf": token},
+                       follow_redirects=False)
+
+
+@pytest.fixture
+def staff(app) -> TestClient:
+    client = TestClient(app)
+    assert sign_in(client).status_code == 303
+    return client
+
+
+def staff_routes(app) -> list[tuple[str, str]]:
+    mount = next(r for r in app.routes if isinstance(r, Mount) and r.path == "/gestion")
+    found = []
+    for route in mount.routes:
+        path = "/gestion" + re.sub(r"\{(\w+)(:\w+)?\}", "0123456789abcdef01234567", route.path)
+        found += [(method, path) for method in sorted(route.methods - {"HEAD"})]
+    return found
+
+
+def test_routes_are_enumerated(app) -> None:
+    routes = staff_routes(app)
+    assert len(routes) >= 15 and ("POST", "/gestion/ajouter") in routes
+
+
+def test_every_staff_route_refuses_anonymous_visitors(app) -> None:
+    client = TestClient(app)
+    for method, path in staff_routes(app):
+        if path == "/gestion/connexion":
+            continue
+        response = client.request(method, path, follow_redirects=False)
+        if method == "GET":
+            assert response.status_code == 303 and response.headers["location"].startswith("/gestion/connexion"), path
+        else:
+            assert response.status_code == 403, (method, path)
+
+
+def test_every_form_without_the_csrf_token_is_refused(app, staff) -> None:
+    for method, path in staff_routes(app):
+        if method == "POST":
+            for data in ({}, {"csrf": "faux"}):
+                assert staff.post(path, data=data, follow_redirects=False).status_code == 403, path
+    assert staff.get("/gestion/").status_code == 200  # still signed in
+
+
+def test_sign_in_failures_slow_down_then_lock(app) -> None:
+    client = TestClient(app)
+    assert sign_in(client, password="mauvais mot de passe").status_code == 401
+    for _ in range(7):
+        sign_in(client, password="mauvais mot de passe")
+    assert sign_in(client).status_code == 429  # even the right password waits now
+    assert "bloquée" in sign_in(client).text
+
+
+def test_session_cookie_flags(app) -> None:
+    plain = sign_in(TestClient(app)).headers["set-cookie"].lower()
+    assert "httponly" in plain and "samesite=lax" in plain and "secure" not in plain
+    secure = sign_in(TestClient(app, base_url="https://testserver")).headers["set-cookie"].lower()
+    assert "secure" in secure
+    assert sign_in(TestClient(app), name="personne").status_code == 401
+
+
+def test_public_pages_set_no_cookie(app) -> None:
+    assert "set-cookie" not in TestClient(app).get("/search?q=festival").headers
+
+
+def test_sign_in_only_returns_to_staff_pages(app) -> None:
+    client = TestClient(app)
+    token = csrf_of(client, "/gestion/connexion")
+    response = client.post("/gestion/connexion", data={"nom": "marie", "mot_de_passe": PASSWORD, "csrf": token,
+                                                       "suite": "https://ailleurs.example/"}, follow_redirects=False)
+    assert response.headers["location"] == "/gestion/"
+
+
+def upload(staff: TestClient, name: str, data: bytes, **fields: str):
+    return staff.post("/gestion/ajouter", data={"csrf": csrf_of(staff), **fields},
+                      files=[("fichiers", (name, data, "application/octet-stream"))], follow_redirects=False)
+
+
+def publish(staff: TestClient, draft_url: str, **changes) -> object:
+    page = staff.get(draft_url)
+    values = {"titre": re.search(r'id="titre" name="titre" value="([^"]*)"', page.text).group(1),
+              "type": "rapport-activite", "annee": "2011", "secteurs": ["environnement"], "resume": "", **changes}
+    return staff.post(draft_url, data={"csrf": csrf_of(staff, draft_url), **values}, follow_redirects=False)
+
+
+def test_upload_prefills_then_publishes_and_visitors_find_it(staff, staff_settings) -> None:
+    response = upload(staff, "Rapport 2011.pdf", (DATA / "good-report.pdf").read_bytes())
+    assert response.status_code == 303
+    draft = staff.get(response.headers["location"])
+    assert 'value="Rapport d&#39;activité 2011"' in draft.text  # found in the PDF's metadata
+    assert "trouvé" in draft.text and "environnement" in draft.text
+    assert not list(staff_settings.corpus_dir.rglob("rapport-2011*"))  # nothing published before confirmation
+    started = time.monotonic()
+    published = publish(staff, response.headers["location"], secteurs=["culture"])
+    assert published.status_code == 303 and published.headers["location"].startswith("/documents/")
+    hits = staff.get("/search.json", params={"q": "compostage"}).json()["hits"]
+    assert time.monotonic() - started < 2.0
+    assert [h["sectors"][0]["code"] for h in hits] == ["culture"]
+    placed = staff_settings.corpus_dir / "culture" / "2011" / "rapport-2011.pdf"
+    assert placed.is_file() and placed.with_name("rapport-2011.pdf.meta.toml").is_file()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("faux.pdf", (DATA / "not-a-pdf.pdf").read_bytes(), "neither PDF nor HTML"),
+        ("photo.jpg", b"\xff\xd8\xff\xe0 JFIF", "only PDF"),
+        ("scan.pdf", (DATA / "image-only.pdf").read_bytes() + b"\n% autre copie\n", "image-only"),
+        ("vide.pdf", b"", "empty"),
+    ],
+)
+def test_bad_uploads_are_refused_and_leave_the_corpus_untouched(staff, staff_settings, name, data, message) -> None:
+    before = sorted(p.relative_to(staff_settings.corpus_dir) for p in staff_settings.corpus_dir.rglob("*"))
+    response = upload(staff, name, data)
+    assert response.status_code == 400 and message in response.text
+    assert sorted(p.relative_to(staff_settings.corpus_dir) for p in staff_settings.corpus_dir.rglob("*")) == before
+
+
+def test_path_in_a_file_name_never_leaves_the_corpus(staff, staff_settings, tmp_path) -> None:
+    response = upload(staff, "../../../x.pdf", (DATA / "good-report.pdf").read_bytes())
+    publish(staff, response.headers["location"])
+    assert not (tmp_path / "x.pdf").exists() and not (staff_settings.corpus_dir.parent / "x.pdf").exists()
+    assert (staff_settings.corpus_dir / "environnement" / "2011" / "x.pdf").is_file()
+
+
+def test_duplicate_upload_links_to_the_existing_document(staff) -> None:
+    data = (DATA / "good-report.pdf").read_bytes()
+    publish(staff, upload(staff, "a.pdf", data).headers["location"])
+    again = upload(staff, "copie.pdf", data)
+    assert again.status_code == 400 and "déjà dans le fonds" in again.text
+    link = re.search(r'href="(/documents/[0-9a-f]+)">Voir le document existant', again.text).group(1)
+    assert staff.get(link).status_code == 200
+
+
+def test_web_page_by_address(staff, tmp_path) -> None:
+    import functools
+    import http.server
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "amap.html").write_bytes(html_page("Les paniers de l'AMAP", "Chaque jeudi, les paniers de légumes bio."))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.RequestHandlerClass.log_message = lambda *a: None
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/amap.html"
+        response = staff.post("/gestion/ajouter", data={"csrf": csrf_of(staff), "url": url}, follow_redirects=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert response.status_code == 303
+    publish(staff, response.headers["location"], type="page-web", secteurs=["agriculture-alimentation"], annee="2024")
+    hit = staff.get("/search.json", params={"q": "paniers jeudi"}).json()["hits"][0]
+    assert hit["url"] == url and hit["type"]["code"] == "page-web"
+
+
+def test_correct_metadata_then_withdraw_and_restore(staff, staff_settings) -> None:
+    doc = staff.get("/search.json", params={"q": "festival"}).json()["hits"][0]
+    edit = f"/gestion/documents/{doc['id']}/modifier"
+    values = {"titre": "Festival de l'ESS à Rouen", "secteurs": ["culture", "entrepreneuriat"], "annee": "2019",
+              "type": "page-web", "resume": "Un festival.", "organisation": "CRESS", "territoire": "Rouen"}
+    assert staff.post(edit, data={"csrf": csrf_of(staff, edit), **values}, follow_redirects=False).status_code == 303
+    hit = staff.get("/search.json", params={"q": "festival"}).json()["hits"][0]
+    assert hit["title"] == "Festival de l'ESS à Rouen" and hit["year"] == 2019
+    assert {s["code"] for s in hit["sectors"]} == {"culture", "entrepreneuriat"}
+    bad = staff.post(edit, data={"csrf": csrf_of(staff, edit), **values, "annee": "deux mille", "secteurs": ["zzz"]})
+    assert bad.status_code == 400 and "Secteur inconnu" in bad.text and "Une année" in bad.text
+
+    withdraw = f"/gestion/documents/{doc['id']}/retirer"
+    assert "rien n'est effacé" in staff.get(withdraw).text  # a confirmation first
+    staff.post(withdraw, data={"csrf": csrf_of(staff, withdraw)})
+    assert staff.get("/search.json", params={"q": "festival"}).json()["total"] == 0
+    trashed = list((staff_settings.corpus_dir / ".corbeille").rglob("festival.html"))
+    assert trashed and trashed[0].with_name("festival.html.meta.toml").is_file()
+
+    entry = re.search(r'name="entree" value="([^"]+)"', staff.get("/gestion/corbeille").text).group(1)
+    staff.post("/gestion/corbeille/restaurer", data={"csrf": csrf_of(staff), "entree": entry})
+    assert staff.get("/search.json", params={"q": "festival"}).json()["hits"][0]["title"] == "Festival de l'ESS à Rouen"
+
+
+def test_restore_refuses_paths_outside_the_trash(staff) -> None:
+    response = staff.post("/gestion/corbeille/restaurer", data={"csrf": csrf_of(staff), "entree": "../festival.html"})
+    assert response.status_code == 400
+
+
+def test_attention_page_lists_failures_and_guesses_with_a_retry(staff) -> None:
+    page = staff.get("/gestion/attention").text
+    assert "a-trier/scan.pdf" in page and "image sans texte" in page
+    assert "Notices à vérifier" in page and "/gestion/documents/" in page
+    retried = staff.post("/gestion/attention/reessayer", data={"csrf": csrf_of(staff)}, follow_redirects=False)
+    assert retried.status_code == 303
+
+
+def test_search_report_without_anything_personal(staff, staff_settings) -> None:
+    for q in ("festival", "Festival", "zzz introuvable", "festival"):
+        staff.get("/search", params={"q": q})
+    report = staff.get("/gestion/recherches").text
+    assert re.search(r"festival</a></td><td>3<", report)
+    assert re.search(r"zzz introuvable</td><td>1<", report)
+    log = (staff_settings.instance_dir / "searches.jsonl").read_text()
+    assert "testclient" not in log and "127.0.0.1" not in log
+    assert set(json.loads(log.splitlines()[0])) == {"day", "q", "n"}
+
+
+def test_twenty_parallel_uploads_are_all_indexed(app, staff_settings) -> None:
+    errors: list[str] = []
+
+    def one(n: int) -> None:
+        client = TestClient(app)
+        sign_in(client)
+        page = html_page(f"Page parallèle {n}", f"Le mot unique zorglub{n} et la coopération.")
+        response = upload(client, f"page-{n}.html", page)
+        if response.status_code != 303:
+            errors.append(response.text[:200])
+            return
+        result = publish(client, response.headers["location"], type="page-web")
+        if result.status_code not in (200, 303):
+            errors.append(str(result.status_code))
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    client = TestClient(app)
+    deadline = time.monotonic() + 30
+    while client.get("/search.json", params={"q": "coopération"}).json()["total"] < 20 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    found = {h["title"] for h in client.get("/search.json", params={"q": "coopération", "par_page": 50}).json()["hits"]}
+    assert found == {f"Page parallèle {n}" for n in range(20)}
+
+
+def test_oversized_body_is_refused_before_it_is_read(staff_settings) -> None:
+    from tests.test_cli import docsearch_process, free_port, wait_for
+
+    port = free_port()
+    server = docsearch_process(staff_settings, "serve", "--port", str(port))
+    try:
+        wait_for(f"http://127.0.0.1:{port}/index.json")
+        with socket.create_connection(("127.0.0.1", port)) as connection:
+            connection.sendall(b"POST /gestion/ajouter HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+                               b"Content-Length: 2147483648\r\n\r\n")
+            connection.settimeout(5)
+            answer = connection.recv(200)
+        assert answer.startswith(b"HTTP/1.1 413")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_users_cli(tmp_path) -> None:
+    instance = tmp_path / "instance"
+    run = CliRunner().invoke
+    added = run(cli, ["--instance", str(instance), "users", "add", "paul"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert added.exit_code == 0, added.output
+    assert PASSWORD not in added.output and PASSWORD not in (instance / "users.json").read_text()
+    assert run(cli, ["--instance", str(instance), "users", "list"]).output.split() == ["paul"]
+    short = run(cli, ["--instance", str(instance), "users", "add", "zoe"], input="court\ncourt\n")
+    assert short.exit_code == 2 and "at least" in short.output
+    assert run(cli, ["--instance", str(instance), "users", "passwd", "paul"], input="nouveau-mot-solide\nnouveau-mot-solide\n").exit_code == 0
+    assert Accounts(instance).verify("paul", "nouveau-mot-solide") and not Accounts(instance).verify("paul", PASSWORD)
+    assert run(cli, ["--instance", str(instance), "users", "remove", "paul"]).exit_code == 0
+    assert run(cli, ["--instance", str(instance), "users", "list"]).output == ""
+
+
+def test_uploads_during_a_cli_rebuild_are_all_indexed(app, staff_settings) -> None:
+    from tests.test_cli import docsearch_process
+
+    for n in range(60):  # enough work for the rebuild to hold the writer lock a while
+        (staff_settings.corpus_dir / f"lot-{n:02d}.html").write_bytes(html_page(f"Lot {n}", f"Texte de lot numéro {n}."))
+    rebuild = docsearch_process(staff_settings, "index", "--rebuild", env={"DOCSEARCH_WORKERS": "1", "PATH": "/usr/bin:/bin"})
+    client = TestClient(app)
+    sign_in(client)
+    statuses = []
+    for n in range(3):
+        response = upload(client, f"pendant-{n}.html", html_page(f"Pendant {n}", f"Ajout pendant la reconstruction {n}."))
+        statuses.append(publish(client, response.headers["location"], type="page-web").status_code)
+    assert rebuild.wait(timeout=120) == 0
+    assert all(status in (202, 303) for status in statuses), statuses  # never a lock error
+    deadline = time.monotonic() + 30
+    while client.get("/search.json", params={"q": "reconstruction"}).json()["total"] < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert client.get("/search.json", params={"q": "reconstruction"}).json()["total"] == 3
+    assert client.get("/search.json", params={"q": "lot"}).json()["total"] == 60
