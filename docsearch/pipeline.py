@@ -26,7 +26,14 @@ from .extract import Extracted, extract_file
 from .indexstore import SCHEMA_VERSION, UNKNOWN_YEAR, IndexStore
 from .metadata import read_staff_metadata, resolve_metadata
 from .records import Document, document_id
-from .sources import SourceFile, file_hash, list_sources, sidecar_hash, source_for
+from .sources import (
+    SourceFile,
+    file_hash,
+    list_sources,
+    remove_stale_temporaries,
+    sidecar_hash,
+    source_for,
+)
 from .text import fold
 from .vocabulary import Vocabulary, load_vocabulary
 from .workers import map_isolated
@@ -127,6 +134,7 @@ class _Run:
         known = _known_documents(live) if live is not None else {}
         failures = self.store.failures()
         if only is None:
+            remove_stale_temporaries(self.settings.corpus_dir)
             sources = list_sources(self.settings.corpus_dir)
         else:
             sources = [source_for(self.settings.corpus_dir, rel) for rel in only]

@@ -179,8 +179,10 @@ class SearchService:
     def _validate(self, request: SearchRequest) -> SearchRequest:
         sectors = tuple(dict.fromkeys(self._code(self.vocab.sector_code, s, "Secteur") for s in request.sectors if s))
         types = tuple(dict.fromkeys(self._code(self.vocab.doctype_code, t, "Type de document") for t in request.types if t))
-        for year in (request.year, request.year_from, request.year_to):
-            if year is not None and year != UNKNOWN_YEAR_FILTER and not 1000 <= year <= 9999:
+        if request.year is not None and request.year != UNKNOWN_YEAR_FILTER and not 1000 <= request.year <= 9999:
+            raise QueryError(f"Année invalide : {request.year}")
+        for year in (request.year_from, request.year_to):
+            if year is not None and not 1000 <= year <= 9999:
                 raise QueryError(f"Année invalide : {year}")
         year_from, year_to = request.year_from, request.year_to
         if year_from is not None and year_to is not None and year_from > year_to:

@@ -92,3 +92,25 @@ def sidecar_hash(path: Path) -> str:
         return hashlib.sha256(sidecar.read_bytes()).hexdigest()[:16]
     except FileNotFoundError:
         return ""
+
+
+TEMPORARY_PREFIX = ".tmp-"
+
+
+def remove_stale_temporaries(corpus: Path, older_than: float = 600.0) -> list[Path]:
+    """Delete the hidden temporary files an interrupted write left in the corpus.
+
+    Only old ones: a younger one may belong to a write going on right now.
+    """
+    import time
+
+    removed = []
+    limit = time.time() - older_than
+    for path in corpus.rglob(f"{TEMPORARY_PREFIX}*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed

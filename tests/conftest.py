@@ -38,7 +38,8 @@ def corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, corpus: Path) -> Settings:
-    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=2, extract_timeout=30)
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", instance_dir=tmp_path / "instance",
+                    workers=2, extract_timeout=30)
 
 
 def copy_sample(corpus: Path, name: str, relpath: str | None = None) -> Path:
@@ -51,8 +52,8 @@ def copy_sample(corpus: Path, name: str, relpath: str | None = None) -> Path:
 @pytest.fixture(scope="session")
 def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The shipped sample corpus, indexed once for the whole session."""
-    index = tmp_path_factory.mktemp("sample") / "index"
-    settings = Settings(corpus_dir=SAMPLE_CORPUS, index_dir=index, workers=2)
+    root = tmp_path_factory.mktemp("sample")
+    settings = Settings(corpus_dir=SAMPLE_CORPUS, index_dir=root / "index", instance_dir=root / "instance", workers=2)
     update_index(settings)
     return settings
 

@@ -11,8 +11,6 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT
-from tests.test_cli import free_port, wait_for
+from tests.test_cli import docsearch_process, free_port, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = PROJECT / "test-output" / "screenshots"
@@ -37,9 +35,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def server(sample_settings) -> Iterator[str]:
     port = free_port()
-    command = [sys.executable, "-c", "from docsearch.cli import main; main()", "--corpus", str(sample_settings.corpus_dir),
-               "--index", str(sample_settings.index_dir), "serve", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = docsearch_process(sample_settings, "serve", "--port", str(port))
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + "/index.json")

@@ -22,7 +22,8 @@ from tests.conftest import DATA, copy_sample, html_page
 
 
 def run(settings, *args: str):
-    result = CliRunner().invoke(cli, ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir), *args])
+    result = CliRunner().invoke(cli, ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir),
+                                      "--instance", str(settings.instance_dir), *args])
     return result
 
 
@@ -61,7 +62,7 @@ def test_search_text_output(indexed) -> None:
 
 
 def test_user_mistakes_get_one_line_and_status_2(settings, tmp_path) -> None:
-    missing = run(settings.__class__(corpus_dir=tmp_path / "nope", index_dir=tmp_path / "ix"), "index")
+    missing = run(settings.__class__(corpus_dir=tmp_path / "nope", index_dir=tmp_path / "ix", instance_dir=tmp_path / "i"), "index")
     assert missing.exit_code == 2 and "does not exist" in missing.output and "Traceback" not in missing.output
     no_index = run(settings, "search", "x")
     assert no_index.exit_code == 2 and "docsearch index" in no_index.output
@@ -158,8 +159,8 @@ def free_port() -> int:
 
 
 def docsearch_process(settings, *args: str, **kwargs) -> subprocess.Popen:
-    command = [sys.executable, "-c", "from docsearch.cli import main; main()",
-               "--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir), *args]
+    command = [sys.executable, "-c", "from docsearch.cli import main; main()", "--corpus", str(settings.corpus_dir),
+               "--index", str(settings.index_dir), "--instance", str(settings.instance_dir), *args]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
 
 

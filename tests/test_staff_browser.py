@@ -50,8 +50,7 @@ def server(tmp_path_factory) -> Iterator[str]:
                                  input=f"{PASSWORD}\n{PASSWORD}\n")
     assert created.exit_code == 0, created.output
     port = free_port()
-    process = docsearch_process(settings, "serve", "--port", str(port),
-                                env={"DOCSEARCH_INSTANCE": str(settings.instance_dir), "PATH": "/usr/bin:/bin"})
+    process = docsearch_process(settings, "serve", "--port", str(port))
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + "/index.json")

@@ -10,7 +10,9 @@ top-level ``web/`` folder (``Settings.web_dir``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
 from markupsafe import Markup
@@ -77,7 +79,14 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Star
         Middleware(SessionMiddleware, secret_key=session_secret(settings.instance_dir), session_cookie="docsearch_session",
                    same_site="lax", max_age=12 * 3600),
     ]
-    app = Starlette(routes=routes, exception_handlers=handlers, middleware=middleware)  # type: ignore[arg-type]
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Catch up with whatever changed while the server was down (an upload
+        # interrupted between the corpus and the index, files copied by hand).
+        staff.queue.submit(only=None)
+        yield
+
+    app = Starlette(routes=routes, exception_handlers=handlers, middleware=middleware, lifespan=lifespan)  # type: ignore[arg-type]
     app.state.service = service
     return app
 
@@ -182,11 +191,11 @@ class _Views:
         return self.templates.TemplateResponse(request, "opensearch.xml", {}, media_type="application/opensearchdescription+xml")
 
     def openapi(self, request: Request) -> Response:
-        return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))
+        return JSONResponse(openapi_document(str(request.base_url).rstrip("/"), self.service.vocab))
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return self._error(request, exc.status_code, exc.detail)
+        return self._error(request, exc.status_code, exc.detail, exc.headers)
 
     async def app_error(self, request: Request, exc: Exception) -> Response:
         if isinstance(exc, IndexMissing):
@@ -197,11 +206,11 @@ class _Views:
     async def server_error(self, request: Request, exc: Exception) -> Response:
         return self._error(request, 500, "Une erreur inattendue s'est produite. Réessayez dans un instant.")
 
-    def _error(self, request: Request, status: int, message: str) -> Response:
+    def _error(self, request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
         if request.url.path.endswith(".json"):
-            return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status)
+            return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status, headers=headers)
         return self.templates.TemplateResponse(request, "error.html", {"status": status, "message": message, "data": {}},
-                                               status_code=status)
+                                               status_code=status, headers=headers)
 
 
 def _rfc3339(value: str) -> str:

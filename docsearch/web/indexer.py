@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Job:
-    only: list[str]
+    only: list[str] | None  # None: the whole corpus
     forget: list[str] = field(default_factory=list)
     retry_failed: bool = False
     done: threading.Event = field(default_factory=threading.Event)
@@ -39,8 +39,8 @@ class IndexQueue:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def submit(self, only: list[str], forget: list[str] | None = None, retry_failed: bool = False) -> Job:
-        job = Job(list(only), list(forget or []), retry_failed)
+    def submit(self, only: list[str] | None, forget: list[str] | None = None, retry_failed: bool = False) -> Job:
+        job = Job(None if only is None else list(only), list(forget or []), retry_failed)
         self._jobs.put(job)
         with self._start_lock:
             if self._thread is None or not self._thread.is_alive():
@@ -56,7 +56,8 @@ class IndexQueue:
             self._index(batch)
 
     def _index(self, batch: list[Job]) -> None:
-        only = list(dict.fromkeys(p for job in batch for p in job.only))
+        whole = any(job.only is None for job in batch)
+        only = None if whole else list(dict.fromkeys(p for job in batch for p in job.only or []))
         forget = list(dict.fromkeys(p for job in batch for p in job.forget))
         try:
             report = update_index(self.settings, only=only, forget=forget,

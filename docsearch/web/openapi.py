@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..vocabulary import Vocabulary
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -18,21 +20,24 @@ ERRORS = {
     "503": _json(_ref("Error"), "Index pas encore construit"),
 }
 
-SEARCH_PARAMETERS: list[dict[str, Any]] = [
-    {"name": "q", "in": "query", "description": "Mots, question, \"phrase\", AND/OR/NOT, titre:, secteur:, annee:, type:, préfixe*",
-     "schema": {"type": "string", "maxLength": 10000}},
-    {"name": "secteur", "in": "query", "description": "Code, libellé ou synonyme d'un secteur (répétable, OU)",
-     "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": True},
-    {"name": "type", "in": "query", "description": "Type de document (répétable, OU)",
-     "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": True},
+def search_parameters(sectors: list[str], doctypes: list[str]) -> list[dict[str, Any]]:
+    return [
+    {"name": "q", "in": "query", "description": "Mots, question, \"phrase\", AND/OR/NOT, titre:, secteur:, annee:, type:, "
+     "préfixe* (au-delà de 500 caractères, la fin est ignorée)", "schema": {"type": "string"}},
+    # An empty value is ignored, as an empty form field.
+    {"name": "secteur", "in": "query", "description": "Code d'un secteur (répétable, OU ; le libellé est aussi accepté)",
+     "schema": {"type": "array", "items": {"type": "string", "enum": [*sectors, ""]}}, "style": "form", "explode": True},
+    {"name": "type", "in": "query", "description": "Code d'un type de document (répétable, OU)",
+     "schema": {"type": "array", "items": {"type": "string", "enum": [*doctypes, ""]}}, "style": "form", "explode": True},
     {"name": "annee", "in": "query", "description": "Une année, ou « inconnue »",
-     "schema": {"type": "string", "pattern": "^([0-9]{4}|inconnue)$"}},
-    {"name": "de", "in": "query", "schema": {"type": "integer", "minimum": 1000, "maximum": 9999}},
-    {"name": "a", "in": "query", "schema": {"type": "integer", "minimum": 1000, "maximum": 9999}},
-    {"name": "tri", "in": "query", "schema": {"type": "string", "enum": ["pertinence", "date", "recents"]}},
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
-    {"name": "par_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-]
+     "schema": {"type": "string", "pattern": "^([1-9][0-9]{3}|inconnue)?$"}},
+    # Forms send empty fields: an empty value means "not given".
+    {"name": "de", "in": "query", "schema": {"type": "string", "pattern": "^([1-9][0-9]{3})?$"}},
+    {"name": "a", "in": "query", "schema": {"type": "string", "pattern": "^([1-9][0-9]{3})?$"}},
+    {"name": "tri", "in": "query", "schema": {"type": "string", "enum": ["pertinence", "date", "recents", ""]}},
+    {"name": "page", "in": "query", "schema": {"type": "string", "pattern": "^([1-9][0-9]{0,2}|1000)?$"}},
+    {"name": "par_page", "in": "query", "schema": {"type": "string", "pattern": "^([1-9][0-9]?|100)?$"}},
+    ]
 
 CODE_LABEL = {"type": "object", "required": ["code", "label"],
               "properties": {"code": {"type": "string"}, "label": {"type": "string"}}}
@@ -80,7 +85,7 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def openapi_document(server: str) -> dict[str, Any]:
+def openapi_document(server: str, vocab: Vocabulary) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "docsearch — centre de ressources de l'ESS", "version": "1",
@@ -89,7 +94,8 @@ def openapi_document(server: str) -> dict[str, Any]:
         "paths": {
             "/index.json": {"get": {"summary": "Accueil : totaux par secteur, année et type, nouveautés",
                                     "responses": {"200": _json(_ref("Home"), "Accueil"), "503": ERRORS["503"]}}},
-            "/search.json": {"get": {"summary": "Rechercher", "parameters": SEARCH_PARAMETERS,
+            "/search.json": {"get": {"summary": "Rechercher",
+                                     "parameters": search_parameters(list(vocab.sectors), list(vocab.doctypes)),
                                      "responses": {"200": _json(_ref("SearchResult"), "Résultats"), **ERRORS}}},
             "/documents/{doc_id}.json": {"get": {
                 "summary": "Un document, ses métadonnées et des documents similaires",

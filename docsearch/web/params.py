@@ -27,8 +27,10 @@ FILTERS = ("secteur", "type", "annee", "de", "a")
 
 
 def search_request(params: QueryParams) -> SearchRequest:
-    page = _int(params, "page") or 1
+    page, per_page = _int(params, "page"), _int(params, "par_page")
     year = UNKNOWN_YEAR_FILTER if params.get("annee") == UNKNOWN_YEAR else _int(params, "annee")
+    if year == 0 and params.get("annee") != UNKNOWN_YEAR:  # 0 only through "inconnue"
+        raise QueryError("Année invalide : 0")
     sort = params.get("tri") or "pertinence"
     return SearchRequest(
         q=params.get("q", ""),
@@ -38,8 +40,8 @@ def search_request(params: QueryParams) -> SearchRequest:
         year_from=_int(params, "de"),
         year_to=_int(params, "a"),
         sort=SORT_PARAMS.get(sort, sort),
-        page=page,
-        per_page=_int(params, "par_page") or 10,
+        page=1 if page is None else page,  # page=0 is an error, not the first page
+        per_page=10 if per_page is None else per_page,
     )
 
 
