@@ -232,6 +232,8 @@ class _ProgressBar:
 
 
 def _print_report(report: RunReport) -> None:
+    for note in report.notes:
+        click.echo(f"note: {note}")
     before = f" ({len(report.failed_before)} unchanged since they failed)" if report.failed_before else ""
     click.echo(
         f"indexed {len(report.indexed)}, unchanged {report.unchanged}, removed {len(report.removed)}, "

@@ -116,8 +116,9 @@ class IndexStore:
     # Writing -------------------------------------------------------------
 
     @contextmanager
-    def write_lock(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-        """One writer at a time; others wait (the lock dies with its process)."""
+    def write_lock(self, on_wait: Callable[[], None] | None = None) -> Iterator[str | None]:
+        """One writer at a time; others wait. The lock dies with its process;
+        what it yields says whether a previous writer was killed midway."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / "write.lock", "a+b") as handle:
             try:
@@ -127,10 +128,27 @@ class IndexStore:
                     on_wait()
                 fcntl.flock(handle, fcntl.LOCK_EX)
             try:
+                recovered = self._take_over(handle)
                 self._remove_abandoned_builds()
-                yield
+                yield recovered
             finally:
+                handle.truncate(0)  # released cleanly: nothing to take over
+                handle.flush()
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @staticmethod
+    def _take_over(handle: Any) -> str | None:
+        """Write our pid in the lock file; if another pid was left there, its process stopped while writing."""
+        handle.seek(0)
+        previous = handle.read().decode("ascii", "replace").strip()
+        handle.seek(0)
+        handle.truncate(0)
+        handle.write(str(os.getpid()).encode())
+        handle.flush()
+        if previous and previous != str(os.getpid()):
+            return (f"the previous writer (process {previous}) stopped before it finished; "
+                    "its lock was taken over and the index it left is consistent")
+        return None
 
     def new_generation(self) -> tuple[Path, Index]:
         """A fresh, empty index in a folder that nothing reads yet."""

@@ -68,6 +68,7 @@ class RunReport:
     # Files that failed before and have not changed: not read again.
     failed_before: list[str] = field(default_factory=list)
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # about the run itself
     documents: int = 0
     pages: int = 0
     elapsed: float = 0.0
@@ -115,9 +116,11 @@ def update_index(
     progress = progress or _NoProgress()
     vocab = load_vocabulary(settings.vocabulary_file)
     store = IndexStore(settings.index_dir)
-    with store.write_lock(on_wait):
+    with store.write_lock(on_wait) as recovered:
         run = _Run(settings, vocab, store, retry_failed, progress)
         report = run.execute(rebuild or store.current_dir() is None, only, forget or [])
+    if recovered:
+        report.notes.append(recovered)
     report.elapsed = time.monotonic() - started
     return report
 

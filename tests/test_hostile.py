@@ -203,6 +203,8 @@ def test_a_lock_left_by_a_killed_process_does_not_block(settings, corpus) -> Non
     (corpus / "b.html").write_bytes(html_page("Page B", "Une autre mutuelle."))
     result = run(settings, "index")
     assert result.exit_code == 0 and "indexed 1" in result.output
+    assert "(process 12345) stopped before it finished" in result.output  # said, not silently ignored
+    assert "stopped before" not in run(settings, "index").output  # a clean run leaves nothing behind
 
 
 # Uploads ------------------------------------------------------------------
