@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import ExtractionError
 
 # Bump when extraction output changes: cached results are then recomputed.
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 
 
 @dataclass

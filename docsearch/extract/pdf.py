@@ -1,5 +1,9 @@
-"""PDF extraction with pypdf: text per page, embedded metadata (Info and XMP).
+"""PDF extraction: text per page with PDFium (pypdfium2), metadata with pypdf.
 
+PDFium reads text about ten times faster than pypdf and, on the real-world
+set, finds every phrase pypdf finds and a few more (it also opens some files
+whose cross-reference table pypdf cannot rebuild). pypdf reads the Info and
+XMP metadata, and reads the text itself when PDFium refuses a file.
 Owner-password-only PDFs (empty user password) are opened; a PDF that needs
 a user password, has no page, or has no text on any page is refused with a
 reason.
@@ -22,6 +26,50 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def extract_pdf(data: bytes) -> Extracted:
+    pages = _pdfium_pages(data)
+    if pages is None:
+        return _extract_with_pypdf(data)
+    if not pages:
+        raise ExtractionError("corrupt", "the PDF has no page")
+    if not any(pages):
+        raise ExtractionError("image-only", f"no text layer on its {len(pages)} page(s), scanned or drawn")
+    try:
+        meta = _metadata(_open(data))
+    except ExtractionError:
+        meta = {}  # pypdf cannot parse what PDFium read: the text speaks for it
+    return Extracted(format="pdf", pages=pages, meta=meta)
+
+
+def _pdfium_pages(data: bytes) -> list[str] | None:
+    """The text of each page, or None when PDFium cannot open the file."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise ExtractionError("encrypted", "a password is needed to open it") from None
+        return None
+    try:
+        return [_pdfium_page_text(document, i) for i in range(len(document))]
+    finally:
+        document.close()
+
+
+def _pdfium_page_text(document: object, index: int) -> str:
+    try:
+        page = document[index]  # type: ignore[index]
+        textpage = page.get_textpage()
+        try:
+            return clean_text(textpage.get_text_range())
+        finally:
+            textpage.close()
+            page.close()
+    except Exception:
+        return ""  # a damaged page is empty rather than fatal
+
+
+def _extract_with_pypdf(data: bytes) -> Extracted:
     reader = _open(data)
     try:
         page_list = reader.pages
