@@ -76,6 +76,21 @@ class Accounts:
             raise UserError(f"no account named {name!r}")
         self._save(users)
 
+    def session_version(self, name: str) -> str | None:
+        """Changes when the password changes, the account goes or its sessions are ended;
+        None for an unknown account. A session carries it and is valid while it matches."""
+        record = self._load().get(name)
+        if record is None:
+            return None
+        return hashlib.sha256(f"{record['hash']}:{record.get('epoch', 0)}".encode()).hexdigest()[:16]
+
+    def end_sessions(self, name: str) -> None:
+        """Sign the account out everywhere (its cookies stop working)."""
+        users = self._load()
+        if name in users:
+            users[name]["epoch"] = int(users[name].get("epoch", 0)) + 1
+            self._save(users)
+
     def verify(self, name: str, password: str) -> bool:
         record = self._load().get(name)
         if record is None:
@@ -85,6 +100,10 @@ class Accounts:
 
 
 _DUMMY = hash_password("not a password", b"\0" * 16)
+
+
+def is_account_name(name: str) -> bool:
+    return bool(_NAME.fullmatch(name))
 
 
 def _valid_name(name: str) -> str:

@@ -37,6 +37,13 @@ class Settings:
     max_file_mb: int = 50
     fetch_timeout: float = 20.0
     fetch_max_mb: int = 20
+    # Fetching from loopback and private addresses (this machine, the local
+    # network) is refused unless allowed: a page address must not reach the
+    # server's own neighbours.
+    fetch_private: bool = False
+    # The address visitors use (https://ressources.example.org): absolute
+    # links (permalinks, feeds, OpenSearch) use it instead of the Host header.
+    public_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -68,7 +75,8 @@ class Settings:
         )
 
 
-_CONVERTERS = {"Path": Path, "int": int, "float": float, "str": str}
+_CONVERTERS = {"Path": Path, "int": int, "float": float, "str": str,
+               "bool": lambda raw: raw.strip().lower() in ("1", "true", "yes", "oui")}
 
 
 def _convert(name: str, raw: str, type_name: object) -> object:

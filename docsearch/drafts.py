@@ -13,6 +13,8 @@ import hashlib
 import json
 import secrets
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,25 @@ def load_draft(settings: Settings, draft_id: str) -> Draft:
 
 def draft_bytes(settings: Settings, draft: Draft) -> bytes:
     return draft.data_path(drafts_folder(settings)).read_bytes()
+
+
+@contextmanager
+def claimed(settings: Settings, draft: Draft) -> Iterator[bytes]:
+    """Take a draft for publication, so that two clicks publish it once: its
+    folder is renamed (atomic); the draft is gone if the body succeeds, back
+    if it fails."""
+    folder = drafts_folder(settings) / draft.id
+    taken = folder.with_name(f"{draft.id}.publication")
+    try:
+        folder.rename(taken)
+    except FileNotFoundError:
+        raise UserError("brouillon introuvable") from None
+    try:
+        yield (taken / f"document{draft.suffix}").read_bytes()
+    except BaseException:
+        taken.rename(folder)
+        raise
+    shutil.rmtree(taken, ignore_errors=True)
 
 
 def discard_draft(settings: Settings, draft_id: str) -> None:

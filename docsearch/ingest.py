@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .atomic import write_atomic
 from .cache import ExtractionCache
 from .config import Settings
 from .corpus import (
+    corpus_lock,
     move_to_trash,
     safe_filename,
     unique_path,
-    write_atomic,
     write_sidecar,
 )
 from .errors import ExtractionError, UserError
@@ -44,7 +45,7 @@ class Duplicate(UserError):
     """The same content is already in the corpus."""
 
     def __init__(self, name: str, relpath: str, doc_id: str | None) -> None:
-        super().__init__(f"{name}: already in the corpus as {relpath}" + (f" (document {doc_id})" if doc_id else ""))
+        super().__init__(f"{name} : déjà dans le fonds, sous {relpath}" + (f" (document {doc_id})" if doc_id else ""))
         self.relpath, self.doc_id = relpath, doc_id
 
 
@@ -58,9 +59,9 @@ class Added:
 def add_file(settings: Settings, path: Path, staff: dict[str, object], folder: str | None = None) -> Added:
     """Copy a local PDF or HTML file into the corpus and index it."""
     if not path.is_file():
-        raise UserError(f"{path}: no such file")
+        raise UserError(f"{path} : fichier introuvable")
     if path.stat().st_size > settings.max_file_bytes:
-        raise UserError(f"{path}: larger than {settings.max_file_mb} MB")
+        raise UserError(f"{path} : plus de {settings.max_file_mb} Mo")
     return add_bytes(settings, path.read_bytes(), path.name, staff, folder)
 
 
@@ -71,7 +72,7 @@ def add_url(settings: Settings, url: str, staff: dict[str, object], folder: str 
 
 
 def fetch_page(settings: Settings, url: str) -> tuple[bytes, str]:
-    fetched = fetch(url, settings.fetch_timeout, settings.fetch_max_mb * 1024 * 1024)
+    fetched = fetch(url, settings.fetch_timeout, settings.fetch_max_mb * 1024 * 1024, settings.fetch_private)
     parts = urlsplit(fetched.url)
     name = f"{parts.hostname}-{parts.path.strip('/').replace('/', '-') or 'accueil'}"
     return fetched.data, name + SUFFIXES[fetched.kind]
@@ -89,14 +90,14 @@ def check_upload(settings: Settings, data: bytes, name: str) -> str:
     """The file's suffix, once its name, size, content and novelty are checked."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise UserError(f"{name}: only PDF (.pdf) and web pages (.html) can be added")
+        raise UserError(f"{name} : seuls les PDF (.pdf) et les pages web (.html) peuvent être ajoutés")
     if len(data) > settings.max_file_bytes:
-        raise UserError(f"{name}: larger than {settings.max_file_mb} MB")
+        raise UserError(f"{name} : plus de {settings.max_file_mb} Mo")
     suffix = ".html" if suffix == ".htm" else suffix
     try:
         check_content(suffix, data)
     except ExtractionError as exc:
-        raise UserError(f"{name}: {exc.detail}") from None
+        raise UserError(f"{name} : {exc.detail}") from None
     refuse_duplicate(settings, hashlib.sha256(data).hexdigest(), len(data), name)
     return suffix
 
@@ -109,7 +110,7 @@ def extract_checked(settings: Settings, data: bytes, suffix: str, name: str) -> 
         ((_, outcome),) = list(map_isolated(extract_file, [(str(path), settings.max_file_bytes)], workers=1,
                                             timeout=settings.extract_timeout, memory_mb=settings.worker_memory_mb))
     if outcome.error is not None:
-        raise UserError(f"{name}: cannot be read: {outcome.error.reason} ({outcome.error.detail})")
+        raise UserError(f"{name} : illisible : {outcome.error.reason} ({outcome.error.detail})")
     return outcome.value
 
 
@@ -119,17 +120,18 @@ def place_in_corpus(settings: Settings, data: bytes, name: str, staff: dict[str,
     (``extracted`` goes to the cache, so indexing does not read the file again.)"""
     folder = folder or _default_folder(settings, staff)
     if any(part.startswith(".") for part in Path(folder).parts):
-        raise UserError(f"{folder}: hidden folders of the corpus are not indexed")
+        raise UserError(f"{folder} : les dossiers cachés du fonds ne sont pas indexés")
     target_dir = resolve_inside(settings.corpus_dir, folder)
     suffix = ".html" if Path(name).suffix.lower() == ".htm" else Path(name).suffix.lower()
     if extracted is not None:
         ExtractionCache(settings.cache_dir).put(hashlib.sha256(data).hexdigest(), extracted)
-    target = unique_path(target_dir, safe_filename(name, suffix))
-    # The sidecar first: a crash in between leaves a harmless lone sidecar,
-    # never a document indexed without the metadata staff gave.
-    if any(v not in (None, "", []) for v in staff.values()):
-        write_sidecar(target, staff)
-    write_atomic(target, data)
+    with corpus_lock(settings.corpus_dir):
+        target = unique_path(target_dir, safe_filename(name, suffix))
+        # The sidecar first: a crash in between leaves a harmless lone sidecar,
+        # never a document indexed without the metadata staff gave.
+        if any(v not in (None, "", []) for v in staff.values()):
+            write_sidecar(target, staff)
+        write_atomic(target, data)
     return target.relative_to(settings.corpus_dir.resolve()).as_posix()
 
 
@@ -164,11 +166,12 @@ def _title_of(settings: Settings, relpath: str) -> str:
 
 
 def write_metadata(settings: Settings, relpath: str, staff: dict[str, object]) -> None:
-    """Replace a document's staff metadata (its sidecar)."""
+    """Replace a document's staff metadata (its sidecar). Every field is
+    written, empty ones too: a field staff cleared stays cleared."""
     path = resolve_inside(settings.corpus_dir, relpath)
     if not path.is_file():
-        raise UserError(f"{relpath} is not a file of the corpus")
-    write_sidecar(path, staff)
+        raise UserError(f"{relpath} n'est pas un fichier du fonds")
+    write_sidecar(path, staff, keep_empty=True)
 
 
 def remove_documents(settings: Settings, refs: list[str]) -> RunReport:
@@ -189,24 +192,28 @@ def trash_entries(settings: Settings) -> list[dict[str, str]]:
     trash = settings.corpus_dir.resolve() / TRASH_DIR
     entries = []
     for path in sorted(trash.glob("*/**/*")):
+        inside = path.relative_to(trash)
+        if any(part.startswith(".") for part in inside.parts):
+            continue
         if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
-            inside = path.relative_to(trash)
             entries.append({"trash": inside.as_posix(), "when": inside.parts[0], "relpath": Path(*inside.parts[1:]).as_posix()})
     return sorted(entries, key=lambda e: e["when"], reverse=True)
 
 
 def restore_from_trash(settings: Settings, trash_relpath: str) -> str:
-    """Put a document (and its sidecar) back where it was; its path in the corpus."""
-    trash = settings.corpus_dir.resolve() / TRASH_DIR
-    source = resolve_inside(trash, trash_relpath)
-    if not source.is_file() or len(Path(trash_relpath).parts) < 2:
-        raise UserError("ce document n'est pas dans la corbeille")
-    original = Path(*Path(trash_relpath).parts[1:])
-    target = unique_path(resolve_inside(settings.corpus_dir, original.parent.as_posix()), original.name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if sidecar_path(source).exists():
-        sidecar_path(source).rename(sidecar_path(target))
-    source.rename(target)
+    """Put a document (and its sidecar) back where it was; its path in the corpus.
+    Only an entry of ``trash_entries`` is accepted."""
+    with corpus_lock(settings.corpus_dir):
+        if trash_relpath not in {e["trash"] for e in trash_entries(settings)}:
+            raise UserError("ce document n'est pas dans la corbeille")
+        trash = settings.corpus_dir.resolve() / TRASH_DIR
+        source = trash / trash_relpath
+        original = Path(*Path(trash_relpath).parts[1:])
+        target = unique_path(resolve_inside(settings.corpus_dir, original.parent.as_posix()), original.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if sidecar_path(source).exists():
+            sidecar_path(source).rename(sidecar_path(target))
+        source.rename(target)
     return target.relative_to(settings.corpus_dir.resolve()).as_posix()
 
 
@@ -225,5 +232,5 @@ def _relpath_of(settings: Settings, ref: str) -> str:
             return candidate.relative_to(corpus).as_posix()
     path = resolve_inside(settings.corpus_dir, ref)
     if not path.is_file():
-        raise UserError(f"{ref}: neither a document id nor a file of the corpus")
+        raise UserError(f"{ref} : ni un identifiant de document ni un fichier du fonds")
     return path.relative_to(corpus).as_posix()

@@ -31,6 +31,8 @@ STAFF_KEYS = {
     "territoire": "territory", "territory": "territory",
     "url": "url",
 }
+# Fields staff may leave empty on purpose ("" in the metadata file).
+CLEARABLE = frozenset({"year", "summary", "organisation", "territory"})
 # TOML bare keys are ASCII: accept "année = 2010" as documentalists write it.
 _ACCENTED_KEYS = re.compile(r"^(\s*)(année|résumé)(?=\s*=)", re.M)
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
@@ -90,6 +92,9 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: dict[str, Any], 
     origins: dict[str, str] = {}
 
     def pick(name: str, *candidates: tuple[str, Callable[[], Any]]) -> Any:
+        if staff.get(name, None) == "" and name in CLEARABLE:
+            origins[name] = "staff"  # staff emptied it: no guess comes back
+            return None
         for origin, candidate in candidates:
             value = candidate()
             if value not in (None, "", []):

@@ -72,8 +72,9 @@ FIELD_ALIASES = {
 }
 # A prefix matches at most this many distinct words of the index, and all
 # the prefixes of one query together at most the second number.
-MAX_PREFIX_WORDS = 256
-MAX_QUERY_PREFIX_WORDS = 512
+MAX_PREFIX_WORDS = 64
+MAX_QUERY_PREFIX_WORDS = 128
+MIN_PREFIX = 3  # letters a pattern needs: "a*" would stand for most of the index, it is searched as "a"
 
 
 class _AsTyped(syntax.TextNode):
@@ -259,6 +260,9 @@ class _Normaliser:
         if isinstance(q, Q.Phrase) and q.fieldname in ("sectors", "doctype"):
             return self.normalise(Q.Term(q.fieldname, " ".join(q.words), boost=q.boost))
         if isinstance(q, (Q.Prefix, Q.Wildcard)) and q.fieldname in TEXT_FIELDS:
+            literal = fold(str(q.text)).replace("*", "").replace("?", "")
+            if len(literal) < MIN_PREFIX:
+                return Q.Term(q.fieldname, stem(literal), boost=q.boost) if literal else Q.NullQuery
             stems = self._stems(q)
             return Q.Or([Q.Term(q.fieldname, s, boost=q.boost) for s in stems]) if stems else Q.NullQuery
         if getattr(q, "fieldname", None) == "year" and isinstance(q, (Q.Term, Q.NumericRange)):

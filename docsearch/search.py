@@ -315,11 +315,14 @@ def matching_docs(searcher: Searcher, q: Q.Query) -> set[int]:
     return set(searcher.docs_for_query(q))
 
 
+MAX_PAGE_TERMS = 64  # enough to place the words; a bound on the work per hit
+
+
 def _page_query(q: Q.Query) -> Q.Query | None:
     """The query's positive words on the whole text, asked of page records."""
     leaves: list[Q.Query] = []
     _collect_content(q, leaves)
-    return Q.Or(leaves) if leaves else None
+    return Q.Or(leaves[:MAX_PAGE_TERMS]) if leaves else None
 
 
 def _collect_content(q: Q.Query, out: list[Q.Query]) -> None:

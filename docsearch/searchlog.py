@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_atomic
+
 _LOCK = threading.Lock()
 MAX_QUERY = 200
+KEEP_DAYS = 30
+MAX_BYTES = 20 * 1024 * 1024  # past this, searches are no longer logged
+# Contact details a visitor may type are never kept.
+_CONTACT = re.compile(r"\S+@\S+|(?:\+|\b0)\d(?:[\s.-]?\d{2}){4}\b")
 
 
 class SearchLog:
@@ -24,16 +31,30 @@ class SearchLog:
         self.path = instance / "searches.jsonl"
 
     def record(self, query: str, total: int) -> None:
-        query = " ".join(query.lower().split())[:MAX_QUERY]
+        query = _CONTACT.sub("[coordonnées]", " ".join(query.lower().split()))[:MAX_QUERY]
         if not query:
             return
-        line = json.dumps({"day": dt.date.today().isoformat(), "q": query, "n": total}, ensure_ascii=False)
+        today = dt.date.today().isoformat()
+        line = json.dumps({"day": today, "q": query, "n": total}, ensure_ascii=False)
         with _LOCK:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._forget_old(today)
+            if self.path.exists() and self.path.stat().st_size > MAX_BYTES:
+                return
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(line + "\n")
 
-    def report(self, days: int = 30, top: int = 30) -> dict[str, Any]:
+    def _forget_old(self, today: str) -> None:
+        """Once a day, drop the lines older than the report's window."""
+        marker = self.path.with_suffix(".day")
+        if marker.exists() and marker.read_text() == today:
+            return
+        since = (dt.date.fromisoformat(today) - dt.timedelta(days=KEEP_DAYS)).isoformat()
+        kept = [json.dumps(e, ensure_ascii=False) for e in self._entries() if e.get("day", "") >= since]
+        write_atomic(self.path, ("\n".join(kept) + "\n" if kept else "").encode("utf-8"))
+        marker.write_text(today)
+
+    def report(self, days: int = KEEP_DAYS, top: int = 30) -> dict[str, Any]:
         since = (dt.date.today() - dt.timedelta(days=days)).isoformat()
         frequent: Counter[str] = Counter()
         empty: Counter[str] = Counter()

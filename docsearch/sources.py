@@ -70,10 +70,10 @@ def resolve_inside(corpus: Path, relpath: str) -> Path:
     """``corpus/relpath`` resolved, or ``UserError`` if it would escape the corpus."""
     root = corpus.resolve()
     if "\x00" in relpath or PurePosixPath(relpath).is_absolute():
-        raise UserError(f"{relpath!r} is not a path inside the corpus")
+        raise UserError(f"{relpath!r} n'est pas un chemin dans le fonds")
     path = (root / relpath).resolve()
     if path != root and root not in path.parents:
-        raise UserError(f"{relpath!r} is not a path inside the corpus")
+        raise UserError(f"{relpath!r} n'est pas un chemin dans le fonds")
     return path
 
 

@@ -18,7 +18,7 @@ _LETTER_FOLDS = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "
 # Soft hyphens and zero-width marks; PDFium writes a hyphen that splits a
 # word across lines as U+FFFE (or \x02) and joins the lines itself.
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\ufffe\x02]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # "éco-\nnomie" → "économie"; a capital after the break ("Saint-\nÉtienne")
 # is a real compound and keeps its hyphen.
 _HYPHEN_BREAK = re.compile(r"(\w)-[ \t]*\n[ \t]*(?=[a-zà-ÿœæ])")

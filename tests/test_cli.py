@@ -83,12 +83,12 @@ def test_add_copies_with_metadata_and_indexes(indexed, tmp_path) -> None:
     data = json.loads(run(indexed, "search", "paniers", "--json").output)
     assert data["hits"][0]["title"] == "Plaquette AMAP" and data["hits"][0]["type"]["code"] == "brochure"
     again = run(indexed, "add", str(source))
-    assert again.exit_code == 2 and "already in the corpus" in again.output
+    assert again.exit_code == 2 and "déjà dans le fonds" in again.output
 
 
 def test_add_refuses_content_that_is_not_what_its_name_says(indexed) -> None:
     result = run(indexed, "add", str(DATA / "not-a-pdf.pdf"))
-    assert result.exit_code == 2 and "neither PDF nor HTML" in result.output
+    assert result.exit_code == 2 and "ni un PDF ni une page HTML" in result.output
     assert not list(indexed.corpus_dir.rglob("not-a-pdf*"))
 
 
@@ -99,7 +99,8 @@ def test_add_refuses_unreadable_pdf_and_leaves_the_corpus_unchanged(indexed) -> 
     assert sorted(p.name for p in indexed.corpus_dir.rglob("*")) == before
 
 
-def test_add_url_keeps_a_snapshot_with_its_address(indexed, tmp_path) -> None:
+def test_add_url_keeps_a_snapshot_with_its_address(indexed, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DOCSEARCH_FETCH_PRIVATE", "1")  # the test site is on 127.0.0.1
     site = tmp_path / "site"
     site.mkdir()
     (site / "article.html").write_bytes(html_page("Garage solidaire", "Le garage solidaire de Caen répare les voitures.", "iso-8859-1"))
@@ -134,7 +135,7 @@ def test_remove_moves_to_trash_and_unindexes(indexed) -> None:
 
 def test_remove_refuses_paths_outside_the_corpus(indexed) -> None:
     result = run(indexed, "remove", "../../etc/passwd")
-    assert result.exit_code == 2 and "not a path inside the corpus" in result.output
+    assert result.exit_code == 2 and "n'est pas un chemin dans le fonds" in result.output
 
 
 def test_stats_lists_counts_failures_and_guesses(indexed) -> None:
@@ -224,7 +225,7 @@ def test_add_refuses_a_file_already_lying_unindexed_in_the_corpus(indexed) -> No
 
 def test_add_refuses_hidden_folders(indexed) -> None:
     result = run(indexed, "add", str(DATA / "owner-only.pdf"), "--to", ".corbeille")
-    assert result.exit_code == 2 and "hidden" in result.output
+    assert result.exit_code == 2 and "dossiers cachés" in result.output
 
 
 def test_removing_twice_the_same_path_keeps_both_versions_in_the_trash(indexed) -> None:
@@ -236,3 +237,9 @@ def test_removing_twice_the_same_path_keeps_both_versions_in_the_trash(indexed) 
     assert run(indexed, "remove", "culture/festival.html").exit_code == 0
     trashed = sorted(p.read_bytes() for p in (indexed.corpus_dir / ".corbeille").rglob("festival.html"))
     assert len(trashed) == 2 and first in trashed
+
+
+def test_add_url_refuses_local_addresses_by_default(indexed) -> None:
+    for url in ("http://127.0.0.1:9/x.html", "http://localhost/", "http://169.254.169.254/latest/", "http://[::1]/"):
+        result = run(indexed, "add", url)
+        assert result.exit_code == 2 and "locale ou privée" in result.output, url

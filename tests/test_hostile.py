@@ -247,7 +247,7 @@ def test_polyglot_files_are_judged_by_their_content(staff_client) -> None:
 
     client, _ = staff_client
     html_in_pdf_name = upload(client, "page.pdf", html_page("Page", "Une page HTML déguisée en PDF."))
-    assert html_in_pdf_name.status_code == 400 and "HTML page" in html_in_pdf_name.text
+    assert html_in_pdf_name.status_code == 400 and "une page HTML" in html_in_pdf_name.text
     pdf_in_html_name = upload(client, "page.html", (DATA / "good-report.pdf").read_bytes())
     assert pdf_in_html_name.status_code == 400 and "PDF" in pdf_in_html_name.text
 

@@ -151,10 +151,10 @@ def test_upload_prefills_then_publishes_and_visitors_find_it(staff, staff_settin
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("faux.pdf", (DATA / "not-a-pdf.pdf").read_bytes(), "neither PDF nor HTML"),
-        ("photo.jpg", b"\xff\xd8\xff\xe0 JFIF", "only PDF"),
+        ("faux.pdf", (DATA / "not-a-pdf.pdf").read_bytes(), "ni un PDF ni une page HTML"),
+        ("photo.jpg", b"\xff\xd8\xff\xe0 JFIF", "seuls les PDF"),
         ("scan.pdf", (DATA / "image-only.pdf").read_bytes() + b"\n% autre copie\n", "image-only"),
-        ("vide.pdf", b"", "empty"),
+        ("vide.pdf", b"", "le fichier est vide"),
     ],
 )
 def test_bad_uploads_are_refused_and_leave_the_corpus_untouched(staff, staff_settings, name, data, message) -> None:
@@ -180,10 +180,13 @@ def test_duplicate_upload_links_to_the_existing_document(staff) -> None:
     assert staff.get(link).status_code == 200
 
 
-def test_web_page_by_address(staff, tmp_path) -> None:
+def test_web_page_by_address(staff_settings, tmp_path) -> None:
+    import dataclasses
     import functools
     import http.server
 
+    staff = TestClient(create_app(dataclasses.replace(staff_settings, fetch_private=True)))  # the site is local
+    sign_in(staff)
     site = tmp_path / "site"
     site.mkdir()
     (site / "amap.html").write_bytes(html_page("Les paniers de l'AMAP", "Chaque jeudi, les paniers de légumes bio."))
@@ -253,10 +256,12 @@ def test_search_report_without_anything_personal(staff, staff_settings) -> None:
 
 def test_twenty_parallel_uploads_are_all_indexed(app, staff_settings) -> None:
     errors: list[str] = []
+    clients = [TestClient(app) for _ in range(20)]
+    for client in clients:  # twenty colleagues, signed in
+        assert sign_in(client).status_code == 303
 
     def one(n: int) -> None:
-        client = TestClient(app)
-        sign_in(client)
+        client = clients[n]
         page = html_page(f"Page parallèle {n}", f"Le mot unique zorglub{n} et la coopération.")
         response = upload(client, f"page-{n}.html", page)
         if response.status_code != 303:
@@ -332,3 +337,147 @@ def test_uploads_during_a_cli_rebuild_are_all_indexed(app, staff_settings) -> No
         time.sleep(0.2)
     assert client.get("/search.json", params={"q": "reconstruction"}).json()["total"] == 3
     assert client.get("/search.json", params={"q": "lot"}).json()["total"] == 60
+
+
+# Found in review: races, revocation, throttling, odd values -------------------------------
+
+
+def test_parallel_publications_of_same_named_files_keep_every_file(app, staff_settings) -> None:
+    base = (DATA / "good-report.pdf").read_bytes()
+    clients = [TestClient(app) for _ in range(6)]
+    for client in clients:
+        sign_in(client)
+    drafts = [upload(c, "meme-nom.pdf", base + f"\n% copie {n}\n".encode()).headers["location"] for n, c in enumerate(clients)]
+    threads = [threading.Thread(target=publish, args=(c, d)) for c, d in zip(clients, drafts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    placed = sorted(p.name for p in (staff_settings.corpus_dir / "environnement" / "2011").glob("*.pdf"))
+    assert len(placed) == 6 and len(set(placed)) == 6
+
+
+def test_a_draft_published_twice_at_once_is_published_once(staff, staff_settings) -> None:
+    draft = upload(staff, "une-fois.pdf", (DATA / "good-report.pdf").read_bytes()).headers["location"]
+    token = csrf_of(staff, draft)
+    values = {"csrf": token, "titre": "Une fois", "type": "rapport-activite", "annee": "2011", "secteurs": ["environnement"]}
+    answers: list[int] = []
+    threads = [threading.Thread(target=lambda: answers.append(staff.post(draft, data=values, follow_redirects=False).status_code))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(list(staff_settings.corpus_dir.rglob("une-fois*.pdf"))) == 1
+    assert sorted(answers).count(303) == 1 and set(answers) <= {303, 404}
+
+
+def test_parallel_wrong_passwords_check_the_password_only_a_few_times(app, monkeypatch) -> None:
+    checks: list[str] = []
+    real = Accounts.verify
+
+    def counted(self, name, password):
+        checks.append(name)
+        return real(self, name, password)
+
+    monkeypatch.setattr(Accounts, "verify", counted)
+    clients = [TestClient(app) for _ in range(30)]
+    tokens = [csrf_of(c, "/gestion/connexion") for c in clients]
+    threads = [threading.Thread(target=c.post, args=("/gestion/connexion",),
+                                kwargs={"data": {"nom": "marie", "mot_de_passe": "faux", "csrf": t}})
+               for c, t in zip(clients, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checks) <= 8
+    # Locked from that address only: from elsewhere, marie still signs in.
+    elsewhere = TestClient(app, client=("192.0.2.7", 5000))
+    assert sign_in(elsewhere).status_code == 303
+
+
+def test_impossible_names_are_refused_without_being_remembered(app) -> None:
+    client = TestClient(app)
+    for name in ("x" * 100_000, "Nom Avec Espaces", "../../etc"):
+        token = csrf_of(client, "/gestion/connexion")
+        response = client.post("/gestion/connexion", data={"nom": name, "mot_de_passe": "x", "csrf": token})
+        assert response.status_code in (400, 401, 403)  # too big to read, or not a possible name
+
+
+def test_sessions_end_with_the_account_the_password_or_the_sign_out(app, staff_settings) -> None:
+    accounts = Accounts(staff_settings.instance_dir)
+    client = TestClient(app)
+    sign_in(client)
+    copied = dict(client.cookies)
+    client.post("/gestion/deconnexion", data={"csrf": csrf_of(client)})
+    thief = TestClient(app, cookies=copied)
+    assert thief.get("/gestion/", follow_redirects=False).status_code == 303  # a copy of the cookie no longer works
+    sign_in(client)
+    accounts.set_password("marie", "un-autre-mot-de-passe")
+    assert client.get("/gestion/", follow_redirects=False).status_code == 303
+    accounts.add("paul", PASSWORD)
+    paul = TestClient(app)
+    sign_in(paul, "paul")
+    accounts.remove("paul")
+    assert paul.get("/gestion/", follow_redirects=False).status_code == 303
+
+
+def test_staff_pages_are_never_cached(staff) -> None:
+    assert staff.get("/gestion/").headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("change", "check"),
+    [
+        ({"resume": "a\x7fb c"}, lambda hit: hit["title"] == "Titre saisi"),  # a DEL must not void the metadata file
+        ({"annee": "9" * 5000}, None),  # a huge number is a form error, not a crash
+        ({"titre": ("fichier.txt", b"texte", "text/plain")}, None),  # a file in a text field
+    ],
+)
+def test_odd_form_values(staff, change, check) -> None:
+    doc = staff.get("/search.json", params={"q": "festival"}).json()["hits"][0]
+    edit = f"/gestion/documents/{doc['id']}/modifier"
+    values = {"titre": "Titre saisi", "secteurs": ["culture"], "annee": "2019", "type": "page-web"}
+    files = {k: v for k, v in change.items() if isinstance(v, tuple)}
+    data = {"csrf": csrf_of(staff, edit), **values, **{k: v for k, v in change.items() if not isinstance(v, tuple)}}
+    response = staff.post(edit, data=data, files=files or None, follow_redirects=False)
+    assert response.status_code in (303, 400)
+    if check:
+        assert check(staff.get("/search.json", params={"q": "festival"}).json()["hits"][0])
+    if files:
+        assert "UploadFile" not in staff.get(f"/documents/{doc['id']}.json").text
+
+
+def test_a_cleared_field_stays_cleared(staff) -> None:
+    doc = staff.get("/search.json", params={"q": "festival"}).json()["hits"][0]
+    edit = f"/gestion/documents/{doc['id']}/modifier"
+    base = {"titre": "Festival", "secteurs": ["culture"], "type": "page-web", "resume": "Un résumé.", "territoire": "Rouen"}
+    staff.post(edit, data={"csrf": csrf_of(staff, edit), **base, "annee": "2019"})
+    staff.post(edit, data={"csrf": csrf_of(staff, edit), **base, "annee": "", "resume": "", "territoire": ""})
+    document = staff.get(f"/documents/{doc['id']}.json").json()["document"]
+    assert (document["year"], document["summary"], document["territory"]) == (None, "", "")
+
+
+@pytest.mark.parametrize("entry", ["../festival.html", "x/../../festival.html", ".corbeille/../festival.html"])
+def test_restore_accepts_only_what_the_trash_lists(staff, staff_settings, entry: str) -> None:
+    doc = staff.get("/search.json", params={"q": "festival"}).json()["hits"][0]
+    withdraw = f"/gestion/documents/{doc['id']}/retirer"
+    staff.post(withdraw, data={"csrf": csrf_of(staff, withdraw)})
+    listed = re.search(r'name="entree" value="([^"]+)"', staff.get("/gestion/corbeille").text).group(1)
+    for crafted in (entry, listed + ".meta.toml", listed.split("/", 1)[0] + "/./" + listed.split("/", 1)[1]):
+        response = staff.post("/gestion/corbeille/restaurer", data={"csrf": csrf_of(staff), "entree": crafted})
+        assert response.status_code == 400, crafted
+    assert staff.get("/search.json", params={"q": "festival"}).json()["total"] == 0
+
+
+def test_search_log_forgets_contact_details_and_old_days(staff, staff_settings) -> None:
+    import datetime as dt
+
+    log = staff_settings.instance_dir / "searches.jsonl"
+    old = (dt.date.today() - dt.timedelta(days=40)).isoformat()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(json.dumps({"day": old, "q": "vieille recherche", "n": 1}) + "\n")
+    staff.get("/search", params={"q": "contact marie.dupont@example.org 06 12 34 56 78"})
+    text = log.read_text()
+    assert "vieille recherche" not in text and "marie.dupont" not in text and "06 12" not in text
+    assert "[coordonnées]" in text

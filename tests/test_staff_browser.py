@@ -4,6 +4,7 @@ corrects their metadata, and a visitor finds them within two seconds."""
 from __future__ import annotations
 
 import functools
+import os
 import http.server
 import re
 import signal
@@ -50,7 +51,7 @@ def server(tmp_path_factory) -> Iterator[str]:
                                  input=f"{PASSWORD}\n{PASSWORD}\n")
     assert created.exit_code == 0, created.output
     port = free_port()
-    process = docsearch_process(settings, "serve", "--port", str(port))
+    process = docsearch_process(settings, "serve", "--port", str(port), env={**os.environ, "DOCSEARCH_FETCH_PRIVATE": "1"})
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + "/index.json")

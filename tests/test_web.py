@@ -176,3 +176,35 @@ def test_pages_are_french_and_light(sample_client) -> None:
     page = sample_client.get("/search?q=insertion").text
     assert '<html lang="fr">' in page and "http://" not in page.split("<body>")[0].replace("http://testserver", "")
     assert "<script" not in page  # works without JavaScript
+
+
+def test_public_document_json_keeps_staff_notes_private(client) -> None:
+    hit = client.get("/search.json", params={"q": "festival"}).json()["hits"][0]
+    data = client.get(f"/documents/{hit['id']}.json").json()
+    assert not {"warnings", "to_check", "origins"} & set(data["document"])
+    assert all(not {"warnings", "to_check", "origins"} & set(d) for d in data["similar"])
+
+
+def test_configured_public_address_wins_over_the_host_header(settings, corpus) -> None:
+    import dataclasses
+
+    (corpus / "a.html").write_bytes(html_page("Page", "Un texte."))
+    update_index(settings)
+    public = TestClient(create_app(dataclasses.replace(settings, public_url="https://ressources.example.org")))
+    body = public.get("/opensearch.xml", headers={"host": "evil.example"}).text
+    assert "https://ressources.example.org/search?q={searchTerms}" in body and "evil.example" not in body
+
+
+def test_a_huge_query_is_not_echoed_in_full(sample_client) -> None:
+    response = sample_client.get("/search.json", params={"q": "économie " * 2000})
+    assert response.status_code == 200 and len(response.content) < 200_000
+
+
+def test_short_wildcards_do_not_expand_to_the_whole_index(sample_service) -> None:
+    from docsearch.query import MAX_QUERY_PREFIX_WORDS, QueryParser
+
+    snap = sample_service._current()
+    parser = QueryParser(snap.searcher.schema, sample_service.vocab)
+    query = parser.parse(" ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz") + " coop* eco* soc*", snap.searcher.reader()).query
+    terms = {t for t in query.iter_all_terms() if t[0] == "content"}
+    assert len(terms) <= 26 + MAX_QUERY_PREFIX_WORDS

@@ -69,12 +69,12 @@ def sniff_kind(head: bytes) -> str | None:
 def check_content(path_suffix: str, data: bytes) -> None:
     """Refuse empty files and content that does not match the suffix."""
     if not data.strip():
-        raise ExtractionError("empty", "the file is empty")
+        raise ExtractionError("empty", "le fichier est vide")
     kind = sniff_kind(data)
     expected = "pdf" if path_suffix == ".pdf" else "html"
     if kind != expected:
-        found = {"pdf": "a PDF", "html": "an HTML page", None: "neither PDF nor HTML"}[kind]
-        raise ExtractionError("wrong-type", f"named {path_suffix} but its content is {found}")
+        found = {"pdf": "un PDF", "html": "une page HTML", None: "ni un PDF ni une page HTML"}[kind]
+        raise ExtractionError("wrong-type", f"nommé {path_suffix}, son contenu est {found}")
 
 
 def extract_file(path: str, max_bytes: int) -> Extracted:

@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 from starlette.applications import Starlette
@@ -70,9 +71,10 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Star
         Mount("/static", StaticFiles(directory=str(settings.web_dir / "static")), name="static"),
     ]
     staff = StaffViews(settings, service, templates)
-    routes.append(Mount("/gestion", routes=staff.routes(), middleware=[Middleware(StaffGate)]))
+    routes.append(Mount("/gestion", routes=staff.routes(), middleware=[Middleware(StaffGate, accounts=staff.accounts)]))
     handlers = {HTTPException: views.http_error, DocsearchError: views.app_error, Exception: views.server_error}
     middleware = [
+        Middleware(PublicAddress, public_url=settings.public_url),
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, limit=settings.max_file_bytes + FORM_OVERHEAD),
         # Public pages never touch the session: visitors get no cookie.
@@ -89,6 +91,23 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Star
     app = Starlette(routes=routes, exception_handlers=handlers, middleware=middleware, lifespan=lifespan)  # type: ignore[arg-type]
     app.state.service = service
     return app
+
+
+class PublicAddress:
+    """With a configured public address, absolute links never come from the
+    request's Host header (which anyone can set)."""
+
+    def __init__(self, app: ASGIApp, public_url: str) -> None:
+        self.app = app
+        parts = urlsplit(public_url) if public_url else None
+        self.scheme = parts.scheme if parts else ""
+        self.host = parts.netloc.encode() if parts else b""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.host and scope["type"] == "http":
+            scope = {**scope, "scheme": self.scheme,
+                     "headers": [(k, v) for k, v in scope["headers"] if k != b"host"] + [(b"host", self.host)]}
+        await self.app(scope, receive, send)
 
 
 class SecurityHeaders:

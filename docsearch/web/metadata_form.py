@@ -31,26 +31,29 @@ def form_values(form: FormData, vocab: Vocabulary) -> tuple[dict[str, Any], dict
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name, limit in MAX_TEXT.items():
-        text = clean_line(str(form.get(name, ""))) if name != "resume" else " ".join(str(form.get(name, "")).split())
+        raw = form.get(name, "")
+        text = clean_line(raw if isinstance(raw, str) else "")  # a file sent in a text field counts as empty
         if len(text) > limit:
             errors[name] = f"{limit} caractères au plus."
         values[name] = text[:limit]
     if not values["titre"]:
         errors["titre"] = "Le titre est obligatoire."
-    sectors = [str(s) for s in form.getlist("secteurs")]
+    sectors = [s for s in form.getlist("secteurs") if isinstance(s, str)]
     unknown = [s for s in sectors if vocab.sector_code(s) is None]
     values["secteurs"] = [vocab.sector_code(s) for s in sectors if vocab.sector_code(s)]
     if unknown:
         errors["secteurs"] = "Secteur inconnu : " + ", ".join(unknown[:3])
     elif not values["secteurs"]:
         errors["secteurs"] = "Choisissez au moins un secteur (« Non classé » si aucun ne convient)."
-    year = str(form.get("annee", "")).strip()
-    if year and not (year.isascii() and year.isdigit() and 1900 <= int(year) <= 2100):
+    raw_year = form.get("annee", "")
+    year = raw_year.strip() if isinstance(raw_year, str) else ""
+    if year and not (len(year) == 4 and year.isascii() and year.isdigit() and 1900 <= int(year) <= 2100):
         errors["annee"] = "Une année de 1900 à 2100, ou rien si elle est inconnue."
         values["annee"] = year[:10]
     else:
         values["annee"] = int(year) if year else ""
-    doctype = vocab.doctype_code(str(form.get("type", "")))
+    raw_type = form.get("type", "")
+    doctype = vocab.doctype_code(raw_type if isinstance(raw_type, str) else "")
     if doctype is None:
         errors["type"] = "Choisissez un type de document."
     values["type"] = doctype or ""

@@ -17,6 +17,7 @@ from starlette.datastructures import QueryParams
 
 from ..errors import QueryError
 from ..indexstore import UNKNOWN_YEAR
+from ..query import MAX_QUERY_CHARS
 from ..search import UNKNOWN_YEAR_FILTER, SearchRequest
 
 FACET_PARAMS = {"sectors": "secteur", "types": "type", "years": "annee"}
@@ -33,7 +34,7 @@ def search_request(params: QueryParams) -> SearchRequest:
         raise QueryError("Année invalide : 0")
     sort = params.get("tri") or "pertinence"
     return SearchRequest(
-        q=params.get("q", ""),
+        q=params.get("q", "")[:MAX_QUERY_CHARS],  # only that much is searched, and echoed
         sectors=tuple(params.getlist("secteur")),
         types=tuple(params.getlist("type")),
         year=year,
@@ -61,7 +62,7 @@ def search_url(items: list[tuple[str, str]], path: str = "/search") -> str:
 
 def search_links(params: QueryParams, data: dict[str, Any]) -> dict[str, Any]:
     """The links of a results page, computed from its own parameters."""
-    items = [(k, v) for k, v in params.multi_items() if k in KNOWN and v != ""]
+    items = [(k, v[:MAX_QUERY_CHARS]) for k, v in params.multi_items() if k in KNOWN and v != ""]
     unpaged = [(k, v) for k, v in items if k != "page"]
     for facet, values in data["facets"].items():
         for value in values:

@@ -24,6 +24,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..accounts import Accounts
 from ..atomic import write_atomic
 
 SIGN_IN_PATH = "/gestion/connexion"
@@ -45,6 +46,13 @@ def signed_in(connection: HTTPConnection) -> str | None:
     return connection.session.get("user")
 
 
+def session_valid(connection: HTTPConnection, accounts: Accounts) -> bool:
+    """A signed-in session whose account still exists, with the same password,
+    and was not signed out since."""
+    user = signed_in(connection)
+    return bool(user) and accounts.session_version(user) == connection.session.get("v")
+
+
 def csrf_token(connection: HTTPConnection) -> str:
     token = connection.session.get("csrf")
     if not token:
@@ -52,9 +60,13 @@ def csrf_token(connection: HTTPConnection) -> str:
     return token
 
 
-async def read_form(request: Request, max_bytes: int) -> FormData:
-    """The POST form, refused (403) without this session's CSRF token."""
-    form = await request.form(max_files=50, max_fields=200, max_part_size=max_bytes)
+FORM_FIELD_BYTES = 16 * 1024  # a text field; only files may be larger
+
+
+async def read_form(request: Request, max_bytes: int = FORM_FIELD_BYTES, max_files: int = 0) -> FormData:
+    """The POST form, refused (403) without this session's CSRF token.
+    ``max_bytes`` bounds each part: keep the default except for uploads."""
+    form = await request.form(max_files=max_files, max_fields=200, max_part_size=max_bytes)
     sent = str(form.get("csrf", ""))
     expected = request.session.get("csrf", "")
     if not expected or not hmac.compare_digest(sent, expected):
@@ -64,23 +76,31 @@ async def read_form(request: Request, max_bytes: int) -> FormData:
 
 
 class StaffGate:
-    """Mounted on /gestion: no signed-in account, no staff page."""
+    """Mounted on /gestion: no valid signed-in session, no staff page. Staff
+    pages are never cached (they must not survive a sign-out in a browser)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, accounts: Accounts) -> None:
+        self.app, self.accounts = app, accounts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
         root, path = scope.get("root_path", ""), scope["path"]
         path = path if path.startswith(root) else root + path
-        if path not in PUBLIC_STAFF_PATHS and not signed_in(connection):
+        if path not in PUBLIC_STAFF_PATHS and not session_valid(connection, self.accounts):
+            connection.session.pop("user", None)
             if scope["method"] in ("GET", "HEAD"):
                 response = RedirectResponse(f"{SIGN_IN_PATH}?suite={quote(path)}", status_code=303)
             else:
                 response = PlainTextResponse("Connexion requise.", status_code=403)
             await response(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+
+        async def no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"cache-control", b"no-store")]
+            await send(message)
+
+        await self.app(scope, receive, no_store)
 
 
 class BodyLimit:
@@ -112,35 +132,46 @@ class BodyLimit:
 
 
 class SignInThrottle:
-    """Failed sign-ins per account and per address: a growing wait, then a lock."""
+    """Failed sign-ins: each account slows down after a few failures (for
+    everyone, so guessing stays slow), and a name tried from one address is
+    locked for a while after more (so nobody locks a colleague out from
+    elsewhere). Attempts are counted before the password is checked, so
+    parallel guesses cannot slip through, and old entries are dropped."""
 
-    def __init__(self, free: int = 3, lock_after: int = 8, lock_seconds: float = 600) -> None:
-        self.free, self.lock_after, self.lock_seconds = free, lock_after, lock_seconds
-        self._failures: dict[str, list[float]] = {}
+    def __init__(self, free: int = 3, lock_after: int = 8, window: float = 600, max_keys: int = 10_000) -> None:
+        self.free, self.lock_after, self.window, self.max_keys = free, lock_after, window, max_keys
+        self._attempts: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
-    def locked(self, *keys: str) -> bool:
+    def attempt(self, name: str, client: str) -> tuple[bool, float]:
+        """Record one attempt; whether it may go on, and how long it waits first."""
         now = time.monotonic()
+        pair, account = f"{name}|{client}", f"name:{name}"
         with self._lock:
-            return any(len(self._recent(key, now)) >= self.lock_after for key in keys)
+            self._prune(now)
+            if len(self._recent(pair, now)) >= self.lock_after:
+                return False, 0.0
+            for key in (pair, account):
+                self._attempts.setdefault(key, []).append(now)
+            tries = len(self._recent(account, now))
+        return True, 0.0 if tries <= self.free else min(5.0, 0.5 * (tries - self.free))
 
-    def delay(self, *keys: str) -> float:
-        """Seconds to wait before answering a failed attempt."""
+    def succeeded(self, name: str, client: str) -> None:
         with self._lock:
-            worst = max(len(self._recent(key, time.monotonic())) for key in keys)
-        return 0.0 if worst < self.free else min(5.0, 0.5 * (worst - self.free + 1))
-
-    def failed(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.setdefault(key, []).append(time.monotonic())
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+            self._attempts.pop(f"{name}|{client}", None)
+            self._attempts.pop(f"name:{name}", None)
 
     def _recent(self, key: str, now: float) -> list[float]:
-        recent = [t for t in self._failures.get(key, []) if now - t < self.lock_seconds]
-        self._failures[key] = recent
+        recent = [t for t in self._attempts.get(key, []) if now - t < self.window]
+        if recent:
+            self._attempts[key] = recent
+        else:
+            self._attempts.pop(key, None)
         return recent
+
+    def _prune(self, now: float) -> None:
+        if len(self._attempts) > self.max_keys:
+            for key in list(self._attempts):
+                self._recent(key, now)
+            while len(self._attempts) > self.max_keys:  # still full: forget the oldest
+                self._attempts.pop(next(iter(self._attempts)))

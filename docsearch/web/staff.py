@@ -20,10 +20,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from ..accounts import Accounts
+from ..accounts import Accounts, is_account_name
 from ..config import Settings
 from ..corpus import move_to_trash
-from ..drafts import create_draft, discard_draft, draft_bytes, drafts_folder, load_draft
+from ..drafts import claimed, create_draft, discard_draft, drafts_folder, load_draft
 from ..errors import UserError
 from ..indexstore import IndexStore
 from ..ingest import (
@@ -90,7 +90,7 @@ class StaffViews:
         return self.templates.TemplateResponse(request, f"staff/{name}", context, status_code=status)
 
     async def _form(self, request: Request) -> FormData:
-        return await read_form(request, self.settings.max_file_bytes)
+        return await read_form(request)
 
     # Sign in and out ---------------------------------------------------
 
@@ -99,23 +99,28 @@ class StaffViews:
 
     async def sign_in(self, request: Request) -> Response:
         form = await self._form(request)
-        name, password = str(form.get("nom", "")).strip().lower(), str(form.get("mot_de_passe", ""))
-        keys = (f"name:{name}", f"client:{request.client.host if request.client else ''}")
-        suite = _local(str(form.get("suite", "")))
-        if self.throttle.locked(*keys):
+        name, password = _text(form, "nom").strip().lower(), _text(form, "mot_de_passe")
+        suite = _local(_text(form, "suite"))
+        refused = self._page(request, "sign_in.html", 401, suite=suite, error="Nom ou mot de passe incorrect.")
+        if not is_account_name(name):
+            return refused  # not even a possible name: nothing to count or check
+        allowed, wait = self.throttle.attempt(name, request.client.host if request.client else "")
+        if not allowed:
             return self._page(request, "sign_in.html", 429, suite=suite,
                               error="Trop d'essais infructueux : la connexion est bloquée quelques minutes.")
+        await asyncio.sleep(wait)
         if not await run_in_threadpool(self.accounts.verify, name, password):
-            self.throttle.failed(*keys)
-            await asyncio.sleep(self.throttle.delay(*keys))
-            return self._page(request, "sign_in.html", 401, suite=suite, error="Nom ou mot de passe incorrect.")
-        self.throttle.succeeded(*keys)
-        request.session.clear()
-        request.session["user"] = name  # a fresh session: a new CSRF token comes with it
+            return refused
+        self.throttle.succeeded(name, request.client.host if request.client else "")
+        request.session.clear()  # a fresh session: a new CSRF token comes with it
+        request.session.update(user=name, v=self.accounts.session_version(name))
         return RedirectResponse(suite or "/gestion/", status_code=303)
 
     async def sign_out(self, request: Request) -> Response:
         await self._form(request)
+        user = signed_in(request)
+        if user:
+            await run_in_threadpool(self.accounts.end_sessions, user)  # copies of the cookie stop working too
         request.session.clear()
         return RedirectResponse("/", status_code=303)
 
@@ -147,9 +152,9 @@ class StaffViews:
         return self._page(request, "add.html", limit=self.settings.max_file_mb)
 
     async def add(self, request: Request) -> Response:
-        form = await self._form(request)
+        form = await read_form(request, self.settings.max_file_bytes, max_files=20)
         uploads = [f for f in form.getlist("fichiers") if isinstance(f, UploadFile) and f.filename]
-        url = str(form.get("url", "")).strip()
+        url = _text(form, "url").strip()
         drafts, errors = [], []
         try:
             for upload in uploads:
@@ -198,18 +203,19 @@ class StaffViews:
             relpath = await run_in_threadpool(self._place_draft, draft, staff)
         except Duplicate as exc:
             raise HTTPException(409, f"Ce fichier est déjà dans le fonds documentaire ({exc.relpath}).") from None
+        except UserError:
+            raise HTTPException(404, "Ce brouillon n'existe plus (déjà publié ou abandonné).") from None
         return await self._after_change(request, relpath)
 
     def _place_draft(self, draft: Any, staff: dict[str, object]) -> str:
-        data = draft_bytes(self.settings, draft)
-        # Someone may have published the same file since the upload.
-        refuse_duplicate(self.settings, hashlib.sha256(data).hexdigest(), len(data), draft.name)
-        relpath = place_in_corpus(self.settings, data, draft.name, staff, None)
-        discard_draft(self.settings, draft.id)
-        return relpath
+        with claimed(self.settings, draft) as data:
+            # Someone may have published the same file since the upload.
+            refuse_duplicate(self.settings, hashlib.sha256(data).hexdigest(), len(data), draft.name)
+            return place_in_corpus(self.settings, data, draft.name, staff, None)
 
     async def discard(self, request: Request) -> Response:
         await self._form(request)
+        self._load_draft(request)  # 404 for a draft that is gone
         await run_in_threadpool(discard_draft, self.settings, request.path_params["draft_id"])
         return RedirectResponse("/gestion/", status_code=303)
 
@@ -262,7 +268,7 @@ class StaffViews:
     async def restore(self, request: Request) -> Response:
         form = await self._form(request)
         try:
-            relpath = await run_in_threadpool(restore_from_trash, self.settings, str(form.get("entree", "")))
+            relpath = await run_in_threadpool(restore_from_trash, self.settings, _text(form, "entree"))
         except UserError as exc:
             raise HTTPException(400, str(exc)) from None
         return await self._after_change(request, relpath)
@@ -304,6 +310,12 @@ def _doc_found(doc: dict[str, Any]) -> dict[str, str]:
         origin = doc["origins"].get(field, "default")
         found[field] = "manquant" if origin == "default" else ("déduit" if origin in ("text", "format") else "trouvé")
     return found
+
+
+def _text(form: FormData, name: str) -> str:
+    """A text field; a file sent in its place counts as empty."""
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
 
 
 def _local(path: str) -> str:

@@ -40,13 +40,19 @@ def search_data(service: SearchService, params: QueryParams) -> dict[str, Any]:
     return data
 
 
+# What a document's staff notes say stays on the staff pages.
+INTERNAL = ("warnings", "to_check", "origins")
+
+
 def document_data(service: SearchService, doc_id: str, request: Request) -> dict[str, Any] | None:
     doc = service.document(doc_id)
     if doc is None:
         return None
+    for key in INTERNAL:
+        doc.pop(key, None)
     doc.update(_document_links(doc))
     doc["permalink"] = str(request.url_for("document", doc_id=doc_id))
-    similar = [_document_links(d) | d for d in service.similar(doc_id)]
+    similar = [{k: v for k, v in (_document_links(d) | d).items() if k not in INTERNAL} for d in service.similar(doc_id)]
     return {"ok": True, "document": doc, "similar": similar}
 
 

@@ -1,0 +1,378 @@
+"""Performance of docsearch beside Recoll, on the same generated corpus, in the same run.
+
+    .venv/bin/python bench/perf.py [--docs 2000] [--html] [--work /tmp/docsearch-bench]
+                                   [--queries 200] [--http-seconds 20] [--no-recoll]
+
+Measures, for docsearch and for Recoll (``recollindex``/``recollq``, Debian
+package ``recoll``): first ingestion (wall time, pages/s, peak memory),
+rebuild with nothing changed, one file added until it is findable, query
+latency (p50/p95/p99 over 200 queries of 1–3 words, top 10 with snippets,
+page numbers and facet counts), the web server under ``wrk`` (2 and 8
+connections, distinct queries, then a Zipf draw), and the index size. It
+prints each figure beside Recoll's with their ratio, and writes the results
+as JSON and as a Markdown table in the work folder. These machines are
+noisy: compare the ratios, rerun to see the spread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from bench.make_corpus import SECTORS, TOWNS, make_corpus  # noqa: E402
+
+DOCSEARCH = [sys.executable, "-c", "from docsearch.cli import main; main()"]
+
+
+# Measuring helpers -----------------------------------------------------------
+
+
+def run_measured(command: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    """Wall time and peak memory (sum over the process tree) of a command."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    peak = [0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], _tree_rss(process.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = process.communicate()
+    sampler.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"{command[:4]} failed: {err.decode()[-500:]}")
+    return {"seconds": time.monotonic() - started, "peak_mb": peak[0] / 1024}
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory in KB of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        ppid = int(re.search(r"PPid:\s+(\d+)", status).group(1))
+        found = re.search(r"VmRSS:\s+(\d+)", status)
+        children.setdefault(ppid, []).append(int(entry.name))
+        rss[int(entry.name)] = int(found.group(1)) if found else 0
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+
+    def at(p: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 1)
+
+    return {"p50_ms": round(statistics.median(ordered) * 1000, 1), "p95_ms": at(0.95), "p99_ms": at(0.99)}
+
+
+def folder_size(path: Path, exclude: str = "") -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not (exclude and exclude in p.parts))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# The queries -------------------------------------------------------------------
+
+
+def draw_queries(count: int, seed: int) -> list[str]:
+    """1–3 words drawn from the corpus's own vocabulary."""
+    rng = random.Random(seed)
+    words = sorted({w for topics in SECTORS.values() for t in topics for w in t.replace("'", " ").split() if len(w) > 3})
+    words += [t for t in TOWNS]
+    return [" ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 3)))) for _ in range(count)]
+
+
+# docsearch ---------------------------------------------------------------------
+
+
+class Docsearch:
+    def __init__(self, corpus: Path, work: Path) -> None:
+        self.corpus, self.index, self.instance = corpus, work / "docsearch-index", work / "docsearch-instance"
+
+    def cli(self, *args: str) -> list[str]:
+        return [*DOCSEARCH, "--corpus", str(self.corpus), "--index", str(self.index), "--instance", str(self.instance), *args]
+
+    def first_ingestion(self) -> dict[str, float]:
+        shutil.rmtree(self.index, ignore_errors=True)
+        return run_measured(self.cli("index", "-q"))
+
+    def rebuild_unchanged(self) -> dict[str, float]:
+        return run_measured(self.cli("index", "--rebuild", "-q"))
+
+    def add_until_found(self, new_file: Path, word: str) -> float:
+        started = time.monotonic()
+        subprocess.run(self.cli("add", str(new_file), "--sector", "culture"), check=True, stdout=subprocess.DEVNULL)
+        while word not in subprocess.run(self.cli("search", word), capture_output=True, text=True).stdout:
+            time.sleep(0.05)
+        return time.monotonic() - started
+
+    def queries(self, queries: list[str]) -> dict[str, float]:
+        from docsearch.config import Settings
+        from docsearch.search import SearchRequest, SearchService
+
+        service = SearchService(Settings(corpus_dir=self.corpus, index_dir=self.index, instance_dir=self.instance))
+        service.search(SearchRequest(q=queries[0]))  # open the searcher once, as a server would
+        times = []
+        for query in queries:
+            started = time.monotonic()
+            service.search(SearchRequest(q=query, per_page=10))
+            times.append(time.monotonic() - started)
+        return percentiles(times)
+
+    def index_bytes(self) -> int:
+        return folder_size(self.index, exclude="cache")
+
+
+# Recoll ------------------------------------------------------------------------
+
+
+class Recoll:
+    def __init__(self, corpus: Path, work: Path) -> None:
+        self.corpus, self.conf = corpus, work / "recoll-conf"
+
+    def configure(self) -> None:
+        shutil.rmtree(self.conf, ignore_errors=True)
+        self.conf.mkdir(parents=True)
+        (self.conf / "recoll.conf").write_text(
+            f"topdirs = {self.corpus}\nindexstemminglanguages = french\nskippedNames+ = *.meta.toml\n"
+            "loglevel = 1\nidxflushmb = 50\n", encoding="utf-8")
+
+    def first_ingestion(self) -> dict[str, float]:
+        self.configure()
+        return run_measured(["recollindex", "-c", str(self.conf), "-z"])
+
+    def add_until_found(self, new_file: Path, word: str) -> float:
+        started = time.monotonic()
+        target = self.corpus / "recoll-added" / new_file.name
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(new_file, target)
+        subprocess.run(["recollindex", "-c", str(self.conf), "-i", str(target)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while str(target) not in subprocess.run(["recollq", "-c", str(self.conf), word], capture_output=True, text=True).stdout:
+            time.sleep(0.05)
+        elapsed = time.monotonic() - started
+        target.unlink()
+        return elapsed
+
+    def queries(self, queries: list[str]) -> dict[str, float]:
+        times = []
+        for query in queries:
+            started = time.monotonic()
+            subprocess.run(["recollq", "-c", str(self.conf), "-n", "10", "-A", query], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            times.append(time.monotonic() - started)
+        return percentiles(times)
+
+    def index_bytes(self) -> int:
+        return folder_size(self.conf / "xapiandb")
+
+
+# The web server under wrk ------------------------------------------------------------
+
+WRK_SCRIPT = r"""
+local queries = {}
+for line in io.lines(os.getenv("QUERIES")) do table.insert(queries, line) end
+local zipf = os.getenv("ZIPF") == "1"
+local counter = 0
+init = function(args)
+  math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1000000))
+  counter = math.random(#queries)  -- each thread walks the list from its own place
+end
+request = function()
+  counter = counter + 1
+  local index
+  if zipf then
+    index = math.floor((#queries) ^ math.random())  -- a heavy head, a long tail
+  else
+    index = counter % #queries + 1
+  end
+  return wrk.format("GET", "/search?q=" .. queries[index])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.1f %.1f %.1f\n", summary.requests, summary.errors.status + summary.errors.connect
+    + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def http_load(ds: Docsearch, work: Path, queries: list[str], seconds: int) -> dict[str, dict[str, float]]:
+    port = free_port()
+    server = subprocess.Popen(ds.cli("serve", "--port", str(port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    (work / "queries.txt").write_text("\n".join(urllib.parse.quote_plus(q) for q in queries) + "\n", encoding="utf-8")
+    (work / "search.lua").write_text(WRK_SCRIPT, encoding="utf-8")
+    results = {}
+    try:
+        _wait(f"http://127.0.0.1:{port}/index.json")
+        for label, connections, zipf in (("2 connections, distinct", 2, "0"), ("8 connections, distinct", 8, "0"),
+                                         ("8 connections, Zipf", 8, "1")):
+            env = {**os.environ, "QUERIES": str(work / "queries.txt"), "ZIPF": zipf}
+            out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+                                  "-s", str(work / "search.lua"), f"http://127.0.0.1:{port}"],
+                                 capture_output=True, text=True, env=env)
+            found = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", out.stdout)
+            if found is None:
+                raise RuntimeError(f"wrk gave no result: {out.stdout[-300:]} {out.stderr[-300:]}")
+            requests, errors, p50, p95, p99 = found.groups()
+            results[label] = {"per_second": round(int(requests) / seconds, 1), "errors": int(errors),
+                              "p50_ms": float(p50), "p95_ms": float(p95), "p99_ms": float(p99)}
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
+    return results
+
+
+def _wait(url: str) -> None:
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} never answered")
+
+
+# The run -------------------------------------------------------------------------
+
+
+def main() -> None:
+    args = _arguments()
+    work = args.work / f"{args.docs}-{'html' if args.html else 'pdf'}-s{args.seed}"
+    corpus = work / "corpus"
+    if not corpus.is_dir():
+        print(f"generating {args.docs} documents…", file=sys.stderr)
+        make_corpus(corpus, args.docs, args.seed, args.html)
+    pages = _pages(corpus)
+    ds, rc = Docsearch(corpus, work), Recoll(corpus, work)
+    queries = draw_queries(args.queries, args.seed)
+    results: dict[str, object] = {"date": dt.datetime.now().isoformat(timespec="minutes"), "machine": _machine(),
+                                  "documents": args.docs, "pages": pages, "format": "html" if args.html else "pdf"}
+
+    results["first_ingestion"] = {"docsearch": ds.first_ingestion()}
+    if not args.no_recoll:
+        results["first_ingestion"]["recoll"] = rc.first_ingestion()  # type: ignore[index]
+    results["rebuild_unchanged"] = {"docsearch": ds.rebuild_unchanged()}
+    new_file = _new_document(work, args.html)
+    results["add_until_found"] = {"docsearch": {"seconds": ds.add_until_found(new_file, "zyxwalbum")}}
+    if not args.no_recoll:
+        results["add_until_found"]["recoll"] = {"seconds": rc.add_until_found(_new_document(work, args.html, 2), "zyxwalbum2")}  # type: ignore[index]
+    results["queries"] = {"docsearch": ds.queries(queries)}
+    if not args.no_recoll:
+        results["queries"]["recoll"] = rc.queries(queries)  # type: ignore[index]
+    results["index_bytes"] = {"docsearch": ds.index_bytes(), **({} if args.no_recoll else {"recoll": rc.index_bytes()})}
+    if args.http_seconds:
+        results["http"] = http_load(ds, work, draw_queries(2000, args.seed + 1), args.http_seconds)
+    _report(results, work)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--html", action="store_true", help="HTML pages instead of PDFs (for 20,000 documents)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "docsearch-bench")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--http-seconds", type=int, default=20, help="0 to skip the web server")
+    parser.add_argument("--no-recoll", action="store_true")
+    return parser.parse_args()
+
+
+def _pages(corpus: Path) -> int:
+    total = 0
+    for path in corpus.rglob("*.pdf"):
+        total += len(re.findall(rb"/Type\s*/Page\b", path.read_bytes()))
+    return total or sum(1 for _ in corpus.rglob("*.html"))
+
+
+def _new_document(work: Path, html: bool, number: int = 1) -> Path:
+    word = "zyxwalbum" if number == 1 else f"zyxwalbum{number}"
+    path = work / f"nouveau-{number}.{'html' if html else 'pdf'}"
+    if html:
+        path.write_text(f"<html><head><title>Nouveau {number}</title></head><body><p>Le mot {word} est nouveau.</p></body></html>")
+    else:
+        from fpdf import FPDF
+
+        pdf = FPDF()
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        pdf.multi_cell(0, 6, f"Nouveau document {number}. Le mot {word} n'existait pas.")
+        pdf.output(str(path))
+    return path
+
+
+def _machine() -> str:
+    return f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def _report(results: dict[str, object], work: Path) -> None:
+    rows = [("figure", "docsearch", "Recoll", "ratio")]
+
+    def add(name: str, ours: float | None, theirs: float | None, unit: str) -> None:
+        ratio = f"{ours / theirs:.2f}" if ours is not None and theirs else "—"
+        rows.append((name, f"{ours:.2f} {unit}" if ours is not None else "—", f"{theirs:.2f} {unit}" if theirs else "—", ratio))
+
+    first = results["first_ingestion"]
+    add("first ingestion", first["docsearch"]["seconds"], first.get("recoll", {}).get("seconds"), "s")
+    add("  pages per second", results["pages"] / first["docsearch"]["seconds"],
+        results["pages"] / first["recoll"]["seconds"] if "recoll" in first else None, "")
+    add("  peak memory", first["docsearch"]["peak_mb"], first.get("recoll", {}).get("peak_mb"), "MB")
+    add("rebuild, nothing changed (vs Recoll's first ingestion)", results["rebuild_unchanged"]["docsearch"]["seconds"],
+        first.get("recoll", {}).get("seconds"), "s")
+    added = results["add_until_found"]
+    add("one file added → findable", added["docsearch"]["seconds"], added.get("recoll", {}).get("seconds"), "s")
+    for key in ("p50_ms", "p95_ms", "p99_ms"):
+        add(f"query {key[:3]}", results["queries"]["docsearch"][key], results["queries"].get("recoll", {}).get(key), "ms")
+    sizes = results["index_bytes"]
+    add("index size", sizes["docsearch"] / 1e6, sizes.get("recoll", 0) / 1e6 or None, "MB")
+    for label, figures in results.get("http", {}).items():
+        rows.append((f"/search, {label}", f"{figures['per_second']} req/s, p95 {figures['p95_ms']} ms, "
+                     f"{figures['errors']} errors", "", ""))
+    table = "\n".join(f"| {' | '.join(row)} |" for row in [rows[0], ("---",) * 4, *rows[1:]])
+    header = (f"{results['documents']} {results['format'].upper()} documents ({results['pages']} pages), "
+              f"{results['date']}, {results['machine']}")
+    print(header)
+    print(table)
+    (work / "results.json").write_text(json.dumps(results, indent=1))
+    (work / "results.md").write_text(f"{header}\n\n{table}\n")
+
+
+if __name__ == "__main__":
+    main()
