@@ -34,7 +34,7 @@ from .analysis import french_analyzer, words_analyzer
 from .atomic import write_atomic
 from .errors import IndexMissing, SchemaMismatch
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 UNKNOWN_YEAR = "inconnue"
 _CURRENT = "CURRENT"
 _META = "docsearch.json"
@@ -56,7 +56,7 @@ def make_schema() -> Schema:
         id=ID(stored=True, unique=True),
         kind=ID(stored=True),
         doc_id=ID(stored=True),
-        page=NUMERIC(stored=True),
+        page=NUMERIC(stored=True, sortable=True),  # 0 on document records
         relpath=ID(stored=True),
         sha256=ID(stored=True),
         title=text(stored=True),

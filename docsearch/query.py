@@ -114,6 +114,12 @@ class StarWildcardPlugin(WildcardPlugin):
         return group
 
 
+class BonusPhrase(Q.Phrase):
+    """A phrase that only adds to the score of documents the words already
+    match: counting the matches (``search.matching_docs``) skips it, since
+    matching phrases is the costly part of a query."""
+
+
 @dataclass
 class ParsedQuery:
     query: Q.Query  # Q.Every() when the visitor only browses
@@ -193,11 +199,13 @@ class QueryParser:
         parts += [Q.Term("words", form, boost=EXACT_FORM_BOOST) for form in forms]
         parts += [Q.Term("content", near, boost=NEAR_WORD_BOOST) for near in self._near_stems(forms, reader)]
         terms = [term for unit in units for term in unit]
-        parts += [Q.Phrase("content", [a, b], slop=1, boost=PAIR_BOOST) for a, b in zip(terms, terms[1:]) if a != b]
         for member in self.synonyms.expansions(terms):
             parts.append(Q.Term("content", member[0], boost=SYNONYM_BOOST) if len(member) == 1
                          else Q.Phrase("content", list(member), boost=SYNONYM_BOOST))
-        return Q.Or(parts) if parts else None
+        if not parts:
+            return None
+        parts += [BonusPhrase("content", [a, b], slop=1, boost=PAIR_BOOST) for a, b in zip(terms, terms[1:]) if a != b]
+        return Q.Or(parts)
 
     @staticmethod
     def _near_stems(forms: list[str], reader: IndexReader) -> list[str]:

@@ -27,7 +27,8 @@ from .config import Settings
 from .errors import IndexMissing, QueryError
 from .facets import FacetSets, FacetValue, facet_values
 from .indexstore import IndexStore, check_schema
-from .query import ParsedQuery, QueryParser
+from .pages import PageFinder, Snippet, page_terms
+from .query import BonusPhrase, ParsedQuery, QueryParser
 from .suggest import suggest
 from .synonyms import load_synonyms
 from .vocabulary import Vocabulary, load_vocabulary
@@ -40,7 +41,6 @@ UNKNOWN_YEAR_FILTER = 0
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
-SNIPPET_PAGES = 2  # pages a hit shows a snippet from
 SIMILAR_TERMS = 20  # words of a document that "similar documents" look for
 # relevance; date: the document's year, newest first; added: newest in the corpus first.
 SORTS = ("relevance", "date", "added")
@@ -57,12 +57,6 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
-
-
-@dataclass
-class Snippet:
-    page: int | None
-    html: str  # document text HTML-escaped, matched words in <mark>
 
 
 @dataclass
@@ -262,14 +256,16 @@ class _Search:
         elif self._sort() == "added":
             kwargs["sortedby"] = sorting.FieldFacet("added", reverse=True)
         query = Q.Every() if self.parsed.is_browse else self.parsed.query
-        page = self.searcher.search_page(query, request.page, pagelen=request.per_page, **kwargs)
-        page_query = _page_query(self.parsed.query) if not self.parsed.is_browse else None
+        # Not search_page: it counts every match again, and the total is known.
+        start = (request.page - 1) * request.per_page
+        page = self.searcher.search(query, limit=start + request.per_page, **kwargs)[start:start + request.per_page]
+        finder = PageFinder(self.searcher, [] if self.parsed.is_browse else page_terms(self.parsed.query))
         # Sorted results carry their sort key, not a relevance score.
-        return [self._hit(hit.fields(), hit.score if isinstance(hit.score, float) else None, page_query) for hit in page]
+        return [self._hit(hit.fields(), hit.score if isinstance(hit.score, float) else None, finder) for hit in page]
 
-    def _hit(self, fields: dict[str, Any], score: float | None, page_query: Q.Query | None) -> Hit:
+    def _hit(self, fields: dict[str, Any], score: float | None, finder: PageFinder) -> Hit:
         doc = describe(fields, self.vocab)
-        pages, snippets = self._pages(doc["id"], page_query)
+        pages, snippets = finder.locate(doc["id"])
         if not snippets and doc["summary"]:
             snippets = [Snippet(page=None, html=highlight.htmlescape(doc["summary"], quote=False))]
         return Hit(
@@ -277,21 +273,6 @@ class _Search:
             format=doc["format"], sectors=doc["sectors"], year=doc["year"], type=doc["type"],
             summary=doc["summary"], score=None if score is None else round(score, 4), pages=pages, snippets=snippets,
         )
-
-    def _pages(self, doc_id: str, page_query: Q.Query | None) -> tuple[list[int], list[Snippet]]:
-        """Every page where the words occur, and snippets from the best pages."""
-        if page_query is None:
-            return [], []
-        results = self.searcher.search(page_query, filter=Q.Term("doc_id", doc_id), limit=None, terms=True)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=70, charlimit=None)
-        results.formatter = highlight.HtmlFormatter(tagname="mark", classname="match", between=" … ")
-        pages = sorted(hit["page"] for hit in results)
-        snippets = []
-        for hit in results[:SNIPPET_PAGES]:
-            html = " ".join(hit.highlights("page_text", top=2, minscore=0).split())
-            if html:
-                snippets.append(Snippet(page=hit["page"], html=html))
-        return pages, snippets
 
 
 def matching_docs(searcher: Searcher, q: Q.Query) -> set[int]:
@@ -307,36 +288,13 @@ def matching_docs(searcher: Searcher, q: Q.Query) -> set[int]:
         parts = [matching_docs(searcher, child) for child in q.children()]
         return set.intersection(*parts) if parts else set()
     if isinstance(q, Q.Or):
-        return set().union(*(matching_docs(searcher, child) for child in q.children()))
+        children = [c for c in q.children() if not isinstance(c, BonusPhrase)]
+        return set().union(*(matching_docs(searcher, child) for child in children))
     if isinstance(q, Q.AndMaybe):
         return matching_docs(searcher, q.a)
     if isinstance(q, Q.Not):
         return set(searcher.docs_for_query(Q.Every())) - matching_docs(searcher, q.query)
     return set(searcher.docs_for_query(q))
-
-
-MAX_PAGE_TERMS = 64  # enough to place the words; a bound on the work per hit
-
-
-def _page_query(q: Q.Query) -> Q.Query | None:
-    """The query's positive words on the whole text, asked of page records."""
-    leaves: list[Q.Query] = []
-    _collect_content(q, leaves)
-    return Q.Or(leaves[:MAX_PAGE_TERMS]) if leaves else None
-
-
-def _collect_content(q: Q.Query, out: list[Q.Query]) -> None:
-    if isinstance(q, Q.AndNot):
-        _collect_content(q.a, out)
-    elif isinstance(q, Q.Not):
-        return
-    elif isinstance(q, Q.Term) and q.fieldname == "content":
-        out.append(Q.Term("page_text", q.text))
-    elif isinstance(q, Q.Phrase) and q.fieldname == "content":
-        out.append(Q.Phrase("page_text", q.words, slop=q.slop))
-    elif not q.is_leaf():
-        for child in q.children():
-            _collect_content(child, out)
 
 
 def _first_lines(text: str, limit: int = 1500) -> str:
