@@ -34,7 +34,7 @@ from .analysis import french_analyzer, words_analyzer
 from .atomic import write_atomic
 from .errors import IndexMissing, SchemaMismatch
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 UNKNOWN_YEAR = "inconnue"
 _CURRENT = "CURRENT"
 _META = "docsearch.json"
