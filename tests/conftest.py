@@ -19,6 +19,22 @@ SAMPLE_CORPUS = PROJECT / "corpus"
 REALWORLD = Path(os.environ.get("DOCSEARCH_REALWORLD") or PROJECT.parent / "shared" / "realworld")
 
 
+# Debian's Chromium, driven by Playwright (never a browser Playwright downloads).
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
 def html_page(title: str, body: str, charset: str = "utf-8") -> bytes:
     """A small but complete web page, with site chrome around the article."""
     page = (

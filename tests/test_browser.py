@@ -10,20 +10,15 @@ import io
 import json
 import os
 import re
-import signal
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT
-from tests.test_cli import docsearch_process, free_port, wait_for
+from tests.conftest import CHROMIUM, PROJECT
+from tests.test_cli import serving
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = PROJECT / "test-output" / "screenshots"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 # CI sets DOCSEARCH_REQUIRE_BROWSER: there a missing browser is a failure, not a skip.
 pytestmark = pytest.mark.skipif(
@@ -34,25 +29,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def server(sample_settings) -> Iterator[str]:
-    port = free_port()
-    process = docsearch_process(sample_settings, "serve", "--port", str(port))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/index.json")
+    with serving(sample_settings) as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -13,6 +14,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -163,6 +165,20 @@ def docsearch_process(settings, *args: str, **kwargs) -> subprocess.Popen:
     command = [sys.executable, "-c", "from docsearch.cli import main; main()", "--corpus", str(settings.corpus_dir),
                "--index", str(settings.index_dir), "--instance", str(settings.instance_dir), *args]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+
+
+@contextlib.contextmanager
+def serving(settings, **kwargs) -> Iterator[str]:
+    """``docsearch serve`` on a free port of 127.0.0.1, for the time of a block; its base URL."""
+    port = free_port()
+    process = docsearch_process(settings, "serve", "--port", str(port), **kwargs)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/index.json")
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
 
 
 def test_serve_answers_over_http(indexed) -> None:

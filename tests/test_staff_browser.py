@@ -4,10 +4,9 @@ corrects their metadata, and a visitor finds them within two seconds."""
 from __future__ import annotations
 
 import functools
-import os
 import http.server
+import os
 import re
-import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -19,8 +18,8 @@ from docsearch.cli import cli
 from docsearch.config import Settings
 from docsearch.pipeline import update_index
 from tests.conftest import DATA, html_page
-from tests.test_browser import CHROMIUM, LAUNCH_ARGS, SCREENSHOTS, pytestmark  # noqa: F401  (same skip rule)
-from tests.test_cli import docsearch_process, free_port, wait_for
+from tests.test_browser import SCREENSHOTS, pytestmark  # noqa: F401  (the same skip rule)
+from tests.test_cli import serving
 
 PASSWORD = "bienvenue-au-centre"
 
@@ -50,25 +49,8 @@ def server(tmp_path_factory) -> Iterator[str]:
     created = CliRunner().invoke(cli, ["--instance", str(settings.instance_dir), "users", "add", "claire"],
                                  input=f"{PASSWORD}\n{PASSWORD}\n")
     assert created.exit_code == 0, created.output
-    port = free_port()
-    process = docsearch_process(settings, "serve", "--port", str(port), env={**os.environ, "DOCSEARCH_FETCH_PRIVATE": "1"})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/index.json")
+    with serving(settings, env={**os.environ, "DOCSEARCH_FETCH_PRIVATE": "1"}) as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def assert_accessible(page) -> None:
