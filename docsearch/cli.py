@@ -191,15 +191,29 @@ def users_remove(accounts: Any, name: str) -> None:
 @cli.command()
 @click.option("--host", help="Address to listen on [127.0.0.1].")
 @click.option("--port", type=int, help="Port [8000].")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes (one per core serves more visitors at once).")
 @click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None) -> None:
-    """Serve the search interface over HTTP."""
+def serve(settings: Settings, host: str | None, port: int | None, workers: int) -> None:
+    """Serve the search interface over HTTP.
+
+    No access log: it would keep visitors' addresses beside their searches."""
+    import os
+
     import uvicorn
 
     from .web.app import create_app
+    from .web.security import session_secret
 
-    app = create_app(settings)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    host, port = host or settings.host, port or settings.port
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+        return
+    session_secret(settings.instance_dir)  # made once, before the workers share it
+    for name in ("corpus_dir", "index_dir", "instance_dir"):
+        os.environ[f"DOCSEARCH_{name.upper()}"] = str(getattr(settings, name).resolve())
+    uvicorn.run("docsearch.web.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="info",
+                access_log=False)
 
 
 def main() -> None:

@@ -12,8 +12,10 @@ sees what ticking one more sector would add).
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ logger = logging.getLogger(__name__)
 UNKNOWN_YEAR_FILTER = 0
 
 MAX_PER_PAGE = 100
+RESULT_CACHE = 512  # result pages kept per index generation
 MAX_PAGE = 1000
 SIMILAR_TERMS = 20  # words of a document that "similar documents" look for
 # relevance; date: the document's year, newest first; added: newest in the corpus first.
@@ -107,13 +110,21 @@ class SearchService:
         request = self._validate(request)
         with self._lock:
             snap = self._current()
+            cached = snap.results.get(request)
+            if cached is not None:
+                snap.results.move_to_end(request)
+                return copy.deepcopy(cached)  # callers may change what they get
             try:
-                return _Search(snap, self.vocab, request).run()
+                result = _Search(snap, self.vocab, request).run()
             except Exception:
                 # Some input still trips Whoosh: answer with the words alone
                 # rather than fail (the note says so).
                 logger.exception("search failed, retried as plain words: %r", request.q)
-                return _Search(snap, self.vocab, request, plain=True).run()
+                result = _Search(snap, self.vocab, request, plain=True).run()
+            snap.results[request] = copy.deepcopy(result)
+            if len(snap.results) > RESULT_CACHE:
+                snap.results.popitem(last=False)
+            return result
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Stored fields of one document, with labels; None if unknown."""
@@ -207,6 +218,9 @@ class _Snapshot:
         self.facets = FacetSets(self.searcher)
         self.synonyms = load_synonyms(synonyms_file, self.searcher.schema["content"].analyzer)
         self.parser: QueryParser | None = None
+        # Result pages of this generation (visitors repeat the same searches);
+        # a new generation starts with an empty cache.
+        self.results: OrderedDict[SearchRequest, SearchResult] = OrderedDict()
 
 
 class _Search:

@@ -222,3 +222,18 @@ def test_year_conditions_never_match_documents_without_a_year(tmp_path) -> None:
     for query in ("annee:<2008", "texte AND annee:0", "+texte +annee:[TO 2010]"):
         assert search(service, q=query).total == 0, query
     assert search(service, q="texte", year=0).total == 1  # the "Année inconnue" facet value
+
+
+def test_repeated_searches_are_answered_from_the_generation_cache_until_the_index_changes(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.html").write_bytes(html_page("Page A", "Une mutuelle de santé."))
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1)
+    update_index(settings)
+    service = SearchService(settings)
+    first = search(service, q="mutuelle")
+    first.hits.clear()  # what a caller does to its result never reaches the cache
+    assert search(service, q="mutuelle").total == 1 and len(search(service, q="mutuelle").hits) == 1
+    (corpus / "b.html").write_bytes(html_page("Page B", "Une autre mutuelle."))
+    update_index(settings)
+    assert search(service, q="mutuelle").total == 2  # a new generation, a new cache
