@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from whoosh.analysis import Filter, Token, Tokenizer
+from whoosh.analysis import Token, Tokenizer
 from whoosh.analysis.analyzers import Analyzer
 from whoosh.lang import stemmer_for_language
 
@@ -44,15 +44,6 @@ STOP_WORDS = frozenset(fold(w) for w in _STOP_WORDS.split())
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 WORD_PATTERN = rf"[{_CJK}]|[^\W{_CJK}]+"
 _WORD = re.compile(WORD_PATTERN)
-
-
-class FoldFilter(Filter):
-    """Normalise each token: NFKC, lower case, accents removed, œ → oe."""
-
-    def __call__(self, tokens):  # type: ignore[no-untyped-def]
-        for token in tokens:
-            token.text = fold(unicodedata.normalize("NFKC", token.text))
-            yield token
 
 
 class FrenchTokenizer(Tokenizer):

@@ -25,7 +25,7 @@ from .config import Settings
 from .errors import UserError
 from .extract import Extracted
 from .metadata import resolve_metadata
-from .records import GUESSED_ORIGINS, Metadata
+from .records import Metadata
 from .vocabulary import load_vocabulary
 
 _ID_CHARS = "0123456789abcdef"
@@ -37,8 +37,7 @@ class Draft:
     name: str  # the uploaded file's name, as sent (shown, never used as a path)
     suffix: str
     url: str
-    meta: Metadata
-    found: dict[str, str]  # field → "trouvé", "déduit" or "manquant"
+    meta: Metadata  # what was found, with the origin of each value
 
     def data_path(self, folder: Path) -> Path:
         return folder / self.id / f"document{self.suffix}"
@@ -56,7 +55,7 @@ def create_draft(settings: Settings, data: bytes, name: str, url: str = "") -> D
     meta = resolve_metadata(f"a-trier/{Path(name).name}", extracted, {"url": url} if url else {},
                             load_vocabulary(settings.vocabulary_file))
     ExtractionCache(settings.cache_dir).put(hashlib.sha256(data).hexdigest(), extracted)  # read once
-    draft = Draft(secrets.token_hex(12), name[:200], suffix, url, meta, _found(meta))
+    draft = Draft(secrets.token_hex(12), name[:200], suffix, url, meta)
     folder = drafts_folder(settings) / draft.id
     write_atomic(draft.data_path(drafts_folder(settings)), data)
     write_atomic(folder / "draft.json", json.dumps(_as_json(draft, extracted), ensure_ascii=False).encode("utf-8"))
@@ -70,11 +69,7 @@ def load_draft(settings: Settings, draft_id: str) -> Draft:
         raw = json.loads((drafts_folder(settings) / draft_id / "draft.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         raise UserError("brouillon introuvable") from None
-    return Draft(raw["id"], raw["name"], raw["suffix"], raw["url"], Metadata(**raw["meta"]), raw["found"])
-
-
-def draft_bytes(settings: Settings, draft: Draft) -> bytes:
-    return draft.data_path(drafts_folder(settings)).read_bytes()
+    return Draft(raw["id"], raw["name"], raw["suffix"], raw["url"], Metadata(**raw["meta"]))
 
 
 @contextmanager
@@ -99,14 +94,6 @@ def claimed(settings: Settings, draft: Draft) -> Iterator[bytes]:
 def discard_draft(settings: Settings, draft_id: str) -> None:
     load_draft(settings, draft_id)  # validates the id
     shutil.rmtree(drafts_folder(settings) / draft_id, ignore_errors=True)
-
-
-def _found(meta: Metadata) -> dict[str, str]:
-    labels = {}
-    for field in ("title", "sectors", "year", "doctype", "summary", "organisation", "territory"):
-        origin = meta.origins.get(field, "default")
-        labels[field] = "manquant" if origin == "default" else ("déduit" if origin in GUESSED_ORIGINS else "trouvé")
-    return labels
 
 
 def _as_json(draft: Draft, extracted: Extracted) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from .vocabulary import Vocabulary
 if TYPE_CHECKING:
     from .search import SearchRequest
 
+# ``SearchRequest.year`` for "documents whose year is unknown".
+UNKNOWN_YEAR_FILTER = 0
 # Facet name in results → field of the index.
 FACET_FIELDS = {"sectors": "sectors", "types": "doctype", "years": "year_key"}
 
@@ -55,7 +57,7 @@ class FacetSets:
     def select_years(self, year: int | None, start: int | None, end: int | None) -> set[int] | None:
         if year is None and start is None and end is None:
             return None
-        if year == 0:  # UNKNOWN_YEAR_FILTER
+        if year == UNKNOWN_YEAR_FILTER:
             return set(self.values["years"].get(UNKNOWN_YEAR, set()))
         low = year if year is not None else (start if start is not None else 0)
         high = year if year is not None else (end if end is not None else 9999)
@@ -68,7 +70,7 @@ def facet_values(facets: FacetSets, matched: set[int], selection: dict[str, set[
     """Counts per value; each facet ignores its own selection (OR within a facet)."""
     year = request.year
     chosen = {"sectors": set(request.sectors), "types": set(request.types),
-              "years": set() if year is None else {UNKNOWN_YEAR if year == 0 else str(year)}}
+              "years": set() if year is None else {UNKNOWN_YEAR if year == UNKNOWN_YEAR_FILTER else str(year)}}
     labels = {"sectors": vocab.sector_label, "types": vocab.doctype_label, "years": _year_label}
     out: dict[str, list[FacetValue]] = {}
     for facet, sets in facets.values.items():

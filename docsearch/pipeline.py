@@ -74,11 +74,6 @@ class RunReport:
     elapsed: float = 0.0
     rebuilt: bool = False
 
-    def failures_by_reason(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for reason, _ in self.failed.values():
-            counts[reason] = counts.get(reason, 0) + 1
-        return dict(sorted(counts.items()))
 
 
 @dataclass

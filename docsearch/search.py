@@ -27,7 +27,7 @@ from whoosh.searching import Searcher
 
 from .config import Settings
 from .errors import IndexMissing, QueryError
-from .facets import FacetSets, FacetValue, facet_values
+from .facets import UNKNOWN_YEAR_FILTER, FacetSets, FacetValue, facet_values
 from .indexstore import IndexStore, check_schema
 from .pages import PageFinder, Snippet, page_terms
 from .query import BonusPhrase, ParsedQuery, QueryParser
@@ -37,9 +37,6 @@ from .vocabulary import Vocabulary, load_vocabulary
 from .weighting import LuceneBM25
 
 logger = logging.getLogger(__name__)
-
-# ``SearchRequest.year`` for "documents whose year is unknown".
-UNKNOWN_YEAR_FILTER = 0
 
 MAX_PER_PAGE = 100
 RESULT_CACHE = 512  # result pages kept per index generation

@@ -29,6 +29,7 @@ _CONTACT = re.compile(r"\S+@\S+|(?:\+|\b0)\d(?:[\s.-]?\d{2}){4}\b")
 class SearchLog:
     def __init__(self, instance: Path) -> None:
         self.path = instance / "searches.jsonl"
+        self._pruned_on = ""  # the day this process last dropped old lines
 
     def record(self, query: str, total: int) -> None:
         query = _CONTACT.sub("[coordonnées]", " ".join(query.lower().split()))[:MAX_QUERY]
@@ -46,13 +47,12 @@ class SearchLog:
 
     def _forget_old(self, today: str) -> None:
         """Once a day, drop the lines older than the report's window."""
-        marker = self.path.with_suffix(".day")
-        if marker.exists() and marker.read_text() == today:
+        if self._pruned_on == today:
             return
         since = (dt.date.fromisoformat(today) - dt.timedelta(days=KEEP_DAYS)).isoformat()
         kept = [json.dumps(e, ensure_ascii=False) for e in self._entries() if e.get("day", "") >= since]
         write_atomic(self.path, ("\n".join(kept) + "\n" if kept else "").encode("utf-8"))
-        marker.write_text(today)
+        self._pruned_on = today
 
     def report(self, days: int = KEEP_DAYS, top: int = 30) -> dict[str, Any]:
         since = (dt.date.today() - dt.timedelta(days=days)).isoformat()

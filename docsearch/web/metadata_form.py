@@ -18,6 +18,18 @@ from ..vocabulary import Vocabulary
 MAX_TEXT = {"titre": 300, "resume": 2000, "organisation": 200, "territoire": 200}
 
 
+FIELDS = ("title", "sectors", "year", "doctype", "summary", "organisation", "territory")
+
+
+def found_labels(origins: dict[str, str]) -> dict[str, str]:
+    """For each field, what the form says of its value: trouvé, déduit or manquant."""
+    labels = {}
+    for field in FIELDS:
+        origin = origins.get(field, "default")
+        labels[field] = "manquant" if origin == "default" else ("déduit" if origin in ("text", "format") else "trouvé")
+    return labels
+
+
 def initial_values(meta: Metadata) -> dict[str, Any]:
     return {
         "titre": meta.title, "secteurs": [s for s in meta.sectors if s != "non-classe"],

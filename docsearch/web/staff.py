@@ -41,7 +41,7 @@ from ..searchlog import SearchLog
 from ..stats import collect_stats
 from ..vocabulary import Vocabulary
 from .indexer import IndexQueue
-from .metadata_form import form_values, initial_values
+from .metadata_form import form_values, found_labels, initial_values
 from .security import SignInThrottle, csrf_token, read_form, signed_in
 
 # How long a staff request waits for its change to be searchable before
@@ -189,7 +189,7 @@ class StaffViews:
         draft = self._load_draft(request)
         values = initial_values(draft.meta)
         return self._page(request, "metadata.html", mode="draft", draft=draft, values=values, errors={},
-                          vocab=self.vocab, found=draft.found)
+                          vocab=self.vocab, found=found_labels(draft.meta.origins))
 
     async def publish(self, request: Request) -> Response:
         form = await self._form(request)  # the CSRF check comes before anything else
@@ -197,7 +197,7 @@ class StaffViews:
         values, errors = form_values(form, self.vocab)
         if errors:
             return self._page(request, "metadata.html", 400, mode="draft", draft=draft, values=values,
-                              errors=errors, vocab=self.vocab, found=draft.found)
+                              errors=errors, vocab=self.vocab, found=found_labels(draft.meta.origins))
         staff = values | ({"url": draft.url} if draft.url else {})
         try:
             relpath = await run_in_threadpool(self._place_draft, draft, staff)
@@ -236,7 +236,7 @@ class StaffViews:
     async def edit_page(self, request: Request) -> Response:
         doc = await run_in_threadpool(self._document, request)
         return self._page(request, "metadata.html", mode="edit", doc=doc, values=_doc_values(doc), errors={},
-                          vocab=self.vocab, found=_doc_found(doc))
+                          vocab=self.vocab, found=found_labels(doc["origins"]))
 
     async def edit(self, request: Request) -> Response:
         form = await self._form(request)
@@ -244,7 +244,7 @@ class StaffViews:
         values, errors = form_values(form, self.vocab)
         if errors:
             return self._page(request, "metadata.html", 400, mode="edit", doc=doc, values=values, errors=errors,
-                              vocab=self.vocab, found=_doc_found(doc))
+                              vocab=self.vocab, found=found_labels(doc["origins"]))
         staff = values | ({"url": doc["url"]} if doc["url"] else {})
         await run_in_threadpool(write_metadata, self.settings, doc["relpath"], staff)
         return await self._after_change(request, doc["relpath"])
@@ -300,16 +300,6 @@ def _doc_values(doc: dict[str, Any]) -> dict[str, Any]:
         "type": doc["type"]["code"], "resume": doc["summary"], "organisation": doc["organisation"],
         "territoire": doc["territory"],
     }
-
-
-def _doc_found(doc: dict[str, Any]) -> dict[str, str]:
-    names = {"title": "titre", "sectors": "secteurs", "year": "annee", "doctype": "type", "summary": "resume",
-             "organisation": "organisation", "territory": "territoire"}
-    found = {}
-    for field in names:
-        origin = doc["origins"].get(field, "default")
-        found[field] = "manquant" if origin == "default" else ("déduit" if origin in ("text", "format") else "trouvé")
-    return found
 
 
 def _text(form: FormData, name: str) -> str:
