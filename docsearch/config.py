@@ -30,6 +30,10 @@ class Settings:
     synonyms_file: Path = PACKAGE_DATA / "synonyms.toml"
     web_dir: Path = PROJECT_ROOT / "web"
     workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
+    # Processes writing the index when a run has at least index_parallel_from
+    # documents to write (each writes a segment of its own).
+    index_processes: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
+    index_parallel_from: int = 200
     # Seconds one file may take to extract before its worker is killed.
     extract_timeout: float = 60.0
     # Address-space limit of an extraction worker, in MB (0: no limit).

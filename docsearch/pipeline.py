@@ -17,13 +17,13 @@ from typing import Protocol
 
 from whoosh.index import Index
 from whoosh.query import Term
-from whoosh.writing import IndexWriter
 
 from .cache import ExtractionCache
 from .config import Settings
 from .errors import ExtractionError, SchemaMismatch
 from .extract import Extracted, extract_file
-from .indexstore import SCHEMA_VERSION, UNKNOWN_YEAR, IndexStore
+from .indexstore import SCHEMA_VERSION, IndexStore
+from .indexwriter import DocumentWriter
 from .metadata import read_staff_metadata, resolve_metadata
 from .records import Document, document_id
 from .sources import (
@@ -34,9 +34,8 @@ from .sources import (
     sidecar_hash,
     source_for,
 )
-from .text import fold
 from .vocabulary import Vocabulary, load_vocabulary
-from .workers import map_isolated
+from .workers import Outcome, map_isolated, read_ahead
 
 # Failures that depend on this machine and its limits rather than on the
 # file: not cached, so a rebuild (or a higher limit) tries again.
@@ -144,7 +143,8 @@ class _Run:
             assert live is not None
             gen, ix = self.store.current_dir(), live  # type: ignore[assignment]
         self.report.rebuilt = rebuild
-        with ix.writer(limitmb=128) as writer:
+        processes = self.settings.index_processes if len(tasks) >= self.settings.index_parallel_from else 1
+        with DocumentWriter(ix, processes) as writer:
             self._process(tasks, writer, known, new_failures, rebuild)
             if only is None:
                 gone = (set(known) | set(failures)) - {printable_path(s.relpath) for s in sources}
@@ -208,7 +208,7 @@ class _Run:
             raise ExtractionError("unreadable", exc.strerror or str(exc)) from None
         return _Task(source, sha, f"{sha}:{sidecar}:{self.vocab.digest}:{SCHEMA_VERSION}")
 
-    def _process(self, tasks: list[_Task], writer: IndexWriter, known: dict[str, _Known],
+    def _process(self, tasks: list[_Task], writer: DocumentWriter, known: dict[str, _Known],
                  failures: dict[str, dict[str, str]], rebuild: bool) -> None:
         self.progress.start(len(tasks))
         for task, result in self._extract_all(tasks):
@@ -222,7 +222,7 @@ class _Run:
             else:
                 failures.pop(relpath, None)
                 document = self._document(task, result)
-                write_document(writer, document, replace=not rebuild)
+                writer.add(document, replace=not rebuild)
                 self.report.indexed.append(relpath)
             self.progress.advance(relpath)
 
@@ -238,11 +238,14 @@ class _Run:
         items = [(str(t.source.path), self.settings.max_file_bytes) for t in to_run]
         outcomes = map_isolated(extract_file, items, workers=self.settings.workers,
                                 timeout=self.settings.extract_timeout, memory_mb=self.settings.worker_memory_mb)
+        yield from read_ahead(self._cached(to_run, outcomes))
+
+    def _cached(self, tasks: list[_Task], outcomes: Iterator[tuple[int, Outcome]]) -> Iterator[tuple[_Task, Extracted | ExtractionError]]:
         for index, outcome in outcomes:
             result = outcome.error if outcome.error is not None else outcome.value
             if not (isinstance(result, ExtractionError) and result.reason in MACHINE_REASONS):
-                self.cache.put(to_run[index].sha256, result)
-            yield to_run[index], result
+                self.cache.put(tasks[index].sha256, result)
+            yield tasks[index], result
 
     def _document(self, task: _Task, extracted: Extracted) -> Document:
         source = task.source
@@ -261,20 +264,20 @@ class _Run:
         self.report.failed[relpath] = (error.reason, error.detail)
         failures[relpath] = {"reason": error.reason, "detail": error.detail, "fingerprint": task.fingerprint}
 
-    def _restore_previous(self, previous: _Known, task: _Task, writer: IndexWriter) -> None:
+    def _restore_previous(self, previous: _Known, task: _Task, writer: DocumentWriter) -> None:
         """In a rebuild, a file that no longer reads keeps its last readable version."""
         cached = self.cache.get(previous.sha256)
         if isinstance(cached, Extracted):
             old = _Task(task.source, previous.sha256, previous.fingerprint)
-            write_document(writer, self._document(old, cached), replace=False)
+            writer.add(self._document(old, cached), replace=False)
             self.report.kept.append(task.source.relpath)
 
-    def _remove_missing(self, gone: set[str], known: dict[str, _Known], writer: IndexWriter,
+    def _remove_missing(self, gone: set[str], known: dict[str, _Known], writer: DocumentWriter,
                         failures: dict[str, dict[str, str]], rebuild: bool) -> None:
         for relpath in sorted(gone):
             if relpath in known:
                 if not rebuild:
-                    writer.delete_by_term("doc_id", known[relpath].doc_id)
+                    writer.delete(known[relpath].doc_id)
                 self.report.removed.append(relpath)
             failures.pop(relpath, None)
 
@@ -297,34 +300,3 @@ def _known_documents(ix: Index) -> dict[str, _Known]:
 def printable_path(relpath: str) -> str:
     """A path that can be printed and stored even if its name is not UTF-8."""
     return relpath.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def write_document(writer: IndexWriter, doc: Document, *, replace: bool = True) -> None:
-    """One document record and one record per non-empty page."""
-    if replace:
-        writer.delete_by_term("doc_id", doc.id)
-    meta = doc.meta
-    text = "\n\n".join(doc.pages)
-    if fold(meta.title) not in fold(text[:2000]):
-        # A title given by staff or metadata counts as words of the document.
-        text = f"{meta.title}\n\n{text}"
-    writer.add_document(
-        id=doc.id, kind="doc", doc_id=doc.id, page=0, relpath=doc.relpath, sha256=doc.sha256,
-        title=meta.title, summary=meta.summary, organisation=meta.organisation, territory=meta.territory,
-        content=text, words=text, sectors=",".join(meta.sectors), doctype=meta.doctype,
-        year=meta.year or 0, year_key=str(meta.year) if meta.year else UNKNOWN_YEAR, added=int(doc.mtime),
-        info=_info(doc),
-    )
-    for number, text in enumerate(doc.pages, start=1):
-        if text:
-            writer.add_document(id=f"{doc.id}/{number}", kind="page", doc_id=doc.id, page=number, page_text=text)
-
-
-def _info(doc: Document) -> dict[str, object]:
-    meta = doc.meta
-    return {
-        "format": doc.format, "url": meta.url, "sha256": doc.sha256, "fingerprint": doc.fingerprint,
-        "size": doc.size, "mtime": doc.mtime, "added": doc.added, "page_count": len(doc.pages),
-        "sectors": meta.sectors, "origins": meta.origins, "warnings": meta.warnings,
-        "to_check": meta.to_check(),
-    }

@@ -49,11 +49,18 @@ def clean_line(text: str) -> str:
     return " ".join(text.split())
 
 
-@lru_cache(maxsize=200_000)
 def strip_accents(text: str) -> str:
     """Remove diacritics, keep case: "Économie" → "Economie"."""
+    # Words repeat and are worth caching; long texts would only fill the cache.
+    return _strip_word(text) if len(text) <= 40 else _strip(text)
+
+
+def _strip(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(_LETTER_FOLDS))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_strip_word = lru_cache(maxsize=200_000)(_strip)
 
 
 def fold(text: str) -> str:

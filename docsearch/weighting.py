@@ -29,17 +29,19 @@ class LuceneBM25(scoring.WeightingModel):
     def scorer(self, searcher: Searcher, fieldname: str, text: bytes | str, qf: int = 1) -> scoring.Scorer:
         if not searcher.schema[fieldname].scorable:
             return scoring.WeightScorer.for_(searcher, fieldname, text)
+        # Statistics of the whole index, not of the segment being scored.
+        whole = searcher.get_parent()
         kind = "page" if fieldname == "page_text" else "doc"
-        records = max(1, searcher.doc_frequency("kind", kind))
-        df = searcher.doc_frequency(fieldname, text)
+        records = max(1, whole.doc_frequency("kind", kind))
+        df = whole.doc_frequency(fieldname, text)
         idf = math.log(1 + (records - df + 0.5) / (df + 0.5))
-        return _Scorer(searcher, fieldname, text, idf, self.k1, self.b)
+        return _Scorer(searcher, whole.avg_field_length(fieldname) or 1.0, fieldname, text, idf, self.k1, self.b)
 
 
 class _Scorer(scoring.WeightLengthScorer):
-    def __init__(self, searcher: Searcher, fieldname: str, text: bytes | str, idf: float, k1: float, b: float) -> None:
-        self.idf, self.k1, self.b = idf, k1, b
-        self.average = searcher.avg_field_length(fieldname) or 1.0
+    def __init__(self, searcher: Searcher, average: float, fieldname: str, text: bytes | str, idf: float, k1: float,
+                 b: float) -> None:
+        self.idf, self.k1, self.b, self.average = idf, k1, b, average
         self.setup(searcher, fieldname, text)
 
     def _score(self, weight: float, length: float) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import os
 import pickle
+import queue
 import resource
 import struct
 import subprocess
@@ -59,6 +60,49 @@ def map_isolated(
         pool.close()
 
 
+def read_ahead(items: Iterator[Any], size: int = 32) -> Iterator[Any]:
+    """Run ``items`` in a thread, up to ``size`` results ahead of the consumer.
+
+    While the caller indexes one extracted file, the workers go on
+    extracting the next ones instead of waiting for it to ask.
+    """
+    results: queue.Queue[tuple[str, Any]] = queue.Queue(size)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        results.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        pass
+                if stop.is_set():
+                    return
+            results.put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            results.put(("error", exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close:
+                close()  # a generator's cleanup (stopping its workers) runs here, in its own thread
+
+    thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = results.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join()
+
+
 class _Worker:
     def __init__(self, fn_name: str, memory_mb: int) -> None:
         self.process = subprocess.Popen(
@@ -72,7 +116,7 @@ class _Worker:
         self.deadline = 0.0
 
     def send(self, message: object) -> None:
-        _write_frame(self.stdin, message)
+        write_frame(self.stdin, message)
 
     def stop(self, kill: bool = False) -> None:
         if not kill:
@@ -133,7 +177,7 @@ class _Pool:
 
     def _receive(self, worker: _Worker) -> Outcome:
         try:
-            status, payload = _read_frame(worker.stdout)
+            status, payload = read_frame(worker.stdout)
         except (EOFError, OSError, pickle.UnpicklingError):
             try:
                 code = worker.process.wait(timeout=5)
@@ -154,13 +198,13 @@ class _Pool:
             worker.stop(kill=worker.task is not None)
 
 
-def _write_frame(stream: IO[bytes], message: object) -> None:
+def write_frame(stream: IO[bytes], message: object) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_HEADER.pack(len(data)) + data)
     stream.flush()
 
 
-def _read_frame(stream: IO[bytes]) -> Any:
+def read_frame(stream: IO[bytes]) -> Any:
     header = stream.read(_HEADER.size)
     if len(header) < _HEADER.size:
         raise EOFError
@@ -171,7 +215,7 @@ def _read_frame(stream: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
-def _exit_with_parent(parent: int) -> None:
+def exit_with_parent(parent: int) -> None:
     """A worker must not outlive a killed parent: nobody would stop it.
     (The parent's pid comes from the command line: it may die before this runs.)"""
 
@@ -184,7 +228,7 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _worker_main(fn_name: str, memory_mb: int, parent: int) -> None:
-    _exit_with_parent(parent)
+    exit_with_parent(parent)
     module, _, name = fn_name.partition(":")
     fn = getattr(importlib.import_module(module), name)
     if memory_mb:
@@ -195,12 +239,12 @@ def _worker_main(fn_name: str, memory_mb: int, parent: int) -> None:
     sys.stdout = sys.stderr
     while True:
         try:
-            args = _read_frame(stdin)
+            args = read_frame(stdin)
         except (EOFError, KeyboardInterrupt):
             return
         if args is None:
             return
-        _write_frame(stdout, _call(fn, args))
+        write_frame(stdout, _call(fn, args))
 
 
 def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from docsearch import pipeline
+from docsearch import indexwriter, pipeline
 from docsearch.config import Settings
 from docsearch.errors import SchemaMismatch
 from docsearch.pipeline import update_index
@@ -114,14 +114,14 @@ def test_rebuild_that_fails_midway_leaves_the_old_index_searchable(settings, cor
     live = (settings.index_dir / "CURRENT").read_text()
     calls = []
 
-    def broken_write(writer, doc, replace=True):
+    def broken_write(writer, doc):
         calls.append(doc.relpath)
         if len(calls) == 2:
             raise OSError("disk full")
-        return real_write(writer, doc, replace=replace)
+        return real_write(writer, doc)
 
-    real_write = pipeline.write_document
-    monkeypatch.setattr(pipeline, "write_document", broken_write)
+    real_write = indexwriter.write_document
+    monkeypatch.setattr(indexwriter, "write_document", broken_write)
     with pytest.raises(OSError):
         update_index(settings, rebuild=True)
     monkeypatch.undo()
