@@ -43,7 +43,7 @@ STOP_WORDS = frozenset(fold(w) for w in _STOP_WORDS.split())
 # a token of its own, so that a phrase inside a run of text still matches.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 WORD_PATTERN = rf"[{_CJK}]|[^\W{_CJK}]+"
-_WORD = re.compile(WORD_PATTERN)
+WORD = re.compile(WORD_PATTERN)
 
 
 class FrenchTokenizer(Tokenizer):
@@ -62,7 +62,7 @@ class FrenchTokenizer(Tokenizer):
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs: object) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        matches = _WORD.finditer(value) if tokenize else [_Whole(value)]
+        matches = WORD.finditer(value) if tokenize else [_Whole(value)]
         pos = None
         for index, match in enumerate(matches):
             folded = _fold_word(match.group())
@@ -107,6 +107,15 @@ class _Whole:
 @lru_cache(maxsize=200_000)
 def _fold_word(word: str) -> str:
     return fold(unicodedata.normalize("NFKC", word))
+
+
+@lru_cache(maxsize=200_000)
+def word_terms(word: str) -> tuple[str, str] | None:
+    """One word as the analyzer sees it: (folded, index term), None for a stop word."""
+    folded = _fold_word(word)
+    if not folded or folded in STOP_WORDS:
+        return None
+    return folded, stem(folded)
 
 
 def french_analyzer() -> Analyzer:

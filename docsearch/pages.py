@@ -9,16 +9,20 @@ and whose matched words are marked.
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from dataclasses import dataclass
 
-from whoosh import highlight
 from whoosh import query as Q
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
+from .analysis import WORD, word_terms
+
 SNIPPET_PAGES = 1  # pages a hit shows a snippet from (the costly part: highlighting)
-MAX_PAGE_TERMS = 64  # enough to place the words; a bound on the work per hit
+MAX_PAGE_TERMS = 64
+SNIPPET_CHARS = 240  # at most, per passage (a passage with one word is about 140)
+SNIPPET_CONTEXT = 70  # characters of context each side of the words  # enough to place the words; a bound on the work per hit
 
 
 @dataclass
@@ -52,7 +56,6 @@ class PageFinder:
     def __init__(self, searcher: Searcher, terms: list[str]) -> None:
         self.searcher, self.terms = searcher, terms
         self.numbers = searcher.reader().column_reader("page")
-        self.analyzer = searcher.schema["page_text"].analyzer
 
     def locate(self, doc_id: str) -> tuple[list[int], list[Snippet]]:
         if not self.terms:
@@ -82,8 +85,64 @@ class PageFinder:
 
     def _snippet(self, docnum: int) -> Snippet | None:
         text = self.searcher.stored_fields(docnum).get("page_text", "")
-        fragmenter = highlight.ContextFragmenter(maxchars=240, surround=70, charlimit=None)
-        formatter = highlight.HtmlFormatter(tagname="mark", classname="match", between=" … ")
-        html = highlight.highlight(text, frozenset(self.terms), self.analyzer, fragmenter, formatter, top=2, minscore=0)
-        html = " ".join(html.split())
+        html = snippet_html(text, self.terms)
         return Snippet(page=self.numbers[docnum], html=html) if html else None
+
+
+def snippet_html(text: str, terms: list[str], width: int = SNIPPET_CHARS, top: int = 2) -> str:
+    """Up to ``top`` passages of ``text`` around the words whose index term is
+    in ``terms``, escaped, the words in ``<mark>``, joined by " … ".
+
+    One pass of the word pattern over the page and a cached lookup per word:
+    Whoosh's highlighter analysed every page again and cost more than the
+    search itself on long web pages.
+    """
+    numbers = {term: n for n, term in enumerate(terms)}
+    number_of: dict[str, int | None] = {}  # each distinct word of the page looked up once
+    found = []
+    for match in WORD.finditer(text):
+        word = match.group()
+        if word in number_of:
+            number = number_of[word]
+        else:
+            t = word_terms(word)
+            number = number_of[word] = numbers.get(t[1]) if t is not None else None
+        if number is not None:
+            found.append((match.start(), match.end(), number))
+    if not found:
+        return ""
+    passages = []
+    i = 0
+    while i < len(found):  # a passage: the matches that fit in ``width`` from the first
+        j = i
+        while j + 1 < len(found) and found[j + 1][1] - found[i][0] <= width - 2 * SNIPPET_CONTEXT:
+            j += 1
+        group = found[i:j + 1]
+        start = _word_boundary(text, max(0, group[0][0] - SNIPPET_CONTEXT), backwards=True)
+        end = _word_boundary(text, min(len(text), group[-1][1] + SNIPPET_CONTEXT), backwards=False)
+        passages.append(((len({n for _, _, n in group}), len(group), -i), start, end, group))
+        i = j + 1
+    chosen: list[tuple[int, int, list[tuple[int, int, int]]]] = []
+    for _, start, end, group in sorted(passages, key=lambda p: p[0], reverse=True):
+        if len(chosen) < top and all(end <= s or start >= e for s, e, _ in chosen):  # no text twice
+            chosen.append((start, end, group))
+    # Every match inside a chosen passage is marked, not only those of its group.
+    return " … ".join(_passage(text, start, end, [f for f in found if start <= f[0] < end]) for start, end, _ in sorted(chosen))
+
+
+def _passage(text: str, start: int, end: int, group: list[tuple[int, int, int]]) -> str:
+    out, at = [], start
+    for begin, finish, number in group:
+        out.append(html.escape(text[at:begin], quote=False))
+        out.append(f'<mark class="match term{number}">{html.escape(text[begin:finish], quote=False)}</mark>')
+        at = finish
+    out.append(html.escape(text[at:end], quote=False))
+    return " ".join("".join(out).split())
+
+
+def _word_boundary(text: str, at: int, backwards: bool) -> int:
+    """Move ``at`` to the nearest space so that no word is cut in two."""
+    if at <= 0 or at >= len(text):
+        return at
+    space = text.rfind(" ", 0, at) if backwards else text.find(" ", at)
+    return at if space == -1 or abs(space - at) > 20 else (space + 1 if backwards else space)

@@ -17,13 +17,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from whoosh.fields import TEXT
 from whoosh.formats import Format
 from whoosh.system import pack_uint
 
-from .analysis import _WORD, STOP_WORDS, _fold_word, stem
+from .analysis import WORD, word_terms
 
 # (term bytes, frequency, weight, encoded value): what ``FieldType.index`` yields.
 Posting = tuple[bytes, int, float, bytes]
@@ -59,17 +58,9 @@ class Part:
     stems: list[str]  # their index terms
 
 
-@lru_cache(maxsize=200_000)
-def _term(word: str) -> tuple[str, str] | None:
-    folded = _fold_word(word)
-    if not folded or folded in STOP_WORDS:
-        return None
-    return folded, stem(folded)
-
-
 def analyse(text: str) -> Part:
-    words = _WORD.findall(text)
-    terms = [_term(w) for w in words]
+    words = WORD.findall(text)
+    terms = [word_terms(w) for w in words]
     first = next((i for i, t in enumerate(terms) if t is not None), len(words))
     kept = [t for t in terms if t is not None]
     return Part(len(words), first, [t[0] for t in kept], [t[1] for t in kept])

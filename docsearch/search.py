@@ -31,6 +31,7 @@ from .facets import UNKNOWN_YEAR_FILTER, FacetSets, FacetValue, facet_values
 from .indexstore import IndexStore, check_schema
 from .pages import PageFinder, Snippet, page_terms
 from .query import BonusPhrase, ParsedQuery, QueryParser
+from .ranking import Ranker
 from .suggest import suggest
 from .synonyms import load_synonyms
 from .vocabulary import Vocabulary, load_vocabulary
@@ -211,8 +212,10 @@ class _Snapshot:
     def __init__(self, gen: Path, ix: Index, synonyms_file: Path) -> None:
         self.gen, self.ix = gen, ix
         self.generation = ix.latest_generation()
-        self.searcher: Searcher = ix.searcher(weighting=LuceneBM25())
+        weighting = LuceneBM25()
+        self.searcher: Searcher = ix.searcher(weighting=weighting)
         self.facets = FacetSets(self.searcher)
+        self.ranker = Ranker(self.searcher, weighting)
         self.synonyms = load_synonyms(synonyms_file, self.searcher.schema["content"].analyzer)
         self.parser: QueryParser | None = None
         # Result pages of this generation (visitors repeat the same searches);
@@ -228,10 +231,15 @@ class _Search:
             snap.parser = QueryParser(self.searcher.schema, vocab, snap.synonyms)
         parse = snap.parser.parse_plain if plain else snap.parser.parse
         self.parsed: ParsedQuery = parse(request.q, self.searcher.reader())
+        # Plain words are ranked by the term-at-a-time ranker (its scores for every match).
+        self.scores = snap.ranker.matches(self.parsed.query) if Ranker.handles(self.parsed.query) else None
 
     def run(self) -> SearchResult:
         request, facets = self.request, self.snap.facets
-        matched = facets.all_docs if self.parsed.is_browse else facets.restrict(matching_docs(self.searcher, self.parsed.query))
+        if self.parsed.is_browse:
+            matched = facets.all_docs
+        else:
+            matched = facets.restrict(self.scores if self.scores is not None else matching_docs(self.searcher, self.parsed.query))
         selection = {
             "sectors": facets.select("sectors", request.sectors),
             "types": facets.select("types", request.types),
@@ -267,10 +275,13 @@ class _Search:
         elif self._sort() == "added":
             kwargs["sortedby"] = sorting.FieldFacet("added", reverse=True)
         query = Q.Every() if self.parsed.is_browse else self.parsed.query
-        # Not search_page: it counts every match again, and the total is known.
         start = (request.page - 1) * request.per_page
-        page = self.searcher.search(query, limit=start + request.per_page, **kwargs)[start:start + request.per_page]
         finder = PageFinder(self.searcher, [] if self.parsed.is_browse else page_terms(self.parsed.query))
+        if self.scores is not None and self._sort() == "relevance":
+            best = self.snap.ranker.top(query, self.scores, allowed, start + request.per_page)[start:]  # type: ignore[arg-type]
+            return [self._hit(self.searcher.stored_fields(docnum), score, finder) for docnum, score in best]
+        # Not search_page: it counts every match again, and the total is known.
+        page = self.searcher.search(query, limit=start + request.per_page, **kwargs)[start:start + request.per_page]
         # Sorted results carry their sort key, not a relevance score.
         return [self._hit(hit.fields(), hit.score if isinstance(hit.score, float) else None, finder) for hit in page]
 

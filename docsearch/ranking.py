@@ -1,0 +1,205 @@
+"""Ranking plain-word searches without walking Whoosh's matcher tree.
+
+A plain-words query is an OR of term and phrase leaves (see ``query``).
+Whoosh scores it document at a time through a tree of union matchers, a
+dozen Python calls per document per leaf; on 20,000 documents that was
+most of a search. Here each term leaf is read block by block and its BM25
+contributions added up in a dict (term at a time), which also gives the
+set of matching documents for the facets. The neighbour-pair bonus phrases,
+whose positions are the costly part, are then scored by Whoosh on the best
+``CANDIDATES`` documents only.
+
+Scores are those of ``LuceneBM25`` through Whoosh (``tests/test_ranking.py``
+compares them); only a document outside the candidates that its pair
+bonuses alone would lift into the page shown could be ranked differently.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from typing import Any
+
+from whoosh import query as Q
+from whoosh.reading import TermNotFound
+from whoosh.searching import Searcher
+from whoosh.codec import whoosh3
+from whoosh.util.numeric import byte_to_length
+
+from .query import TEXT_FIELDS, BonusPhrase
+from .weighting import LuceneBM25
+
+CANDIDATES = 200  # documents whose pair bonuses are computed, at least
+LEAF_CACHE = 4096  # term and phrase leaves kept per index generation
+
+Scores = dict[int, float]
+
+
+class Ranker:
+    """One per open searcher: document lengths and leaf results are kept
+    for as long as the searcher lives (one index generation)."""
+
+    def __init__(self, searcher: Searcher, weighting: LuceneBM25) -> None:
+        self.searcher, self.weighting = searcher, weighting
+        self.lengths: dict[str, list[float]] = {}
+        self.leaves: dict[Any, Scores] = {}
+
+    @staticmethod
+    def handles(q: Q.Query) -> bool:
+        """A flat OR of terms and phrases of consecutive words over the text
+        fields: the plain-words query (and some typed by hand)."""
+        if not isinstance(q, Q.Or) or q.boost != 1 or q.minmatch or q.scale:
+            return False
+        for leaf in q.children():
+            if type(leaf) is Q.Term:
+                if leaf.fieldname not in TEXT_FIELDS and leaf.fieldname != "words":
+                    return False
+            elif type(leaf) in (Q.Phrase, BonusPhrase):
+                if leaf.fieldname not in TEXT_FIELDS or leaf.slop != 1 or len(leaf.words) < 2:
+                    return False
+            else:
+                return False
+        return True
+
+    def matches(self, q: Q.Or) -> Scores:
+        """Every document the query matches, with the score of its term and
+        phrase leaves (not yet the pair bonuses)."""
+        leaves = sorted((self._leaf(leaf) for leaf in q.children() if not isinstance(leaf, BonusPhrase)), key=len)
+        if not leaves:
+            return {}
+        total = dict(leaves.pop())  # the longest, copied at C speed; the others added to it
+        get = total.get
+        for scores in leaves:
+            for docnum, score in scores.items():
+                total[docnum] = get(docnum, 0.0) + score
+        return total
+
+    def top(self, q: Q.Or, scores: Scores, allowed: Iterable[int], count: int) -> list[tuple[int, float]]:
+        """The ``count`` best of ``allowed``, pair bonuses included, best first."""
+        pool = heapq.nlargest(max(CANDIDATES, count), ((scores[d], -d) for d in allowed))
+        final = {-d: score for score, d in pool}
+        candidates = sorted(final)
+        for leaf in q.children():
+            if isinstance(leaf, BonusPhrase):
+                for docnum, score in self._phrase(leaf, candidates).items():
+                    final[docnum] += score
+        return sorted(final.items(), key=lambda item: (-item[1], item[0]))[:count]
+
+    # Leaves -----------------------------------------------------------------
+
+    def _leaf(self, leaf: Q.Query) -> Scores:
+        key = (type(leaf), leaf.field(), tuple(leaf.words) if isinstance(leaf, Q.Phrase) else leaf.text, leaf.boost)
+        cached = self.leaves.get(key)
+        if cached is None:
+            cached = self._term(leaf.fieldname, leaf.text, leaf.boost) if isinstance(leaf, Q.Term) else self._phrase(leaf)
+            if len(self.leaves) >= LEAF_CACHE:
+                self.leaves.pop(next(iter(self.leaves)))
+            self.leaves[key] = cached
+        return cached
+
+    def _term(self, field: str, text: str, boost: float) -> Scores:
+        """BM25 of one term for every document that has it, read block by block."""
+        whole = self.searcher
+        if (field, text) not in whole.reader():
+            return {}
+        scorer = self.weighting.scorer(whole, field, text)
+        idf, k1, b, average = scorer.idf, scorer.k1, scorer.b, scorer.average
+        lengths = self._lengths(field)
+        factor = boost * idf * (k1 + 1)
+        norm_fixed, norm_length = k1 * (1 - b), k1 * b / average
+        scores: Scores = {}
+        for matcher, offset in self._postings(field, text):
+            for ids, weights in _blocks(matcher):
+                docnums = [d + offset for d in ids] if offset else ids
+                scores.update(zip(docnums, [factor * w / (w + norm_fixed + norm_length * lengths[d])
+                                            for d, w in zip(docnums, weights)]))
+        return scores
+
+    def _phrase(self, leaf: Q.Phrase, among: list[int] | None = None) -> Scores:
+        """Documents (of ``among``, sorted, or all) where the words follow one
+        another, scored as Whoosh scores a phrase: its boost times the sum of
+        its words' scores."""
+        field, words = leaf.fieldname, [str(w) for w in leaf.words]
+        each = [self._leaf(Q.Term(field, word)) for word in words]
+        docnums = set(among) if among is not None else set(each[0])
+        docnums = sorted(docnums.intersection(*each))
+        places = [self._positions(field, word, docnums) for word in words]
+        scores: Scores = {}
+        for docnum in docnums:
+            starts = places[0][docnum]
+            for offset, place in enumerate(places[1:], start=1):
+                starts = {p for p in starts if p + offset in place[docnum]}
+            if starts:
+                scores[docnum] = leaf.boost * sum(term[docnum] for term in each)
+        return scores
+
+    def _positions(self, field: str, text: str, docnums: list[int]) -> dict[int, set[int]]:
+        """Where ``text`` occurs in each of ``docnums`` (sorted)."""
+        places: dict[int, set[int]] = {}
+        for matcher, offset in self._postings(field, text):
+            for docnum in docnums:
+                local = docnum - offset
+                if local < 0:
+                    continue
+                if not matcher.is_active():
+                    break
+                if matcher.id() < local:
+                    matcher.skip_to(local)
+                    if not matcher.is_active():
+                        break
+                if matcher.id() == local:
+                    places[docnum] = set(matcher.value_as("positions"))
+        return places
+
+    def _postings(self, field: str, text: str) -> Iterable[tuple[Any, int]]:
+        """The raw posting list of each segment, with its first document number."""
+        for sub, offset in self.searcher.leaf_searchers():
+            try:
+                matcher = sub.reader().postings(field, text)
+            except TermNotFound:
+                continue
+            while hasattr(matcher, "child"):  # deleted documents: dropped with the facets' live set
+                matcher = matcher.child
+            yield matcher, offset
+
+    def _lengths(self, field: str) -> list[float]:
+        lengths = self.lengths.get(field)
+        if lengths is None:
+            lengths = []
+            for sub, _ in self.searcher.leaf_searchers():
+                lengths += _segment_lengths(sub.reader(), field)
+            self.lengths[field] = lengths
+        return lengths
+
+
+_LENGTHS = [float(byte_to_length(b) or 1) for b in range(256)]
+
+
+def _segment_lengths(reader: Any, field: str) -> list[float]:
+    """The length of ``field`` in each document of a segment, as Whoosh's
+    scorers see it (stored as one byte)."""
+    try:  # the whole column at once: a Whoosh 3 segment
+        column = reader._perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
+        if column is not None:
+            return [_LENGTHS[b] for b in column]
+    except AttributeError:
+        pass
+    return [float(reader.doc_field_length(d, field, 1) or 1) for d in range(reader.doc_count_all())]
+
+
+def _blocks(matcher: Any) -> Iterable[tuple[Any, Any]]:
+    """The (ids, weights) of each block of a Whoosh 3 posting list; one
+    posting at a time for any other kind of matcher."""
+    if not hasattr(matcher, "_read_ids"):
+        while matcher.is_active():
+            yield [matcher.id()], [matcher.weight()]
+            matcher.next()
+        return
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        yield matcher._ids[matcher._i:], matcher._weights[matcher._i:]
+        matcher._next_block()
+
