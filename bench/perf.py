@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/perf.py [--docs 2000] [--html] [--work /tmp/docsearch-bench]
                                    [--queries 200] [--http-seconds 20] [--no-recoll]
+                                   [--server-workers N]
 
 Measures, for docsearch and for Recoll (``recollindex``/``recollq``, Debian
 package ``recoll``): first ingestion (wall time, pages/s, peak memory),
@@ -234,9 +235,10 @@ end
 """
 
 
-def http_load(ds: Docsearch, work: Path, queries: list[str], seconds: int) -> dict[str, dict[str, float]]:
+def http_load(ds: Docsearch, work: Path, queries: list[str], seconds: int, workers: int) -> dict[str, dict[str, float]]:
     port = free_port()
-    server = subprocess.Popen(ds.cli("serve", "--port", str(port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(ds.cli("serve", "--port", str(port), "--workers", str(workers)),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     (work / "queries.txt").write_text("\n".join(urllib.parse.quote_plus(q) for q in queries) + "\n", encoding="utf-8")
     (work / "search.lua").write_text(WRK_SCRIPT, encoding="utf-8")
     results = {}
@@ -299,7 +301,8 @@ def main() -> None:
         results["queries"]["recoll"] = rc.queries(queries)  # type: ignore[index]
     results["index_bytes"] = {"docsearch": ds.index_bytes(), **({} if args.no_recoll else {"recoll": rc.index_bytes()})}
     if args.http_seconds:
-        results["http"] = http_load(ds, work, draw_queries(2000, args.seed + 1), args.http_seconds)
+        results["http"] = http_load(ds, work, draw_queries(2000, args.seed + 1), args.http_seconds, args.server_workers)
+        results["server_workers"] = args.server_workers
     _report(results, work)
 
 
@@ -312,6 +315,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--http-seconds", type=int, default=20, help="0 to skip the web server")
     parser.add_argument("--no-recoll", action="store_true")
+    parser.add_argument("--server-workers", type=int, default=os.cpu_count() or 1,
+                        help="`docsearch serve --workers` (default: one per core)")
     return parser.parse_args()
 
 
@@ -367,7 +372,8 @@ def _report(results: dict[str, object], work: Path) -> None:
                      f"{figures['errors']} errors", "", ""))
     table = "\n".join(f"| {' | '.join(row)} |" for row in [rows[0], ("---",) * 4, *rows[1:]])
     header = (f"{results['documents']} {results['format'].upper()} documents ({results['pages']} pages), "
-              f"{results['date']}, {results['machine']}")
+              f"{results['date']}, {results['machine']}"
+              + (f", `serve --workers {results['server_workers']}`" if "server_workers" in results else ""))
     print(header)
     print(table)
     (work / "results.json").write_text(json.dumps(results, indent=1))

@@ -41,8 +41,8 @@ STOP_WORDS = frozenset(fold(w) for w in _STOP_WORDS.split())
 
 # Chinese and Japanese are written without spaces: each ideograph or kana is
 # a token of its own, so that a phrase inside a run of text still matches.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-WORD_PATTERN = rf"[{_CJK}]|[^\W{_CJK}]+"
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+WORD_PATTERN = rf"[{CJK}]|[^\W{CJK}]+"
 WORD = re.compile(WORD_PATTERN)
 
 

@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import Index
 from whoosh.writing import SegmentWriter
 
-from .indexstore import UNKNOWN_YEAR, WRITER_MEMORY_MB, ChunkedPostingPool, open_writer
+from .indexstore import UNKNOWN_YEAR, WRITER_MEMORY_MB, faster, open_writer
 from .postings import document_terms
 from .records import Document
 from .text import fold
@@ -130,8 +130,7 @@ def _child(folder: str, indexname: str, parent: int) -> None:
     sys.stdout = sys.stderr  # nothing printed may corrupt the frames
     try:
         ix = whoosh_index.open_dir(folder, indexname)
-        writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_MEMORY_MB)
-        writer.pool = ChunkedPostingPool(writer._tempstorage, writer.newsegment, limitmb=WRITER_MEMORY_MB)
+        writer = faster(SegmentWriter(ix, _lk=False, limitmb=WRITER_MEMORY_MB))
         while (batch := read_frame(stdin)) is not None:
             for doc in batch:
                 write_document(writer, doc)

@@ -10,14 +10,17 @@ and whose matched words are marked.
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter
+from functools import lru_cache
 from dataclasses import dataclass
 
 from whoosh import query as Q
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
-from .analysis import WORD, word_terms
+from .analysis import CJK, WORD, word_terms
+from .text import fold
 
 SNIPPET_PAGES = 1  # pages a hit shows a snippet from (the costly part: highlighting)
 MAX_PAGE_TERMS = 64
@@ -53,23 +56,28 @@ def _collect(q: Q.Query, out: list[str]) -> None:
 
 
 class PageFinder:
-    def __init__(self, searcher: Searcher, terms: list[str]) -> None:
+    """Pages and snippets of the hits of one result page, found together:
+    each word's postings are walked once for all the hits."""
+
+    def __init__(self, searcher: Searcher, terms: list[str], doc_ids: list[str]) -> None:
         self.searcher, self.terms = searcher, terms
         self.numbers = searcher.reader().column_reader("page")
+        self.pages = {doc_id: sorted(d for d in searcher.docs_for_query(Q.Term("doc_id", doc_id)) if self.numbers[d])
+                      for doc_id in (doc_ids if terms else [])}
+        self.coverage = self._coverage(sorted(d for pages in self.pages.values() for d in pages))
 
     def locate(self, doc_id: str) -> tuple[list[int], list[Snippet]]:
         if not self.terms:
             return [], []
-        pages = sorted(d for d in self.searcher.docs_for_query(Q.Term("doc_id", doc_id)) if self.numbers[d])
-        coverage = self._coverage(pages)
-        numbers = sorted(self.numbers[d] for d in coverage)
-        best = sorted(coverage, key=lambda d: (-coverage[d], self.numbers[d]))[:SNIPPET_PAGES]
+        covered = [d for d in self.pages.get(doc_id, []) if d in self.coverage]
+        numbers = sorted(self.numbers[d] for d in covered)
+        best = sorted(covered, key=lambda d: (-self.coverage[d], self.numbers[d]))[:SNIPPET_PAGES]
         return numbers, [s for s in (self._snippet(d) for d in sorted(best, key=lambda d: self.numbers[d])) if s]
 
     def _coverage(self, pages: list[int]) -> Counter[int]:
-        """For each page, how many of the words it has."""
+        """For each page (sorted), how many of the words it has."""
         coverage: Counter[int] = Counter()
-        for term in self.terms:
+        for term in self.terms if pages else []:
             try:
                 matcher = self.searcher.postings("page_text", term)
             except TermNotFound:
@@ -100,7 +108,7 @@ def snippet_html(text: str, terms: list[str], width: int = SNIPPET_CHARS, top: i
     numbers = {term: n for n, term in enumerate(terms)}
     number_of: dict[str, int | None] = {}  # each distinct word of the page looked up once
     found = []
-    for match in WORD.finditer(text):
+    for match in candidate_words(tuple(terms)).finditer(text):
         word = match.group()
         if word in number_of:
             number = number_of[word]
@@ -128,6 +136,54 @@ def snippet_html(text: str, terms: list[str], width: int = SNIPPET_CHARS, top: i
             chosen.append((start, end, group))
     # Every match inside a chosen passage is marked, not only those of its group.
     return " … ".join(_passage(text, start, end, [f for f in found if start <= f[0] < end]) for start, end, _ in sorted(chosen))
+
+
+@lru_cache(maxsize=1024)
+def candidate_words(terms: tuple[str, ...]) -> re.Pattern[str]:
+    """The words that may have one of ``terms`` as index term: those that
+    begin like it, accents and case aside (a stem begins like its words).
+    The regular expression skips the other words of a page at C speed;
+    each candidate is then analysed to be sure."""
+    if not terms or any(len(t) < 1 or _CJK_CHAR.search(t) for t in terms):
+        return WORD
+    prefixes = sorted({_accent_insensitive(t[:PREFIX_LETTERS]) for t in terms}, key=len, reverse=True)
+    return re.compile(rf"(?<!{_WORD_CHAR})(?:{'|'.join(prefixes)}){_WORD_CHAR}*", re.IGNORECASE)
+
+
+def _accent_insensitive(folded: str) -> str:
+    out, i = [], 0
+    while i < len(folded):
+        pair = folded[i:i + 2]
+        if pair in _LIGATURES:
+            out.append(f"(?:{_letter(pair[0])}{_letter(pair[1])}|{_LIGATURES[pair]})")
+            i += 2
+        else:
+            out.append(_letter(folded[i]))
+            i += 1
+    return "".join(out)
+
+
+def _letter(folded: str) -> str:
+    variants = _VARIANTS.get(folded)
+    return f"[{re.escape(folded)}{re.escape(variants)}]" if variants else re.escape(folded)
+
+
+def _variants() -> dict[str, str]:
+    """For each folded letter, the letters of Latin scripts that fold to it (é, è, ê… → e)."""
+    table: dict[str, str] = {}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        folded = fold(char)
+        if len(folded) == 1 and folded != char and folded.isalnum():
+            table[folded] = table.get(folded, "") + char
+    return table
+
+
+PREFIX_LETTERS = 3  # on the French vocabulary, a stem's first three letters always begin its words
+_VARIANTS = _variants()
+_LIGATURES = {"oe": "œ", "ae": "æ", "ss": "ß"}
+_CJK_CHAR = re.compile(f"[{CJK}]")
+_WORD_CHAR = rf"[^\W{CJK}]"
 
 
 def _passage(text: str, start: int, end: int, group: list[tuple[int, int, int]]) -> str:

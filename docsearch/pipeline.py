@@ -17,6 +17,7 @@ from typing import Protocol
 
 from whoosh.index import Index
 from whoosh.query import Term
+from whoosh.searching import Searcher
 
 from .cache import ExtractionCache
 from .config import Settings
@@ -128,7 +129,9 @@ class _Run:
 
     def execute(self, rebuild: bool, only: list[str] | None, forget: list[str]) -> RunReport:
         live = self._open_live(rebuild)
-        known = _known_documents(live) if live is not None else {}
+        # Adding or removing a few files needs only their own records, not the index's every record.
+        wanted = None if only is None else set(only) | set(forget)
+        known = _known_documents(live, wanted) if live is not None else {}
         failures = self.store.failures()
         if only is None:
             remove_stale_temporaries(self.settings.corpus_dir)
@@ -287,14 +290,26 @@ class _Run:
             self.report.pages = sum(1 for _ in searcher.docs_for_query(Term("kind", "page")))
 
 
-def _known_documents(ix: Index) -> dict[str, _Known]:
+def _known_documents(ix: Index, relpaths: set[str] | None = None) -> dict[str, _Known]:
+    """What the index holds about each document (or just those at ``relpaths``)."""
     known: dict[str, _Known] = {}
     with ix.searcher() as searcher:
-        for docnum in searcher.document_numbers(kind="doc"):
+        if relpaths is None:
+            docnums = list(searcher.document_numbers(kind="doc"))
+        else:
+            docnums = [n for relpath in sorted(relpaths) for n in _numbers(searcher, relpath)]
+        for docnum in docnums:
             fields = searcher.stored_fields(docnum)
             info = fields["info"]
             known[fields["relpath"]] = _Known(fields["doc_id"], info["fingerprint"], info["sha256"], info["size"], info["mtime"])
     return known
+
+
+def _numbers(searcher: Searcher, relpath: str) -> list[int]:
+    try:
+        return list(searcher.document_numbers(relpath=relpath, kind="doc"))
+    except UnicodeEncodeError:  # a name that is not UTF-8 cannot be a term: look through them all
+        return [n for n in searcher.document_numbers(kind="doc") if searcher.stored_fields(n)["relpath"] == relpath]
 
 
 def printable_path(relpath: str) -> str:

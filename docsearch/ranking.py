@@ -23,9 +23,9 @@ from typing import Any
 from whoosh import query as Q
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
-from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length
 
+from .indexstore import length_bytes
 from .query import TEXT_FIELDS, BonusPhrase
 from .weighting import LuceneBM25
 
@@ -178,13 +178,10 @@ _LENGTHS = [float(byte_to_length(b) or 1) for b in range(256)]
 def _segment_lengths(reader: Any, field: str) -> list[float]:
     """The length of ``field`` in each document of a segment, as Whoosh's
     scorers see it (stored as one byte)."""
-    try:  # the whole column at once: a Whoosh 3 segment
-        column = reader._perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
-        if column is not None:
-            return [_LENGTHS[b] for b in column]
-    except AttributeError:
-        pass
-    return [float(reader.doc_field_length(d, field, 1) or 1) for d in range(reader.doc_count_all())]
+    column = length_bytes(reader._perdoc, field)
+    if column is None:
+        return [1.0] * reader.doc_count_all()
+    return [_LENGTHS[b] for b in column]
 
 
 def _blocks(matcher: Any) -> Iterable[tuple[Any, Any]]:

@@ -276,14 +276,17 @@ class _Search:
             kwargs["sortedby"] = sorting.FieldFacet("added", reverse=True)
         query = Q.Every() if self.parsed.is_browse else self.parsed.query
         start = (request.page - 1) * request.per_page
-        finder = PageFinder(self.searcher, [] if self.parsed.is_browse else page_terms(self.parsed.query))
+        terms = [] if self.parsed.is_browse else page_terms(self.parsed.query)
         if self.scores is not None and self._sort() == "relevance":
             best = self.snap.ranker.top(query, self.scores, allowed, start + request.per_page)[start:]  # type: ignore[arg-type]
-            return [self._hit(self.searcher.stored_fields(docnum), score, finder) for docnum, score in best]
-        # Not search_page: it counts every match again, and the total is known.
-        page = self.searcher.search(query, limit=start + request.per_page, **kwargs)[start:start + request.per_page]
-        # Sorted results carry their sort key, not a relevance score.
-        return [self._hit(hit.fields(), hit.score if isinstance(hit.score, float) else None, finder) for hit in page]
+            found = [(self.searcher.stored_fields(docnum), score) for docnum, score in best]
+        else:
+            # Not search_page: it counts every match again, and the total is known.
+            page = self.searcher.search(query, limit=start + request.per_page, **kwargs)[start:start + request.per_page]
+            # Sorted results carry their sort key, not a relevance score.
+            found = [(hit.fields(), hit.score if isinstance(hit.score, float) else None) for hit in page]
+        finder = PageFinder(self.searcher, terms, [fields["doc_id"] for fields, _ in found])
+        return [self._hit(fields, score, finder) for fields, score in found]
 
     def _hit(self, fields: dict[str, Any], score: float | None, finder: PageFinder) -> Hit:
         doc = describe(fields, self.vocab)

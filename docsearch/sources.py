@@ -43,19 +43,33 @@ def list_sources(corpus: Path) -> list[SourceFile]:
     """Every document file of the corpus, sorted by relative path."""
     if not corpus.is_dir():
         raise UserError(f"the corpus folder {corpus} does not exist")
-    root = corpus.resolve()
+    root = str(corpus.resolve())
+    prefix = root.rstrip(os.sep) + os.sep
     found: list[SourceFile] = []
-    for folder, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.startswith(".") or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+    # os.scandir and plain strings: with tens of thousands of files, making
+    # a Path of every name was most of the walk.
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            path = Path(folder) / name
             try:
-                stat = path.stat()
+                if entry.is_dir():
+                    if not entry.is_symlink():  # as os.walk: a linked folder is not entered
+                        folders.append(entry.path)
+                    continue
+                if os.path.splitext(entry.name)[1].lower() not in SUPPORTED_SUFFIXES:
+                    continue
+                stat = entry.stat()
             except OSError:
                 continue  # vanished or unreadable: the next run will see it
-            found.append(SourceFile(path, path.relative_to(root).as_posix(), stat.st_size, stat.st_mtime))
+            relpath = entry.path[len(prefix):].replace(os.sep, "/")
+            found.append(SourceFile(Path(entry.path), relpath, stat.st_size, stat.st_mtime))
     return sorted(found, key=lambda s: s.relpath)
 
 
