@@ -25,7 +25,8 @@ from .text import fold
 SNIPPET_PAGES = 1  # pages a hit shows a snippet from (the costly part: highlighting)
 MAX_PAGE_TERMS = 64
 SNIPPET_CHARS = 240  # at most, per passage (a passage with one word is about 140)
-SNIPPET_CONTEXT = 70  # characters of context each side of the words  # enough to place the words; a bound on the work per hit
+SNIPPET_CONTEXT = 70  # characters of context each side of the words
+MAX_MATCHES = 100  # matched words of a page that passages are chosen from  # enough to place the words; a bound on the work per hit
 
 
 @dataclass
@@ -105,10 +106,40 @@ def snippet_html(text: str, terms: list[str], width: int = SNIPPET_CHARS, top: i
     Whoosh's highlighter analysed every page again and cost more than the
     search itself on long web pages.
     """
+    found = matching_words(text, terms)
+    if not found:
+        return ""
+    groups = []  # a passage: the matches that fit in ``width`` from the first
+    reach = width - 2 * SNIPPET_CONTEXT
+    i = 0
+    while i < len(found):
+        j = i
+        while j + 1 < len(found) and found[j + 1][1] - found[i][0] <= reach:
+            j += 1
+        groups.append(((len({number for _, _, number in found[i:j + 1]}), j - i + 1, -i), i, j))
+        i = j + 1
+    chosen: list[tuple[int, int]] = []
+    for _, i, j in sorted(groups, reverse=True):  # most distinct words, then most words, then first
+        start = _word_boundary(text, max(0, found[i][0] - SNIPPET_CONTEXT), backwards=True)
+        end = _word_boundary(text, min(len(text), found[j][1] + SNIPPET_CONTEXT), backwards=False)
+        if all(end <= s or start >= e for s, e in chosen):  # no text twice
+            chosen.append((start, end))
+            if len(chosen) == top:
+                break
+    # Every match inside a chosen passage is marked, not only those of its group.
+    return " … ".join(_passage(text, start, end, [f for f in found if start <= f[0] < end]) for start, end in sorted(chosen))
+
+
+def matching_words(text: str, terms: list[str]) -> list[tuple[int, int, int]]:
+    """(start, end, number of its term in ``terms``) of each word of ``text`` whose index term is in ``terms``."""
     numbers = {term: n for n, term in enumerate(terms)}
     number_of: dict[str, int | None] = {}  # each distinct word of the page looked up once
     found = []
-    for match in candidate_words(tuple(terms)).finditer(text):
+    pattern = WORD if _CJK_CHAR.search(text) else candidate_words(tuple(terms))
+    for candidate in pattern.finditer(text):
+        match = WORD.match(text, candidate.start())  # the word as the analyzer cuts it
+        if match is None:
+            continue
         word = match.group()
         if word in number_of:
             number = number_of[word]
@@ -117,25 +148,9 @@ def snippet_html(text: str, terms: list[str], width: int = SNIPPET_CHARS, top: i
             number = number_of[word] = numbers.get(t[1]) if t is not None else None
         if number is not None:
             found.append((match.start(), match.end(), number))
-    if not found:
-        return ""
-    passages = []
-    i = 0
-    while i < len(found):  # a passage: the matches that fit in ``width`` from the first
-        j = i
-        while j + 1 < len(found) and found[j + 1][1] - found[i][0] <= width - 2 * SNIPPET_CONTEXT:
-            j += 1
-        group = found[i:j + 1]
-        start = _word_boundary(text, max(0, group[0][0] - SNIPPET_CONTEXT), backwards=True)
-        end = _word_boundary(text, min(len(text), group[-1][1] + SNIPPET_CONTEXT), backwards=False)
-        passages.append(((len({n for _, _, n in group}), len(group), -i), start, end, group))
-        i = j + 1
-    chosen: list[tuple[int, int, list[tuple[int, int, int]]]] = []
-    for _, start, end, group in sorted(passages, key=lambda p: p[0], reverse=True):
-        if len(chosen) < top and all(end <= s or start >= e for s, e, _ in chosen):  # no text twice
-            chosen.append((start, end, group))
-    # Every match inside a chosen passage is marked, not only those of its group.
-    return " … ".join(_passage(text, start, end, [f for f in found if start <= f[0] < end]) for start, end, _ in sorted(chosen))
+            if len(found) == MAX_MATCHES:
+                break  # enough to choose passages from, on a long page
+    return found
 
 
 @lru_cache(maxsize=1024)
@@ -147,7 +162,9 @@ def candidate_words(terms: tuple[str, ...]) -> re.Pattern[str]:
     if not terms or any(len(t) < 1 or _CJK_CHAR.search(t) for t in terms):
         return WORD
     prefixes = sorted({_accent_insensitive(t[:PREFIX_LETTERS]) for t in terms}, key=len, reverse=True)
-    return re.compile(rf"(?<!{_WORD_CHAR})(?:{'|'.join(prefixes)}){_WORD_CHAR}*", re.IGNORECASE)
+    # Pages with ideographs (where a word may begin right after one) are
+    # scanned word by word instead (see ``matching_words``).
+    return re.compile(rf"(?<!\w)(?:{'|'.join(prefixes)})\w*", re.IGNORECASE)
 
 
 def _accent_insensitive(folded: str) -> str:
@@ -183,7 +200,6 @@ PREFIX_LETTERS = 3  # on the French vocabulary, a stem's first three letters alw
 _VARIANTS = _variants()
 _LIGATURES = {"oe": "œ", "ae": "æ", "ss": "ß"}
 _CJK_CHAR = re.compile(f"[{CJK}]")
-_WORD_CHAR = rf"[^\W{CJK}]"
 
 
 def _passage(text: str, start: int, end: int, group: list[tuple[int, int, int]]) -> str:

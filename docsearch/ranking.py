@@ -17,6 +17,7 @@ bonuses alone would lift into the page shown could be ranked differently.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,7 +30,7 @@ from .indexstore import length_bytes
 from .query import TEXT_FIELDS, BonusPhrase
 from .weighting import LuceneBM25
 
-CANDIDATES = 200  # documents whose pair bonuses are computed, at least
+CANDIDATES = 100  # documents whose pair bonuses are computed, at least
 LEAF_CACHE = 4096  # term and phrase leaves kept per index generation
 
 Scores = dict[int, float]
@@ -76,9 +77,8 @@ class Ranker:
 
     def top(self, q: Q.Or, scores: Scores, allowed: Iterable[int], count: int) -> list[tuple[int, float]]:
         """The ``count`` best of ``allowed``, pair bonuses included, best first."""
-        pool = heapq.nlargest(max(CANDIDATES, count), ((scores[d], -d) for d in allowed))
-        final = {-d: score for score, d in pool}
-        candidates = sorted(final)
+        candidates = sorted(heapq.nlargest(max(CANDIDATES, count), allowed, key=scores.__getitem__))
+        final = {d: scores[d] for d in candidates}
         for leaf in q.children():
             if isinstance(leaf, BonusPhrase):
                 for docnum, score in self._phrase(leaf, candidates).items():
@@ -187,16 +187,19 @@ def _segment_lengths(reader: Any, field: str) -> list[float]:
 def _blocks(matcher: Any) -> Iterable[tuple[Any, Any]]:
     """The (ids, weights) of each block of a Whoosh 3 posting list; one
     posting at a time for any other kind of matcher."""
-    if not hasattr(matcher, "_read_ids"):
+    if not hasattr(matcher, "_read_data") or matcher._byteids:
         while matcher.is_active():
             yield [matcher.id()], [matcher.weight()]
             matcher.next()
         return
     while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        if matcher._weights is None:
-            matcher._read_weights()
-        yield matcher._ids[matcher._i:], matcher._weights[matcher._i:]
+        if matcher._data is None:
+            matcher._read_data()
+        deltas, weights = matcher._data[0], matcher._data[1]
+        count, start = matcher._blocklength, matcher._i
+        # What _read_ids and _read_weights do, with the delta decoding in C.
+        ids = list(itertools.accumulate(deltas))
+        if weights is None or isinstance(weights, float):
+            weights = [1.0 if weights is None else weights] * count
+        yield ids[start:], weights[start:]
         matcher._next_block()
-
