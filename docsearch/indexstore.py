@@ -239,6 +239,15 @@ class _Lengths:
 class ChunkedPostingPool(PostingPool):  # type: ignore[misc]
     CHUNK = 20_000
 
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        # PostingPool.add without its type assertions and per-posting set of
+        # field names (read only by Whoosh's multiprocessing writer): it is
+        # called for every posting. The size estimate is Whoosh's.
+        self.currentsize += 133 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
+        if self.currentsize > self.limit:
+            self.save()
+        self.current.append(item)
+
     def _write_run(self, f: Any, items: Any) -> None:
         chunk: list[Any] = []
         for item in items:

@@ -14,6 +14,7 @@ field (an index written by an older version) analyses the text as usual.
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -71,8 +72,13 @@ def positions_postings(stems: list[str], first: int, fmt: Format) -> list[Postin
     where: dict[str, list[int]] = defaultdict(list)
     for offset, term in enumerate(stems):
         where[term].append(first + offset)
-    encode = fmt.encode
-    return [(term.encode("utf-8"), len(places), float(len(places)), encode(places)) for term, places in where.items()]
+    return [(term.encode("utf-8"), len(places), float(len(places)), _encode_positions(places)) for term, places in where.items()]
+
+
+def _encode_positions(places: list[int]) -> bytes:
+    """``Positions.encode``: the count, then the pickled gaps between positions."""
+    gaps = [b - a for a, b in zip([0, *places], places)]
+    return pack_uint(len(gaps)) + pickle.dumps(gaps, 2)
 
 
 def frequency_postings(words: Iterable[str]) -> list[Posting]:

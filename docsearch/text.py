@@ -57,7 +57,13 @@ def strip_accents(text: str) -> str:
 
 def _strip(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(_LETTER_FOLDS))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    if decomposed and max(decomposed) > "\uffff":  # beyond the table below: one character at a time
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return decomposed.translate(_NO_COMBINING)
+
+
+# Every combining mark of the Basic Multilingual Plane, deleted by str.translate.
+_NO_COMBINING = {code: None for code in range(0x10000) if unicodedata.combining(chr(code))}
 
 
 _strip_word = lru_cache(maxsize=200_000)(_strip)
