@@ -203,17 +203,18 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int) 
     import uvicorn
 
     from .web.app import create_app
+    from .web.asgi import NoDelayHTTP
     from .web.security import session_secret
 
     host, port = host or settings.host, port or settings.port
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, http=NoDelayHTTP)
         return
     session_secret(settings.instance_dir)  # made once, before the workers share it
     for name in ("corpus_dir", "index_dir", "instance_dir"):
         os.environ[f"DOCSEARCH_{name.upper()}"] = str(getattr(settings, name).resolve())
     uvicorn.run("docsearch.web.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="info",
-                access_log=False)
+                access_log=False, http=NoDelayHTTP)
 
 
 def main() -> None:
