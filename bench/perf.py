@@ -161,7 +161,7 @@ class Docsearch:
         times = []
         for query in queries:
             if cold:
-                service._current().ranker.leaves.clear()
+                service._current().ranker.forget()
             started = time.monotonic()
             service.search(SearchRequest(q=query, per_page=10))
             times.append(time.monotonic() - started)

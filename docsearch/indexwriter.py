@@ -21,6 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import Index
 from whoosh.writing import SegmentWriter
 
+from .errors import DocsearchError
 from .indexstore import UNKNOWN_YEAR, WRITER_MEMORY_MB, faster, open_writer
 from .postings import document_terms
 from .records import Document
@@ -62,22 +63,26 @@ class DocumentWriter:
         self._tell(child, self.batch)
         self.batch = []
 
-    @staticmethod
-    def _tell(child: subprocess.Popen[bytes], message: object) -> None:
+    def _tell(self, child: subprocess.Popen[bytes], message: object) -> None:
         try:
             write_frame(child.stdin, message)  # type: ignore[arg-type]
         except OSError:
-            raise IndexingError(f"an indexing process stopped (exit code {child.poll()})") from None
+            self._segment(child)  # raises with the child's own reason if it left one
+            raise IndexingError("an indexing process stopped") from None
 
     def commit(self) -> None:
         if not self.children:
             self.writer.commit()
             return
-        if self.batch:
-            self._send()
-        for child in self.children:
-            self._tell(child, None)
-        segments = [segment for segment in map(self._segment, self.children) if segment is not None]
+        try:
+            if self.batch:
+                self._send()
+            for child in self.children:
+                self._tell(child, None)
+            segments = [segment for segment in map(self._segment, self.children) if segment is not None]
+        except BaseException:
+            self.cancel()  # the other children stopped, Whoosh's lock and files released
+            raise
         writer = self.writer
         final = writer._merge_segments(None, None, None) + segments
         if writer._added:
@@ -102,7 +107,8 @@ class DocumentWriter:
         for child in self.children:
             child.kill()
             child.wait()
-        self.writer.cancel()
+        if not self.writer.is_closed:
+            self.writer.cancel()
 
     def __enter__(self) -> DocumentWriter:
         return self
@@ -120,8 +126,8 @@ class DocumentWriter:
                         stream.close()
 
 
-class IndexingError(RuntimeError):
-    pass
+class IndexingError(DocsearchError):
+    """An indexing process failed: the run is abandoned, nothing is committed."""
 
 
 def _child(folder: str, indexname: str, parent: int) -> None:
@@ -136,7 +142,10 @@ def _child(folder: str, indexname: str, parent: int) -> None:
                 write_document(writer, doc)
         write_frame(stdout, ("ok", writer._finalize_segment() if writer._added else None))
     except Exception as exc:
-        write_frame(stdout, ("error", f"{type(exc).__name__}: {exc}"[:300]))
+        try:
+            write_frame(stdout, ("error", f"{type(exc).__name__}: {exc}"[:300]))
+        except OSError:
+            pass  # the parent has gone
 
 
 def write_document(writer: SegmentWriter, doc: Document) -> None:

@@ -10,6 +10,7 @@ and whose matched words are marked.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections import Counter
 from functools import lru_cache
@@ -186,9 +187,10 @@ def _letter(folded: str) -> str:
 
 
 def _variants() -> dict[str, str]:
-    """For each folded letter, the letters of Latin scripts that fold to it (é, è, ê… → e)."""
+    """For each folded letter, the letters that fold to it (é, è, ê… → e; й → и)."""
     table: dict[str, str] = {}
-    for code in range(0xC0, 0x250):
+    # Latin with its extensions (Vietnamese too), Greek, Cyrillic.
+    for code in itertools.chain(range(0xC0, 0x250), range(0x370, 0x530), range(0x1E00, 0x1F00)):
         char = chr(code)
         folded = fold(char)
         if len(folded) == 1 and folded != char and folded.isalnum():

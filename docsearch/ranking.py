@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,7 +32,9 @@ from .query import TEXT_FIELDS, BonusPhrase
 from .weighting import LuceneBM25
 
 CANDIDATES = 100  # documents whose pair bonuses are computed, at least
-LEAF_CACHE = 4096  # term and phrase leaves kept per index generation
+# Scores of terms and phrases kept per index generation, counted in documents
+# (about 100 bytes each), the least recently used dropped first.
+LEAF_POSTINGS = 1_000_000
 
 Scores = dict[int, float]
 
@@ -43,7 +46,8 @@ class Ranker:
     def __init__(self, searcher: Searcher, weighting: LuceneBM25) -> None:
         self.searcher, self.weighting = searcher, weighting
         self.lengths: dict[str, list[float]] = {}
-        self.leaves: dict[Any, Scores] = {}
+        self.leaves: OrderedDict[Any, Scores] = OrderedDict()
+        self.held = 0  # documents in self.leaves
 
     @staticmethod
     def handles(q: Q.Query) -> bool:
@@ -76,26 +80,39 @@ class Ranker:
         return total
 
     def top(self, q: Q.Or, scores: Scores, allowed: Iterable[int], count: int) -> list[tuple[int, float]]:
-        """The ``count`` best of ``allowed``, pair bonuses included, best first."""
-        candidates = sorted(heapq.nlargest(max(CANDIDATES, count), allowed, key=scores.__getitem__))
-        final = {d: scores[d] for d in candidates}
+        """The ``count`` best of ``allowed``, best first: the ``CANDIDATES``
+        best by their words' scores, re-ranked with the pair bonuses, then the
+        others by their words' scores. Every page of results is a slice of
+        this one order (equal scores: the lower document number first)."""
+        best = heapq.nlargest(max(CANDIDATES, count), allowed, key=lambda d: (scores[d], -d))
+        final = {d: scores[d] for d in best[:CANDIDATES]}
+        candidates = sorted(final)
         for leaf in q.children():
             if isinstance(leaf, BonusPhrase):
                 for docnum, score in self._phrase(leaf, candidates).items():
                     final[docnum] += score
-        return sorted(final.items(), key=lambda item: (-item[1], item[0]))[:count]
+        reranked = sorted(final.items(), key=lambda item: (-item[1], item[0]))
+        return (reranked + [(d, scores[d]) for d in best[CANDIDATES:]])[:count]
 
     # Leaves -----------------------------------------------------------------
 
     def _leaf(self, leaf: Q.Query) -> Scores:
         key = (type(leaf), leaf.field(), tuple(leaf.words) if isinstance(leaf, Q.Phrase) else leaf.text, leaf.boost)
         cached = self.leaves.get(key)
-        if cached is None:
-            cached = self._term(leaf.fieldname, leaf.text, leaf.boost) if isinstance(leaf, Q.Term) else self._phrase(leaf)
-            if len(self.leaves) >= LEAF_CACHE:
-                self.leaves.pop(next(iter(self.leaves)))
-            self.leaves[key] = cached
+        if cached is not None:
+            self.leaves.move_to_end(key)
+            return cached
+        cached = self._term(leaf.fieldname, leaf.text, leaf.boost) if isinstance(leaf, Q.Term) else self._phrase(leaf)
+        self.leaves[key] = cached
+        self.held += len(cached)
+        while self.held > LEAF_POSTINGS and len(self.leaves) > 1:
+            self.held -= len(self.leaves.popitem(last=False)[1])
         return cached
+
+    def forget(self) -> None:
+        """Drop the kept scores (the searcher is no longer the current one)."""
+        self.leaves.clear()
+        self.held = 0
 
     def _term(self, field: str, text: str, boost: float) -> Scores:
         """BM25 of one term for every document that has it, read block by block."""

@@ -176,6 +176,9 @@ class SearchService:
         fresh = _Snapshot(gen, self.store.open(), self.settings.synonyms_file)
         if self._previous is not None:
             self._previous.searcher.close()
+        if snap is not None:  # kept for searchers opened before the swap, its caches are not
+            snap.ranker.forget()
+            snap.results.clear()
         self._previous, self._snapshot = snap, fresh
         return fresh
 

@@ -69,20 +69,24 @@ def read_ahead(items: Iterator[Any], size: int = 32) -> Iterator[Any]:
     results: queue.Queue[tuple[str, Any]] = queue.Queue(size)
     stop = threading.Event()
 
+    def hand_over(kind: str, value: Any) -> bool:
+        """Queue one message unless the consumer has gone (then False)."""
+        while not stop.is_set():
+            try:
+                results.put((kind, value), timeout=0.1)
+                return True
+            except queue.Full:
+                pass
+        return False
+
     def produce() -> None:
         try:
             for item in items:
-                while not stop.is_set():
-                    try:
-                        results.put(("item", item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        pass
-                if stop.is_set():
+                if not hand_over("item", item):
                     return
-            results.put(("end", None))
+            hand_over("end", None)
         except BaseException as exc:  # handed to the consumer, raised there
-            results.put(("error", exc))
+            hand_over("error", exc)
         finally:
             close = getattr(items, "close", None)
             if close:

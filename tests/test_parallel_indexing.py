@@ -89,6 +89,7 @@ def test_an_indexing_process_killed_midway_fails_the_rebuild_and_keeps_the_index
         update_index(settings, rebuild=True)
     thread.join()
     assert killed
+    assert not _children_running("docsearch.indexwriter")  # the other one stopped too
     assert (settings.index_dir / "CURRENT").read_text() == live
     assert SearchService(settings).search(SearchRequest(q="ressourcerie")).total == 40
     assert update_index(settings, rebuild=True).documents == 40

@@ -58,3 +58,30 @@ def test_search_pages_rank_like_whoosh(sample_service: SearchService, parts) -> 
         assert [h.score for h in result.hits] == pytest.approx(
             [round(h.score, 4) for h in searcher.search(q, limit=10, filter=snap.facets.all_docs)], abs=1e-4)
         assert set(got[:5]) <= set(expected) or got == expected, text
+
+
+def test_pages_beyond_the_candidates_show_every_match_once(sample_service: SearchService, monkeypatch) -> None:
+    from docsearch import ranking
+
+    monkeypatch.setattr(ranking, "CANDIDATES", 4)  # so that the pages below go past them
+    service = SearchService(sample_service.settings)
+    total = service.search(SearchRequest(q="économie sociale solidaire")).total
+    assert total > 20
+    seen = [h.id for page in range(1, 8) for h in service.search(
+        SearchRequest(q="économie sociale solidaire", per_page=3, page=page)).hits]
+    assert len(seen) == len(set(seen)) == 21
+    whole = [h.id for h in service.search(SearchRequest(q="économie sociale solidaire", per_page=21)).hits]
+    assert seen == whole
+
+
+def test_kept_scores_stay_within_their_budget(sample_service: SearchService, monkeypatch) -> None:
+    from docsearch import ranking
+
+    monkeypatch.setattr(ranking, "LEAF_POSTINGS", 60)
+    service = SearchService(sample_service.settings)
+    for text in QUERIES:
+        service.search(SearchRequest(q=text))
+        ranker = service._current().ranker
+        assert ranker.held == sum(len(s) for s in ranker.leaves.values())
+        assert ranker.held <= 60 or len(ranker.leaves) == 1
+    assert ranker.leaves  # still keeps what fits

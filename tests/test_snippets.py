@@ -20,6 +20,7 @@ def test_words_found_by_their_beginning_are_every_word_with_the_term() -> None:
     pages = [page for path in sorted(CORPUS.rglob("*.pdf"))[:15] for page in extract_file(str(path), 10**8).pages]
     pages.append("Œuvres sociales, ŒUVRE, cœur, Économie, ÉCONOMIQUES, déchets, Ça, garçon, straße, 中文 données")
     pages.append("données中文économie文化sociales")  # ideographs glued to Latin words
+    pages.append("Ёлка и йогурт, ÁNH SÁNG ạ ắ, Άθηνα ώρα")  # Cyrillic, Vietnamese, Greek accents
     vocabulary = sorted({t[1] for page in pages for w in WORD.findall(page) if (t := word_terms(w))})
     for n, start in enumerate(range(0, len(vocabulary), 7)):
         terms = tuple(vocabulary[start:start + 3 + n % 4])

@@ -70,3 +70,29 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
     except OSError:
         return "gone"
+
+
+def test_read_ahead_stops_when_the_consumer_gives_up_with_a_full_queue() -> None:
+    # The consumer fails while the producer has filled the queue and is
+    # finishing: closing must not wait forever for room in the queue.
+    import threading
+
+    from docsearch.workers import read_ahead
+
+    closed = threading.Event()
+
+    def items():
+        try:
+            yield from range(3)  # all of it queued but the end
+        finally:
+            closed.set()
+
+    reader = read_ahead(items(), size=2)
+    assert next(reader) == 0
+    import time
+
+    time.sleep(0.3)  # the producer fills the queue and waits to hand over the rest
+    done = threading.Event()
+    threading.Thread(target=lambda: (reader.close(), done.set()), daemon=True).start()
+    assert done.wait(5), "closing the reader hung"
+    assert closed.wait(5)
