@@ -16,8 +16,10 @@ bonuses alone would lift into the page shown could be ranked differently.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
@@ -33,10 +35,30 @@ from .weighting import LuceneBM25
 
 CANDIDATES = 100  # documents whose pair bonuses are computed, at least
 # Scores of terms and phrases kept per index generation, counted in documents
-# (about 100 bytes each), the least recently used dropped first.
-LEAF_POSTINGS = 1_000_000
+# (12 bytes each: about 100 MB), the least recently used dropped first.
+LEAF_POSTINGS = 8_000_000
 
 Scores = dict[int, float]
+
+
+class Leaf:
+    """The scores of one term or phrase: document numbers (ascending) and
+    their scores, in arrays (a dict would take eight times the memory)."""
+
+    __slots__ = ("ids", "scores")
+
+    def __init__(self, ids: Iterable[int] = (), scores: Iterable[float] = ()) -> None:
+        self.ids, self.scores = array("i", ids), array("d", scores)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def get(self, docnum: int) -> float | None:
+        at = bisect.bisect_left(self.ids, docnum)
+        return self.scores[at] if at < len(self.ids) and self.ids[at] == docnum else None
+
+    def items(self) -> Iterable[tuple[int, float]]:
+        return zip(self.ids, self.scores)
 
 
 class Ranker:
@@ -46,7 +68,7 @@ class Ranker:
     def __init__(self, searcher: Searcher, weighting: LuceneBM25) -> None:
         self.searcher, self.weighting = searcher, weighting
         self.lengths: dict[str, list[float]] = {}
-        self.leaves: OrderedDict[Any, Scores] = OrderedDict()
+        self.leaves: OrderedDict[Any, Leaf] = OrderedDict()
         self.held = 0  # documents in self.leaves
 
     @staticmethod
@@ -72,7 +94,7 @@ class Ranker:
         leaves = sorted((self._leaf(leaf) for leaf in q.children() if not isinstance(leaf, BonusPhrase)), key=len)
         if not leaves:
             return {}
-        total = dict(leaves.pop())  # the longest, copied at C speed; the others added to it
+        total = dict(leaves.pop().items())  # the longest, made at C speed; the others added to it
         get = total.get
         for scores in leaves:
             for docnum, score in scores.items():
@@ -96,7 +118,7 @@ class Ranker:
 
     # Leaves -----------------------------------------------------------------
 
-    def _leaf(self, leaf: Q.Query) -> Scores:
+    def _leaf(self, leaf: Q.Query) -> Leaf:
         key = (type(leaf), leaf.field(), tuple(leaf.words) if isinstance(leaf, Q.Phrase) else leaf.text, leaf.boost)
         cached = self.leaves.get(key)
         if cached is not None:
@@ -114,41 +136,45 @@ class Ranker:
         self.leaves.clear()
         self.held = 0
 
-    def _term(self, field: str, text: str, boost: float) -> Scores:
+    def _term(self, field: str, text: str, boost: float) -> Leaf:
         """BM25 of one term for every document that has it, read block by block."""
         whole = self.searcher
         if (field, text) not in whole.reader():
-            return {}
+            return Leaf()
         scorer = self.weighting.scorer(whole, field, text)
         idf, k1, b, average = scorer.idf, scorer.k1, scorer.b, scorer.average
         lengths = self._lengths(field)
         factor = boost * idf * (k1 + 1)
         norm_fixed, norm_length = k1 * (1 - b), k1 * b / average
-        scores: Scores = {}
+        result = Leaf()
         for matcher, offset in self._postings(field, text):
             for ids, weights in _blocks(matcher):
                 docnums = [d + offset for d in ids] if offset else ids
-                scores.update(zip(docnums, [factor * w / (w + norm_fixed + norm_length * lengths[d])
-                                            for d, w in zip(docnums, weights)]))
-        return scores
+                result.ids.extend(docnums)
+                result.scores.extend([factor * w / (w + norm_fixed + norm_length * lengths[d])
+                                      for d, w in zip(docnums, weights)])
+        return result
 
-    def _phrase(self, leaf: Q.Phrase, among: list[int] | None = None) -> Scores:
+    def _phrase(self, leaf: Q.Phrase, among: list[int] | None = None) -> Leaf:
         """Documents (of ``among``, sorted, or all) where the words follow one
         another, scored as Whoosh scores a phrase: its boost times the sum of
         its words' scores."""
         field, words = leaf.fieldname, [str(w) for w in leaf.words]
         each = [self._leaf(Q.Term(field, word)) for word in words]
-        docnums = set(among) if among is not None else set(each[0])
-        docnums = sorted(docnums.intersection(*each))
+        if among is not None:
+            docnums = [d for d in among if all(term.get(d) is not None for term in each)]
+        else:
+            docnums = sorted(set(each[0].ids).intersection(*(term.ids for term in each[1:])))
         places = [self._positions(field, word, docnums) for word in words]
-        scores: Scores = {}
+        result = Leaf()
         for docnum in docnums:
             starts = places[0][docnum]
             for offset, place in enumerate(places[1:], start=1):
                 starts = {p for p in starts if p + offset in place[docnum]}
             if starts:
-                scores[docnum] = leaf.boost * sum(term[docnum] for term in each)
-        return scores
+                result.ids.append(docnum)
+                result.scores.append(leaf.boost * sum(term.get(docnum) or 0.0 for term in each))
+        return result
 
     def _positions(self, field: str, text: str, docnums: list[int]) -> dict[int, set[int]]:
         """Where ``text`` occurs in each of ``docnums`` (sorted)."""
