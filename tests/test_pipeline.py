@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from docsearch import indexwriter, pipeline
+from docsearch import indexwriter
 from docsearch.config import Settings
 from docsearch.errors import SchemaMismatch
 from docsearch.pipeline import update_index
