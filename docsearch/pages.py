@@ -13,8 +13,8 @@ import html
 import itertools
 import re
 from collections import Counter
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from whoosh import query as Q
 from whoosh.reading import TermNotFound
@@ -95,15 +95,15 @@ class PageFinder:
 
     def _snippet(self, docnum: int) -> Snippet | None:
         text = self.searcher.stored_fields(docnum).get("page_text", "")
-        html = snippet_html(text, self.terms)
-        return Snippet(page=self.numbers[docnum], html=html) if html else None
+        marked = snippet_html(text, self.terms)
+        return Snippet(page=self.numbers[docnum], html=marked) if marked else None
 
 
 def snippet_html(text: str, terms: list[str], width: int = SNIPPET_CHARS, top: int = 2) -> str:
     """Up to ``top`` passages of ``text`` around the words whose index term is
     in ``terms``, escaped, the words in ``<mark>``, joined by " … ".
 
-    One pass of the word pattern over the page and a cached lookup per word:
+    Only the words that may match are looked at (``matching_words``):
     Whoosh's highlighter analysed every page again and cost more than the
     search itself on long web pages.
     """

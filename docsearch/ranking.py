@@ -3,11 +3,12 @@
 A plain-words query is an OR of term and phrase leaves (see ``query``).
 Whoosh scores it document at a time through a tree of union matchers, a
 dozen Python calls per document per leaf; on 20,000 documents that was
-most of a search. Here each term leaf is read block by block and its BM25
-contributions added up in a dict (term at a time), which also gives the
-set of matching documents for the facets. The neighbour-pair bonus phrases,
-whose positions are the costly part, are then scored by Whoosh on the best
-``CANDIDATES`` documents only.
+most of a search. Here each term leaf is read block by block into the BM25
+score of every document that has it (term at a time, kept per index
+generation), and the leaves are added up: that also gives the set of
+matching documents for the facets. The neighbour-pair bonus phrases, whose
+positions are the costly part, are checked on the best ``CANDIDATES``
+documents only.
 
 Scores are those of ``LuceneBM25`` through Whoosh (``tests/test_ranking.py``
 compares them); only a document outside the candidates that its pair
