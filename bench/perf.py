@@ -154,7 +154,7 @@ class Docsearch:
         ``cold``: the per-word scores kept by the searcher are dropped before
         each query too, as if every word were new."""
         from docsearch.config import Settings
-        from docsearch.search import SearchRequest, SearchService
+        from docsearch.search.service import SearchRequest, SearchService
 
         service = SearchService(Settings(corpus_dir=self.corpus, index_dir=self.index, instance_dir=self.instance))
         service.search(SearchRequest(q="ouverture"))  # open the searcher once, as a server would

@@ -4,7 +4,7 @@
 
 Writes every paragraph of ``docs.jsonl`` as a small HTML page into a
 temporary corpus (its category as the folder and keywords), indexes it with
-``docsearch.pipeline.update_index``, runs every question through the same
+``docsearch.index.update.update_index``, runs every question through the same
 ``SearchService`` the web uses, and prints MRR@10, Recall@10, P@1 and the
 time per query. The last line reads ``MRR@10=0.xxx R@10=0.xxx P@1=0.xxx``.
 """
@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from docsearch.config import Settings
-from docsearch.pipeline import update_index
-from docsearch.search import SearchRequest, SearchService
+from docsearch.index.update import update_index
+from docsearch.search.service import SearchRequest, SearchService
 
 FRQA = Path(__file__).resolve().parent.parent.parent / "shared" / "realworld" / "frqa"
 

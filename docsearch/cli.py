@@ -14,10 +14,10 @@ from typing import Any
 
 import click
 
-from .config import Settings
-from .errors import DocsearchError
-from .pipeline import RunReport, update_index
-from .search import SearchRequest, SearchResult, SearchService
+from docsearch.config import Settings
+from docsearch.errors import DocsearchError
+from docsearch.index.update import RunReport, update_index
+from docsearch.search.service import SearchRequest, SearchResult, SearchService
 
 
 class _Group(click.Group):
@@ -73,7 +73,7 @@ def index_cmd(settings: Settings, rebuild: bool, retry_failed: bool, quiet: bool
 def add(settings: Settings, sources: tuple[str, ...], title: str | None, sectors: tuple[str, ...], year: int | None,
         doctype: str | None, summary: str | None, organisation: str | None, territory: str | None, folder: str | None) -> None:
     """Copy files (or fetch web pages) into the corpus with their metadata, and index them."""
-    from .ingest import add_file, add_url
+    from docsearch.staff.ingest import add_file, add_url
 
     staff: dict[str, object] = {
         "titre": title, "secteurs": list(sectors), "annee": year, "type": doctype,
@@ -92,7 +92,7 @@ def add(settings: Settings, sources: tuple[str, ...], title: str | None, sectors
 @click.pass_obj
 def remove(settings: Settings, refs: tuple[str, ...]) -> None:
     """Move documents (ids or paths) to the corpus trash and drop them from the index."""
-    from .ingest import remove_documents
+    from docsearch.staff.ingest import remove_documents
 
     report = remove_documents(settings, list(refs))
     for relpath in report.removed:
@@ -132,7 +132,7 @@ def search(settings: Settings, query: tuple[str, ...], sectors: tuple[str, ...],
 @click.pass_obj
 def stats(settings: Settings, as_json: bool) -> None:
     """Documents per sector/year/type, failures, metadata to check, index size."""
-    from .stats import collect_stats
+    from docsearch.search.stats import collect_stats
 
     data = collect_stats(SearchService(settings))
     if as_json:
@@ -145,7 +145,7 @@ def stats(settings: Settings, as_json: bool) -> None:
 @click.pass_context
 def users(ctx: click.Context) -> None:
     """Staff accounts of the web interface (kept in the instance folder)."""
-    from .accounts import Accounts
+    from docsearch.staff.accounts import Accounts
 
     settings: Settings = ctx.obj
     ctx.obj = Accounts(settings.instance_dir)
@@ -202,9 +202,9 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int) 
 
     import uvicorn
 
-    from .web.app import create_app
-    from .web.asgi import NoDelayHTTP
-    from .web.security import session_secret
+    from docsearch.web.app import create_app
+    from docsearch.web.asgi import NoDelayHTTP
+    from docsearch.web.security import session_secret
 
     host, port = host or settings.host, port or settings.port
     if workers == 1:

@@ -87,6 +87,6 @@ def _convert(name: str, raw: str, type_name: object) -> object:
     try:
         return _CONVERTERS[str(type_name)](raw)
     except ValueError:
-        from .errors import UserError
+        from docsearch.errors import UserError
 
         raise UserError(f"{_ENV_PREFIX}{name.upper()}={raw!r} is not a valid value") from None

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from docsearch.config import Settings
-from docsearch.pipeline import update_index
-from docsearch.search import SearchService
+from docsearch.index.update import update_index
+from docsearch.search.service import SearchService
 
 DATA = Path(__file__).parent / "data"
 PROJECT = Path(__file__).parent.parent

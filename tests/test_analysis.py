@@ -3,11 +3,11 @@
 import pytest
 from whoosh.filedb.filestore import RamStorage
 
-from docsearch.analysis import analyze
+from docsearch.index.analysis import analyze
 from docsearch.config import Settings
-from docsearch.indexstore import make_schema
-from docsearch.query import QueryParser
-from docsearch.vocabulary import load_vocabulary
+from docsearch.index.store import make_schema
+from docsearch.search.query import QueryParser
+from docsearch.catalogue.vocabulary import load_vocabulary
 
 DOCUMENTS = {
     "eco": "Le développement de l'Économie sociale dans la région.",

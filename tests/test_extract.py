@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from docsearch.errors import ExtractionError
-from docsearch.extract import extract_file
+from docsearch.extraction import extract_file
 from tests.conftest import DATA
 
 LIMIT = 50 * 1024 * 1024

@@ -17,9 +17,9 @@ from starlette.testclient import TestClient
 
 from docsearch.config import Settings
 from docsearch.errors import QueryError
-from docsearch.pipeline import update_index
-from docsearch.search import SearchRequest, SearchService
-from docsearch.sources import list_sources
+from docsearch.index.update import update_index
+from docsearch.search.service import SearchRequest, SearchService
+from docsearch.corpus.scan import list_sources
 from docsearch.web.app import create_app
 from tests.conftest import DATA, copy_sample, html_page
 from tests.test_cli import docsearch_process, free_port, run, wait_for
@@ -140,7 +140,7 @@ def consistent(settings: Settings, complete: bool = True) -> None:
     run has completed, every file is indexed or reported."""
     service = SearchService(settings)
     indexed = {d["relpath"] for d in service.all_documents()}
-    files = {s.relpath for s in list_sources(settings.corpus_dir)}
+    files = {s.relpath for s in list_sources(settings.corpus_dir, SUPPORTED_SUFFIXES)}
     assert indexed <= files, indexed - files
     assert not [p for p in settings.corpus_dir.rglob("*") if p.name.startswith(".tmp-")]
     for path in files:  # a visible file is whole: it reads
@@ -212,7 +212,7 @@ def test_a_lock_left_by_a_killed_process_does_not_block(settings, corpus) -> Non
 
 @pytest.fixture
 def staff_client(tmp_path, corpus):
-    from docsearch.accounts import Accounts
+    from docsearch.staff.accounts import Accounts
     from tests.test_staff import PASSWORD, sign_in
 
     (corpus / "a.html").write_bytes(html_page("Accueil", "Le centre de ressources."))

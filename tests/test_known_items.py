@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from docsearch.search import SearchRequest
+from docsearch.search.service import SearchRequest
 
 KNOWN_ITEMS = [
     ("rapport activité 2012 insertion", "entrepreneuriat/2012/rapport-activite-2012.pdf"),

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from docsearch.config import Settings
-from docsearch.extract import Extracted
-from docsearch.metadata import read_staff_metadata, resolve_metadata
-from docsearch.vocabulary import load_vocabulary
+from docsearch.extraction import Extracted
+from docsearch.catalogue.metadata import read_staff_metadata, resolve_metadata
+from docsearch.catalogue.vocabulary import load_vocabulary
 
 
 @pytest.fixture(scope="module")

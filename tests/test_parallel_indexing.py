@@ -14,10 +14,10 @@ import pytest
 from whoosh import index as whoosh_index
 
 from docsearch.config import Settings
-from docsearch.indexstore import IndexStore
-from docsearch.indexwriter import IndexingError
-from docsearch.pipeline import update_index
-from docsearch.search import SearchRequest, SearchService
+from docsearch.index.store import IndexStore
+from docsearch.index.writer import IndexingError
+from docsearch.index.update import update_index
+from docsearch.search.service import SearchRequest, SearchService
 from tests.conftest import SAMPLE_CORPUS, html_page
 
 QUERIES = ["économie sociale", "coopérative d'habitants", "insertion", "méthanisation", "\"commerce équitable\"",
@@ -77,7 +77,7 @@ def test_an_indexing_process_killed_midway_fails_the_rebuild_and_keeps_the_index
     def kill_a_child() -> None:
         deadline = time.monotonic() + 20
         while not killed and time.monotonic() < deadline:
-            for pid in _children_running("docsearch.indexwriter"):
+            for pid in _children_running("docsearch.index.writer"):
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
                 break
@@ -89,7 +89,7 @@ def test_an_indexing_process_killed_midway_fails_the_rebuild_and_keeps_the_index
         update_index(settings, rebuild=True)
     thread.join()
     assert killed
-    assert not _children_running("docsearch.indexwriter")  # the other one stopped too
+    assert not _children_running("docsearch.index.writer")  # the other one stopped too
     assert (settings.index_dir / "CURRENT").read_text() == live
     assert SearchService(settings).search(SearchRequest(q="ressourcerie")).total == 40
     assert update_index(settings, rebuild=True).documents == 40

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from docsearch import indexwriter
+from docsearch.index import writer as indexwriter
 from docsearch.config import Settings
 from docsearch.errors import SchemaMismatch
-from docsearch.pipeline import update_index
-from docsearch.search import SearchRequest, SearchService
+from docsearch.index.update import update_index
+from docsearch.search.service import SearchRequest, SearchService
 from tests.conftest import copy_sample, html_page
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from whoosh.fields import TEXT
 
-from docsearch.extract import extract_file
-from docsearch.indexstore import make_schema
-from docsearch.postings import document_terms
+from docsearch.extraction import extract_file
+from docsearch.index.store import make_schema
+from docsearch.index.postings import document_terms
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

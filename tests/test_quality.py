@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from docsearch.config import Settings
-from docsearch.pipeline import update_index
-from docsearch.search import SearchRequest, SearchService
+from docsearch.index.update import update_index
+from docsearch.search.service import SearchRequest, SearchService
 from tests.conftest import PROJECT, html_page
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from whoosh import query as Q
 
-from docsearch.query import QueryParser
-from docsearch.ranking import Ranker
-from docsearch.search import SearchRequest, SearchService, matching_docs
+from docsearch.search.query import QueryParser
+from docsearch.search.ranking import Ranker
+from docsearch.search.service import SearchRequest, SearchService, matching_docs
 
 QUERIES = [
     "économie sociale et solidaire", "coopérative d'habitants", "tiers-lieu culturel", "méthanisation agricole",
@@ -61,7 +61,7 @@ def test_search_pages_rank_like_whoosh(sample_service: SearchService, parts) -> 
 
 
 def test_pages_beyond_the_candidates_show_every_match_once(sample_service: SearchService, monkeypatch) -> None:
-    from docsearch import ranking
+    from docsearch.search import ranking
 
     monkeypatch.setattr(ranking, "CANDIDATES", 4)  # so that the pages below go past them
     service = SearchService(sample_service.settings)
@@ -75,7 +75,7 @@ def test_pages_beyond_the_candidates_show_every_match_once(sample_service: Searc
 
 
 def test_kept_scores_stay_within_their_budget(sample_service: SearchService, monkeypatch) -> None:
-    from docsearch import ranking
+    from docsearch.search import ranking
 
     monkeypatch.setattr(ranking, "LEAF_POSTINGS", 60)
     service = SearchService(sample_service.settings)

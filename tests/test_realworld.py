@@ -14,8 +14,8 @@ from collections import Counter
 import pytest
 
 from docsearch.config import Settings
-from docsearch.pipeline import RunReport, update_index
-from docsearch.search import SearchRequest, SearchService
+from docsearch.index.update import RunReport, update_index
+from docsearch.search.service import SearchRequest, SearchService
 from tests.conftest import REALWORLD
 
 pytestmark = pytest.mark.skipif(not (REALWORLD / "expected.tsv").is_file(), reason="../shared/realworld is absent")
@@ -48,7 +48,9 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunReport, Search
 def test_every_file_is_indexed_or_reported(indexed) -> None:
     report, _ = indexed
     files = {row["file"] for row in expected_rows()}
-    assert files == set(report.indexed) | set(report.failed)
+    # expected.tsv lists pdf/ and html/; fr/ and office/ have tests of their own.
+    seen = {f for f in set(report.indexed) | set(report.failed) if f.split("/", 1)[0] in ("pdf", "html")}
+    assert files == seen
 
 
 @pytest.mark.parametrize("row", [r for r in expected_rows() if readable(r)], ids=lambda r: r["file"])

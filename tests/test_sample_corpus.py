@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from docsearch.cli import cli
-from docsearch.search import SearchRequest
+from docsearch.search.service import SearchRequest
 
 
 def test_sample_corpus_is_a_believable_documentation_centre(sample_service) -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from docsearch.config import Settings
 from docsearch.errors import QueryError
-from docsearch.pipeline import update_index
-from docsearch.search import SearchRequest, SearchService
+from docsearch.index.update import update_index
+from docsearch.search.service import SearchRequest, SearchService
 from tests.conftest import copy_sample, html_page
 
 SECTORS = ["culture", "sport", "habitat"]

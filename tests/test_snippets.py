@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docsearch.analysis import WORD, word_terms
-from docsearch.extract import extract_file
-from docsearch.pages import matching_words, snippet_html
+from docsearch.index.analysis import WORD, word_terms
+from docsearch.extraction import extract_file
+from docsearch.search.snippets import matching_words, snippet_html
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

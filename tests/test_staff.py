@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from docsearch.accounts import Accounts
+from docsearch.staff.accounts import Accounts
 from docsearch.cli import cli
 from docsearch.config import Settings
-from docsearch.pipeline import update_index
+from docsearch.index.update import update_index
 from docsearch.web.app import create_app
 from tests.conftest import DATA, copy_sample, html_page
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from docsearch.cli import cli
 from docsearch.config import Settings
-from docsearch.pipeline import update_index
+from docsearch.index.update import update_index
 from tests.conftest import DATA, html_page
 from tests.test_browser import SCREENSHOTS, pytestmark  # noqa: F401  (the same skip rule)
 from tests.test_cli import serving

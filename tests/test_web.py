@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from starlette.testclient import TestClient
 
-from docsearch.pipeline import update_index
+from docsearch.index.update import update_index
 from docsearch.web.app import create_app
 from tests.conftest import copy_sample, html_page
 
@@ -201,7 +201,7 @@ def test_a_huge_query_is_not_echoed_in_full(sample_client) -> None:
 
 
 def test_short_wildcards_do_not_expand_to_the_whole_index(sample_service) -> None:
-    from docsearch.query import MAX_QUERY_PREFIX_WORDS, QueryParser
+    from docsearch.search.query import MAX_QUERY_PREFIX_WORDS, QueryParser
 
     snap = sample_service._current()
     parser = QueryParser(snap.searcher.schema, sample_service.vocab)

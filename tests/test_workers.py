@@ -5,7 +5,7 @@ import sys
 import time
 from pathlib import Path
 
-from docsearch.workers import map_isolated
+from docsearch.extraction.workers import map_isolated
 from tests import slow_functions as f
 
 
@@ -45,7 +45,7 @@ def test_exception_becomes_a_reason() -> None:
 
 def test_workers_do_not_outlive_a_killed_parent(tmp_path) -> None:
     script = (
-        "from docsearch.workers import map_isolated; from tests.slow_functions import sleep_for\n"
+        "from docsearch.extraction.workers import map_isolated; from tests.slow_functions import sleep_for\n"
         "list(map_isolated(sleep_for, [(120,)], workers=1, timeout=300))\n"
     )
     parent = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parent.parent)
@@ -77,7 +77,7 @@ def test_read_ahead_stops_when_the_consumer_gives_up_with_a_full_queue() -> None
     # finishing: closing must not wait forever for room in the queue.
     import threading
 
-    from docsearch.workers import read_ahead
+    from docsearch.extraction.workers import read_ahead
 
     closed = threading.Event()
 

@@ -28,17 +28,17 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..config import Settings
-from ..errors import DocsearchError, IndexMissing, QueryError, UserError
-from ..search import SearchRequest, SearchService
-from ..searchlog import SearchLog
-from ..sources import resolve_inside
-from .formats import french_date, french_number, french_size
-from .openapi import openapi_document
-from .params import search_request
-from .security import BodyLimit, StaffGate, session_secret
-from .staff import StaffViews
-from .views import document_data, home_data, search_data
+from docsearch.config import Settings
+from docsearch.errors import DocsearchError, IndexMissing, QueryError, UserError
+from docsearch.search.service import SearchRequest, SearchService
+from docsearch.staff.searchlog import SearchLog
+from docsearch.corpus.scan import resolve_inside
+from docsearch.web.formats import french_date, french_number, french_size
+from docsearch.web.openapi import openapi_document
+from docsearch.web.params import search_request
+from docsearch.web.security import BodyLimit, StaffGate, session_secret
+from docsearch.web.staff import StaffViews
+from docsearch.web.views import document_data, home_data, search_data
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

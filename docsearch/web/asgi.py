@@ -10,8 +10,8 @@ from typing import Any
 from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from ..config import Settings
-from .app import create_app
+from docsearch.config import Settings
+from docsearch.web.app import create_app
 
 
 def app() -> Starlette:

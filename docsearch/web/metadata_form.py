@@ -11,9 +11,9 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from ..records import Metadata
-from ..text import clean_line
-from ..vocabulary import Vocabulary
+from docsearch.catalogue.records import Metadata
+from docsearch.text import clean_line
+from docsearch.catalogue.vocabulary import Vocabulary
 
 MAX_TEXT = {"titre": 300, "resume": 2000, "organisation": 200, "territoire": 200}
 

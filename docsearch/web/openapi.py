@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..vocabulary import Vocabulary
+from docsearch.catalogue.vocabulary import Vocabulary
 
 
 def _ref(name: str) -> dict[str, str]:

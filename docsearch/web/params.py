@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from ..errors import QueryError
-from ..indexstore import UNKNOWN_YEAR
-from ..query import MAX_QUERY_CHARS
-from ..search import UNKNOWN_YEAR_FILTER, SearchRequest
+from docsearch.errors import QueryError
+from docsearch.index.store import UNKNOWN_YEAR
+from docsearch.search.query import MAX_QUERY_CHARS
+from docsearch.search.service import UNKNOWN_YEAR_FILTER, SearchRequest
 
 FACET_PARAMS = {"sectors": "secteur", "types": "type", "years": "annee"}
 SORT_PARAMS = {"pertinence": "relevance", "date": "date", "recents": "added"}

@@ -24,8 +24,8 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..accounts import Accounts
-from ..atomic import write_atomic
+from docsearch.staff.accounts import Accounts
+from docsearch.corpus.atomic import write_atomic
 
 SIGN_IN_PATH = "/gestion/connexion"
 PUBLIC_STAFF_PATHS = frozenset({SIGN_IN_PATH})

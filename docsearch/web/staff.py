@@ -20,13 +20,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from ..accounts import Accounts, is_account_name
-from ..config import Settings
-from ..corpus import move_to_trash
-from ..drafts import claimed, create_draft, discard_draft, drafts_folder, load_draft
-from ..errors import UserError
-from ..indexstore import IndexStore
-from ..ingest import (
+from docsearch.staff.accounts import Accounts, is_account_name
+from docsearch.config import Settings
+from docsearch.corpus.write import move_to_trash
+from docsearch.staff.drafts import claimed, create_draft, discard_draft, drafts_folder, load_draft
+from docsearch.errors import UserError
+from docsearch.index.store import IndexStore
+from docsearch.staff.ingest import (
     Duplicate,
     fetch_page,
     place_in_corpus,
@@ -35,14 +35,14 @@ from ..ingest import (
     trash_entries,
     write_metadata,
 )
-from ..records import document_id
-from ..search import SearchService
-from ..searchlog import SearchLog
-from ..stats import collect_stats
-from ..vocabulary import Vocabulary
-from .indexer import IndexQueue
-from .metadata_form import form_values, found_labels, initial_values
-from .security import SignInThrottle, csrf_token, read_form, signed_in
+from docsearch.catalogue.records import document_id
+from docsearch.search.service import SearchService
+from docsearch.staff.searchlog import SearchLog
+from docsearch.search.stats import collect_stats
+from docsearch.catalogue.vocabulary import Vocabulary
+from docsearch.index.queue import IndexQueue
+from docsearch.web.metadata_form import form_values, found_labels, initial_values
+from docsearch.web.security import SignInThrottle, csrf_token, read_form, signed_in
 
 # How long a staff request waits for its change to be searchable before
 # answering "en cours d'indexation".

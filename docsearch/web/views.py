@@ -12,8 +12,8 @@ from typing import Any
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from ..search import SearchRequest, SearchService
-from .params import search_links, search_request, search_url
+from docsearch.search.service import SearchRequest, SearchService
+from docsearch.web.params import search_links, search_request, search_url
 
 NEWEST = 6
 

@@ -1,0 +1,327 @@
+"""Resolve a document's metadata: staff › embedded › path › text.
+
+``read_staff_metadata`` parses the ``.meta.toml`` sidecar;
+``resolve_metadata`` takes, for each field, the first origin that has a
+value and records that origin. Sectors and document types always end as
+codes of the controlled vocabulary; an unknown value becomes "non-classe"
+and is reported in the warnings, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from docsearch.extraction import Extracted
+from docsearch.catalogue.records import Metadata
+from docsearch.text import clean_line, fold_key
+from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, WEB_TYPE, Vocabulary
+
+STAFF_KEYS = {
+    "titre": "title", "title": "title",
+    "secteurs": "sectors", "secteur": "sectors", "sectors": "sectors",
+    "annee": "year", "année": "year", "year": "year",
+    "type": "doctype",
+    "resume": "summary", "résumé": "summary", "summary": "summary",
+    "organisation": "organisation", "organization": "organisation",
+    "territoire": "territory", "territory": "territory",
+    "url": "url",
+}
+# Fields staff may leave empty on purpose ("" in the metadata file).
+CLEARABLE = frozenset({"year", "summary", "organisation", "territory"})
+# TOML bare keys are ASCII: accept "année = 2010" as documentalists write it.
+_ACCENTED_KEYS = re.compile(r"^(\s*)(année|résumé)(?=\s*=)", re.M)
+_YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
+_MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
+_DATED = re.compile(
+    rf"\b(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS})\s+((?:19|20)\d\d)\b|\b\d{{1,2}}/\d{{1,2}}/((?:19|20)\d\d)\b", re.I
+)
+_TITLED_YEAR = re.compile(
+    r"(?:rapport|bilan|exercice|année|annee|activité|activite|comptes|édition|edition|saison|programme|"
+    r"garanties|tarifs|calendrier|campagne)\D{0,30}?((?:19|20)\d\d)(?!\d)", re.I
+)
+# "association loi 1901" is never the year of a document.
+_LAW_YEAR = re.compile(r"loi\s+(?:du\s+\S+\s+)?(?:19|20)\d\d", re.I)
+# Phrases that name a document's type wherever they stand on its first page…
+_STRONG_TYPES = (
+    ("rapport-activite", re.compile(r"rapport\s+(?:d['’]\s*)?activit|rapport\s+annuel|bilan\s+d['’]\s*activit", re.I)),
+    ("fiche-secteur", re.compile(r"fiches?\s+secteur", re.I)),
+)
+# …and words that only do in the title or the first lines.
+_HEAD_TYPES = (
+    ("etude", re.compile(r"\b(?:étude|etude|enquête|enquete|diagnostic|panorama|observatoire)\b", re.I)),
+    ("brochure", re.compile(r"\b(?:plaquette|brochure|dépliant|depliant)\b", re.I)),
+)
+HEAD_CHARS = 300
+# A short PDF that says nothing of its type is most likely a brochure.
+BROCHURE_MAX_PAGES = 4
+_JUNK_TITLE = re.compile(r"^(?:untitled|sans titre|title|document\d*|titre|binder\d*)\b|\.\w{2,5}$", re.I)
+
+
+def read_staff_metadata(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The sidecar's values under their internal names, and warnings."""
+    try:
+        raw = tomllib.loads(_ACCENTED_KEYS.sub(lambda m: m.group(1) + _strip(m.group(2)), path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"staff metadata {path.name} unreadable, ignored ({exc})"]
+    values: dict[str, Any] = {}
+    warnings = [f"unknown key {key!r} in {path.name}" for key in raw if key.lower() not in STAFF_KEYS]
+    for key, value in raw.items():
+        name = STAFF_KEYS.get(key.lower())
+        if name:
+            values[name] = value
+    return values, warnings
+
+
+def _strip(key: str) -> str:
+    return {"année": "annee", "résumé": "resume"}[key]
+
+
+def resolve_metadata(relpath: str, extracted: Extracted, staff: dict[str, Any], vocab: Vocabulary,
+                     staff_warnings: list[str] | None = None) -> Metadata:
+    warnings = list(staff_warnings or [])
+    embedded = extracted.meta
+    path = _PathHints.read(relpath, vocab)
+    first_page = extracted.pages[0] if extracted.pages else ""
+    origins: dict[str, str] = {}
+
+    def pick(name: str, *candidates: tuple[str, Callable[[], Any]]) -> Any:
+        if staff.get(name, None) == "" and name in CLEARABLE:
+            origins[name] = "staff"  # staff emptied it: no guess comes back
+            return None
+        for origin, candidate in candidates:
+            value = candidate()
+            if value not in (None, "", []):
+                origins[name] = origin
+                return value
+        origins[name] = "default"
+        return None
+
+    title = pick(
+        "title",
+        ("staff", lambda: clean_line(staff.get("title", ""))),
+        ("embedded", lambda: _plausible_title(embedded.get("title", ""))),
+        ("text", lambda: _title_from_text(first_page)),
+    ) or _title_from_name(relpath)
+    sectors = pick(
+        "sectors",
+        ("staff", lambda: _staff_sectors(staff.get("sectors"), vocab, warnings)),
+        ("embedded", lambda: _embedded_sectors(embedded, vocab)),
+        ("path", lambda: path.sectors),
+        ("text", lambda: vocab.infer_sectors(" ".join(extracted.pages)[:300_000], strong_text=title)),
+    ) or [UNCLASSIFIED]
+    year = pick(
+        "year",
+        ("staff", lambda: _staff_year(staff.get("year"), warnings)),
+        ("embedded", lambda: _embedded_year(embedded)),
+        ("path", lambda: path.year),
+        ("text", lambda: _year_from_text(title, extracted.pages[:2])),
+    )
+    doctype = pick(
+        "doctype",
+        ("staff", lambda: _staff_doctype(staff.get("doctype"), vocab, warnings)),
+        ("path", lambda: path.doctype),
+        ("format", lambda: WEB_TYPE if extracted.format == "html" else None),
+        ("text", lambda: _doctype_from_text(title, first_page, extracted)),
+    ) or OTHER_TYPE
+    summary = pick(
+        "summary",
+        ("staff", lambda: clean_line(staff.get("summary", ""))),
+        ("embedded", lambda: embedded.get("subject", "")),
+        ("text", lambda: _summary_from_text(first_page, title)),
+    ) or ""
+    organisation = pick(
+        "organisation",
+        ("staff", lambda: clean_line(staff.get("organisation", ""))),
+        ("embedded", lambda: embedded.get("author", "")),
+    ) or ""
+    territory = pick("territory", ("staff", lambda: clean_line(staff.get("territory", "")))) or ""
+    url = pick(
+        "url",
+        ("staff", lambda: _web_address(staff.get("url", ""), warnings)),
+        ("embedded", lambda: embedded.get("url", "") if extracted.format == "html" else ""),
+    ) or ""
+    return Metadata(title, sectors, year, doctype, summary, organisation, territory, url, origins, warnings)
+
+
+class _PathHints:
+    """What the folder names and the file name say: ``secteur/année/type-….pdf``."""
+
+    def __init__(self, sectors: list[str], year: int | None, doctype: str | None) -> None:
+        self.sectors, self.year, self.doctype = sectors, year, doctype
+
+    @classmethod
+    def read(cls, relpath: str, vocab: Vocabulary) -> "_PathHints":
+        parts = PurePosixPath(relpath).parts
+        folders, stem = parts[:-1], PurePosixPath(relpath).stem
+        sectors = _unique(code for part in folders if (code := vocab.sector_code(part)))
+        years = [int(p) for p in folders if p.isdigit() and _plausible_year(int(p))]
+        doctypes = [code for part in folders if (code := vocab.doctype_code(part))]
+        year = years[-1] if years else _year_in(stem)
+        doctype = doctypes[-1] if doctypes else _doctype_from_name(stem, vocab)
+        return cls(sectors, year, doctype)
+
+
+def _doctype_from_name(stem: str, vocab: Vocabulary) -> str | None:
+    """A type word in the file name: "rapport-activite-2008", "copie-de-plaquette"…"""
+    words = fold_key(stem).split()
+    for length in (3, 2, 1):
+        for start in range(len(words) - length + 1):
+            code = vocab.doctype_code(" ".join(words[start:start + length]))
+            if code and code not in (WEB_TYPE, OTHER_TYPE):
+                return code
+    return None
+
+
+def _staff_sectors(value: Any, vocab: Vocabulary, warnings: list[str]) -> list[str]:
+    if not value:
+        return []
+    items = value if isinstance(value, list) else re.split(r"[,;]", str(value))
+    codes: list[str] = []
+    for item in (clean_line(str(i)) for i in items):
+        if not item:
+            continue
+        code = vocab.sector_code(item)
+        if code is None:
+            warnings.append(f"sector {item!r} is not in the vocabulary: filed as {UNCLASSIFIED}")
+            code = UNCLASSIFIED
+        codes.append(code)
+    return _unique(codes)
+
+
+def _embedded_sectors(embedded: dict[str, str], vocab: Vocabulary) -> list[str]:
+    labels = " ; ".join(embedded.get(k, "") for k in ("keywords", "subject"))
+    codes = _unique(c for item in re.split(r"[,;]", labels) if (c := vocab.sector_code(item.strip())))
+    if codes:
+        return [c for c in codes if c != UNCLASSIFIED] or codes
+    return vocab.infer_sectors("", strong_text=" ; ".join([labels, embedded.get("title", "")]))
+
+
+def _web_address(value: Any, warnings: list[str]) -> str:
+    url = clean_line(str(value or ""))
+    if url and not url.lower().startswith(("http://", "https://")):
+        warnings.append(f"url {url[:80]!r} is not an http(s) address: ignored")
+        return ""
+    return url
+
+
+def _staff_year(value: Any, warnings: list[str]) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        year = int(str(value).strip()[:4])
+    except ValueError:
+        year = 0
+    if not _plausible_year(year):
+        warnings.append(f"year {value!r} is not a valid year: ignored")
+        return None
+    return year
+
+
+def _staff_doctype(value: Any, vocab: Vocabulary, warnings: list[str]) -> str | None:
+    if not value:
+        return None
+    code = vocab.doctype_code(str(value))
+    if code is None:
+        warnings.append(f"document type {value!r} is not in the vocabulary: filed as {OTHER_TYPE}")
+        return OTHER_TYPE
+    return code
+
+
+def _embedded_year(embedded: dict[str, str]) -> int | None:
+    return _year_in(embedded.get("title", "")) or _year_in(embedded.get("date", "")[:4])
+
+
+def _year_from_text(title: str, pages: list[str]) -> int | None:
+    """"Rapport d'activité 2008" in the title or first pages, else the first
+    date ("12 mars 2009", "août 2024"), else the first year of the page's head."""
+    head = _LAW_YEAR.sub(" ", "\n".join([title, *pages])[:6000])
+    for pattern in (_TITLED_YEAR, _DATED):
+        for match in pattern.finditer(head):
+            year = int(next(g for g in match.groups() if g))
+            if _plausible_year(year):
+                return year
+    return _year_in(_LAW_YEAR.sub(" ", (pages[0] if pages else "")[:HEAD_CHARS]))
+
+
+def _year_in(text: str) -> int | None:
+    for match in _YEAR.finditer(text or ""):
+        if _plausible_year(int(match.group(1))):
+            return int(match.group(1))
+    return None
+
+
+def _plausible_year(year: int) -> bool:
+    return 1900 <= year <= dt.date.today().year + 1
+
+
+def _doctype_from_text(title: str, first_page: str, extracted: Extracted) -> str | None:
+    for code, pattern in _STRONG_TYPES:
+        if pattern.search(title) or pattern.search(first_page[:1500]):
+            return code
+    head = f"{title}\n{first_page[:HEAD_CHARS]}"
+    for code, pattern in _HEAD_TYPES:
+        if pattern.search(head):
+            return code
+    if extracted.format == "pdf" and len(extracted.pages) <= BROCHURE_MAX_PAGES:
+        return "brochure"
+    return None
+
+
+def _plausible_title(title: str) -> str:
+    title = re.sub(r"^Microsoft (?:Word|PowerPoint|Excel) - ", "", clean_line(title))
+    if len(title) < 3 or _JUNK_TITLE.search(title) or ("_" in title and " " not in title):
+        return ""
+    return title
+
+
+def _title_from_text(first_page: str) -> str:
+    """The first title-like line, the lines that continue it (they start in
+    lower case), and a subtitle when the first line is only a short name."""
+    lines = [line.strip() for line in first_page.split("\n") if _looks_like_title(line.strip())]
+    if not lines:
+        return ""
+    title, rest = _continued(lines)
+    if len(title) < 30 and rest and len(rest[0]) < 60:
+        subtitle, rest = _continued(rest)
+        title = f"{title} — {subtitle}"
+    return title[:200]
+
+
+def _continued(lines: list[str]) -> tuple[str, list[str]]:
+    text, rest = lines[0], lines[1:]
+    while rest and rest[0][:1].islower() and len(text) < 200:
+        text, rest = f"{text} {rest[0]}", rest[1:]
+    return text, rest
+
+
+def _looks_like_title(line: str) -> bool:
+    letters = sum(c.isalpha() for c in line)
+    return 3 <= letters and 4 <= len(line) <= 160 and letters >= 0.5 * len(line) and not line.lower().startswith(("page ", "www.", "http"))
+
+
+def _title_from_name(relpath: str) -> str:
+    stem = re.sub(r"[-_]+", " ", PurePosixPath(relpath).stem).strip()
+    return stem[:1].upper() + stem[1:] if stem else relpath
+
+
+def _summary_from_text(first_page: str, title: str, limit: int = 300) -> str:
+    text = " ".join(first_page.split())
+    if title and text.lower().startswith(title.lower()):
+        text = text[len(title):].lstrip(" .:-—")
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _unique(items: Any) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)

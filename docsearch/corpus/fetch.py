@@ -1,0 +1,74 @@
+"""Fetch one web page (or PDF) for ``docsearch add URL``: http/https only,
+a timeout, a size cap, and the content type checked from the bytes."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from email.message import Message
+from urllib.parse import urlsplit
+
+from docsearch.errors import UserError
+
+USER_AGENT = "docsearch/0.1 (centre de ressources ESS)"
+
+
+@dataclass
+class Fetched:
+    url: str  # after redirects
+    data: bytes
+    content_type: str  # as the server declared it, e.g. "text/html"
+    charset: str | None  # the declared charset, if any
+
+
+def fetch(url: str, timeout: float, max_bytes: int, allow_private: bool = False) -> Fetched:
+    _check_address(url, allow_private)
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/pdf;q=0.9,*/*;q=0.1"})
+    opener = urllib.request.build_opener(_CheckedRedirects(allow_private))
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            final_url = response.geturl()
+            if urlsplit(final_url).scheme not in ("http", "https"):
+                raise UserError(f"{url} renvoie vers une adresse qui n'est pas une page web")
+            data = response.read(max_bytes + 1)
+            headers: Message = response.headers
+    except urllib.error.HTTPError as exc:
+        raise UserError(f"{url} : le serveur a répondu {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise UserError(f"{url} : page inaccessible ({reason})") from None
+    if len(data) > max_bytes:
+        raise UserError(f"{url} : plus de {max_bytes // 1_048_576} Mo, page non récupérée")
+    return Fetched(final_url, data, headers.get_content_type(), headers.get_content_charset())
+
+
+def _check_address(url: str, allow_private: bool) -> None:
+    """http(s) only, and no loopback, private or link-local host unless allowed."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(f"{url!r} n'est pas une adresse http ou https")
+    if allow_private:
+        return
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 80, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        raise UserError(f"{url} : adresse introuvable") from None
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
+            raise UserError(f"{url} : adresse locale ou privée, refusée")
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is checked like the first address."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        _check_address(newurl, self.allow_private)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)

@@ -1,0 +1,42 @@
+"""Extraction results cached by content hash, so unchanged files are not parsed again.
+
+One gzip'd JSON file per (content hash, extractor version) under
+``index/cache/``: either the extracted pages and metadata, or the failure
+reason. Writes are atomic (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from docsearch.corpus.atomic import write_atomic
+from docsearch.errors import ExtractionError
+from docsearch.extraction import EXTRACTOR_VERSION, Extracted
+
+
+class ExtractionCache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, sha256: str) -> Path:
+        return self.folder / sha256[:2] / f"{sha256}.v{EXTRACTOR_VERSION}.json.gz"
+
+    def get(self, sha256: str) -> Extracted | ExtractionError | None:
+        try:
+            with gzip.open(self._path(sha256), "rt", encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError, EOFError):
+            return None  # missing or damaged entry: extract again
+        if "error" in data:
+            return ExtractionError(data["error"], data.get("detail", ""))
+        return Extracted.from_dict(data)
+
+    def put(self, sha256: str, result: Extracted | ExtractionError) -> None:
+        if isinstance(result, ExtractionError):
+            data: dict[str, object] = {"error": result.reason, "detail": result.detail}
+        else:
+            data = result.as_dict()
+        payload = gzip.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), compresslevel=3)
+        write_atomic(self._path(sha256), payload)

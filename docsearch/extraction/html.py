@@ -1,0 +1,214 @@
+"""HTML extraction with beautifulsoup4: decoding, main content, metadata.
+
+Decoding order: a byte-order mark; bytes that are valid UTF-8 (whatever the
+page declares, since mislabelled UTF-8 is common); the declared charset;
+detection. The main content is ``<main>``, else the largest ``<article>``,
+else ``<body>``, without the boilerplate tags of ``BOILERPLATE_TAGS``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from bs4 import BeautifulSoup, Comment, Tag
+
+from docsearch.errors import ExtractionError
+from docsearch.text import clean_line, clean_text
+from docsearch.extraction import Extracted
+
+# Removed wherever they are: never content.
+BOILERPLATE_TAGS = (
+    "script", "style", "noscript", "template", "iframe", "svg", "canvas",
+    "nav", "aside", "button", "select", "input", "textarea", "object", "embed", "dialog",
+)
+# Removed outside <main>/<article>, where they are site chrome rather than
+# the article's own heading or credits.
+CHROME_TAGS = ("header", "footer")
+CHROME_ROLES = ("navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert")
+BLOCK_TAGS = (
+    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul",
+    "ol", "dl", "dt", "dd", "table", "tr", "td", "th", "blockquote", "pre", "figure",
+    "figcaption", "address", "hr", "header", "footer", "br", "title",
+)
+
+_DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+# Browsers read these labels as their supersets (WHATWG Encoding Standard).
+_ALIASES = {
+    "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "iso8859-1": "cp1252",
+    "us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-9": "cp1254", "gb2312": "gb18030",
+    "gbk": "gb18030", "x-gbk": "gb18030", "shift_jis": "cp932", "sjis": "cp932",
+    "x-sjis": "cp932", "euc-kr": "cp949", "iso-8859-11": "cp874", "tis-620": "cp874",
+}
+
+
+def extract_html(data: bytes) -> Extracted:
+    text = decode_html(data)
+    try:
+        soup = BeautifulSoup(text, "html.parser")
+    except Exception as exc:
+        raise ExtractionError("corrupt", f"unparsable HTML ({type(exc).__name__})") from None
+    meta = _metadata(soup)
+    content = clean_text(_block_text(_main_content(soup)))
+    if not content:
+        # A page of images still has a title worth finding.
+        content = meta.get("title", "")
+    if not content:
+        raise ExtractionError("no-text", "the page has no readable text")
+    return Extracted(format="html", pages=[content], meta=meta)
+
+
+def decode_html(data: bytes) -> str:
+    """Bytes of a page → text, trying what is most likely right first."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace")
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        return data.decode(utf16, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _declared_charset(data)
+    if declared and declared != "utf-8":
+        try:
+            return data.decode(declared)
+        except UnicodeDecodeError:
+            pass
+    if _mostly_utf8(data):
+        return data.decode("utf-8", errors="replace")
+    return data.decode(_detect(data) or declared or "cp1252", errors="replace")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    head = data[:400]
+    if len(head) < 40:
+        return None
+    if head[1::2].count(0) > 0.8 * (len(head) // 2):
+        return "utf-16-le"
+    if head[0::2].count(0) > 0.8 * (len(head) // 2):
+        return "utf-16-be"
+    return None
+
+
+def _declared_charset(data: bytes) -> str | None:
+    match = _DECLARED.search(data[:8192]) or _DECLARED.search(data[:200_000])
+    if not match:
+        return None
+    label = match.group(1).decode("ascii", "replace").lower()
+    label = _ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a few damaged bytes rather than another encoding."""
+    decoded = data.decode("utf-8", errors="replace")
+    bad = decoded.count("\ufffd")
+    multibyte = sum(1 for ch in decoded if ord(ch) > 127) - bad
+    return multibyte > 0 and bad <= max(2, multibyte // 10)
+
+
+def _detect(data: bytes) -> str | None:
+    """Detected encoding; Windows-1252 when the text is in a Latin-script
+    language, since detectors often pick a rarer code page (cp775, cp850)
+    for Western European text that cp1252 decodes just as well."""
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data[:200_000])
+    best = matches.best()
+    if best is None:
+        return None
+    candidates = {m.encoding for m in matches}
+    if "cp1252" in candidates and best.language in _LATIN_LANGUAGES and _single_byte(best.encoding):
+        return "cp1252"
+    return best.encoding
+
+
+_LATIN_LANGUAGES = frozenset({
+    "English", "French", "German", "Spanish", "Italian", "Portuguese", "Dutch", "Catalan",
+    "Danish", "Swedish", "Norwegian", "Finnish", "Unknown", "",
+})
+
+
+def _single_byte(encoding: str) -> bool:
+    return len("é€".encode(encoding, errors="replace")) == 2
+
+
+def _metadata(soup: BeautifulSoup) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    if soup.title and soup.title.string:
+        meta["title"] = clean_line(soup.title.get_text())[:500]
+    wanted = {
+        "description": "subject", "dc.description": "subject", "og:description": "subject",
+        "keywords": "keywords", "dc.subject": "keywords", "news_keywords": "keywords",
+        "dc.title": "title", "og:title": "title",
+        "author": "author", "dc.creator": "author", "dc.publisher": "author", "og:site_name": "author",
+        "dc.date": "date", "dc.date.created": "date", "dc.date.issued": "date", "dcterms.date": "date",
+        "dcterms.created": "date", "article:published_time": "date", "date": "date",
+        "og:url": "url", "dc.identifier": "url",
+    }
+    for tag in soup.find_all("meta"):
+        key = str(tag.get("name") or tag.get("property") or "").strip().lower()
+        name = wanted.get(key)
+        value = clean_line(str(tag.get("content") or ""))
+        if name and value and name not in meta:
+            meta[name] = value[:500]
+    canonical = soup.find("link", rel="canonical")
+    if canonical is not None and canonical.get("href") and "url" not in meta:
+        meta["url"] = str(canonical["href"])[:500]
+    if not meta.get("url", "").lower().startswith(("http://", "https://")):
+        meta.pop("url", None)  # only web addresses become links
+    return meta
+
+
+def _main_content(soup: BeautifulSoup) -> Tag:
+    _drop_boilerplate(soup)
+    candidates = soup.find_all("main") or soup.find_all(attrs={"role": "main"})
+    if not candidates:
+        candidates = soup.find_all("article")
+    if candidates:
+        best = max(candidates, key=_own_text_length)
+        if _own_text_length(best) >= 200:
+            return best
+    if soup.head is not None:
+        soup.head.decompose()
+    # Not soup.body: broken pages (nested <html>, text after </body>) leave
+    # content outside the first body the parser closes.
+    return soup
+
+
+def _own_text_length(tag: Tag) -> int:
+    """Text that is not link text: lists of teasers are mostly links."""
+    links = sum(len(a.get_text(strip=True)) for a in tag.find_all("a"))
+    return len(tag.get_text(strip=True)) - links
+
+
+def _drop_boilerplate(soup: BeautifulSoup) -> None:
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    for tag in soup.find_all(BOILERPLATE_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(attrs={"role": CHROME_ROLES}):
+        tag.decompose()
+    for tag in soup.find_all(attrs={"hidden": True}):
+        tag.decompose()
+    for tag in soup.find_all(CHROME_TAGS):
+        if tag.find_parent(("main", "article")) is None:
+            tag.decompose()
+    total = len(soup.get_text(strip=True)) or 1
+    for form in soup.find_all("form"):
+        # Whole-page forms (ASP.NET wraps everything in one) hold the content.
+        if form.find(("main", "article")) is None and len(form.get_text(strip=True)) < total / 2:
+            form.decompose()
+
+
+def _block_text(root: Tag) -> str:
+    """Text with a line break around every block element, none inside inline ones."""
+    for tag in root.find_all(BLOCK_TAGS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    return root.get_text()

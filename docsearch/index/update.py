@@ -1,0 +1,317 @@
+"""Bring the index in line with the corpus: extract, resolve, write.
+
+``update_index`` is incremental (new or changed files by content hash,
+removed files dropped) or, with ``rebuild=True``, builds a new generation
+and swaps it in. Files that cannot be read are reported with their reason
+and skipped; a document already indexed is kept when its new version cannot
+be read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from whoosh.index import Index
+from whoosh.query import Term
+from whoosh.searching import Searcher
+
+from docsearch.extraction.cache import ExtractionCache
+from docsearch.config import Settings
+from docsearch.errors import ExtractionError, SchemaMismatch
+from docsearch.extraction import Extracted, extract_file
+from docsearch.index.store import SCHEMA_VERSION, IndexStore
+from docsearch.index.writer import DocumentWriter
+from docsearch.catalogue.metadata import read_staff_metadata, resolve_metadata
+from docsearch.catalogue.records import Document, document_id
+from docsearch.corpus.scan import (
+    SourceFile,
+    file_hash,
+    list_sources,
+    remove_stale_temporaries,
+    sidecar_hash,
+    source_for,
+)
+from docsearch.catalogue.vocabulary import Vocabulary, load_vocabulary
+from docsearch.extraction.workers import Outcome, map_isolated, read_ahead
+
+# Failures that depend on this machine and its limits rather than on the
+# file: not cached, so a rebuild (or a higher limit) tries again.
+MACHINE_REASONS = frozenset({"timeout", "crashed", "too-large", "unreadable", "bad-filename"})
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def advance(self, relpath: str) -> None: ...
+
+
+class _NoProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, relpath: str) -> None:
+        pass
+
+
+@dataclass
+class RunReport:
+    indexed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    # relpath → (reason, detail); a failed file whose older version stays
+    # in the index is also listed in ``kept``.
+    failed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)
+    # Files that failed before and have not changed: not read again.
+    failed_before: list[str] = field(default_factory=list)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # about the run itself
+    documents: int = 0
+    pages: int = 0
+    elapsed: float = 0.0
+    rebuilt: bool = False
+
+
+
+@dataclass
+class _Known:
+    """What the index knows of a file: enough to tell whether it changed."""
+
+    doc_id: str
+    fingerprint: str
+    sha256: str
+    size: int
+    mtime: float
+
+
+@dataclass
+class _Task:
+    source: SourceFile
+    sha256: str
+    fingerprint: str
+
+
+def update_index(
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    retry_failed: bool = False,
+    only: list[str] | None = None,
+    forget: list[str] | None = None,
+    progress: Progress | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> RunReport:
+    """Index new and changed files of the corpus (or just ``only``), drop removed
+    ones (or just ``forget``, the files that left the corpus). ``on_wait`` is
+    called if another process is writing and this run has to wait for it."""
+    started = time.monotonic()
+    progress = progress or _NoProgress()
+    vocab = load_vocabulary(settings.vocabulary_file)
+    store = IndexStore(settings.index_dir)
+    with store.write_lock(on_wait) as recovered:
+        run = _Run(settings, vocab, store, retry_failed, progress)
+        report = run.execute(rebuild or store.current_dir() is None, only, forget or [])
+    if recovered:
+        report.notes.append(recovered)
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+class _Run:
+    def __init__(self, settings: Settings, vocab: Vocabulary, store: IndexStore, retry_failed: bool, progress: Progress) -> None:
+        self.settings, self.vocab, self.store = settings, vocab, store
+        self.retry_failed, self.progress = retry_failed, progress
+        self.cache = ExtractionCache(settings.cache_dir)
+        self.report = RunReport()
+
+    def execute(self, rebuild: bool, only: list[str] | None, forget: list[str]) -> RunReport:
+        live = self._open_live(rebuild)
+        # Adding or removing a few files needs only their own records, not the index's every record.
+        wanted = None if only is None else set(only) | set(forget)
+        known = _known_documents(live, wanted) if live is not None else {}
+        failures = self.store.failures()
+        if only is None:
+            remove_stale_temporaries(self.settings.corpus_dir)
+            sources = list_sources(self.settings.corpus_dir, SUPPORTED_SUFFIXES)
+        else:
+            sources = [source_for(self.settings.corpus_dir, rel) for rel in only]
+        new_failures = {} if rebuild else dict(failures)
+        tasks = self._plan(sources, known, new_failures, rebuild)
+        if rebuild:
+            gen, ix = self.store.new_generation()
+        else:
+            assert live is not None
+            gen, ix = self.store.current_dir(), live  # type: ignore[assignment]
+        self.report.rebuilt = rebuild
+        processes = self.settings.index_processes if len(tasks) >= self.settings.index_parallel_from else 1
+        with DocumentWriter(ix, processes) as writer:
+            self._process(tasks, writer, known, new_failures, rebuild)
+            if only is None:
+                gone = (set(known) | set(failures)) - {printable_path(s.relpath) for s in sources}
+                self._remove_missing(gone, known, writer, new_failures, rebuild)
+            else:
+                self._remove_missing(set(forget), known, writer, new_failures, rebuild)
+        self._count(ix)
+        self.store.write_failures(gen, new_failures)
+        self.store.write_meta(gen, updated=dt.datetime.now().isoformat(timespec="seconds"),
+                              vocabulary=self.vocab.digest)
+        if rebuild:
+            self.store.publish(gen)
+        return self.report
+
+    def _open_live(self, rebuild: bool) -> Index | None:
+        if self.store.current_dir() is None:
+            return None
+        try:
+            return self.store.open()
+        except SchemaMismatch:
+            if rebuild:
+                return None  # a rebuild is exactly what a stale schema needs
+            raise
+
+    def _plan(self, sources: list[SourceFile], known: dict[str, _Known], failures: dict[str, dict[str, str]], rebuild: bool) -> list[_Task]:
+        """The files that must be (re)extracted; count the unchanged ones.
+
+        ``failures`` is updated: a file that reads again loses its entry, one
+        that cannot even be hashed gets one.
+        """
+        tasks: list[_Task] = []
+        for source in sources:
+            try:
+                task = self._task(source, known.get(source.relpath))
+            except ExtractionError as error:
+                self._record_failure(_Task(source, "", ""), error, failures)
+                continue
+            previous, failed = known.get(source.relpath), failures.get(source.relpath, {})
+            if not rebuild and previous and previous.fingerprint == task.fingerprint:
+                self.report.unchanged += 1
+                failures.pop(source.relpath, None)  # back to the version that is indexed
+            elif not rebuild and not self.retry_failed and failed.get("fingerprint") == task.fingerprint:
+                self.report.failed[source.relpath] = (failed["reason"], failed.get("detail", ""))
+                self.report.failed_before.append(source.relpath)
+            else:
+                tasks.append(task)
+        return tasks
+
+    def _task(self, source: SourceFile, previous: _Known | None) -> _Task:
+        try:
+            source.relpath.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ExtractionError("bad-filename", "the file name is not valid UTF-8: rename the file") from None
+        try:
+            if previous and previous.size == source.size and previous.mtime == source.mtime:
+                sha = previous.sha256  # same size and time: trust the recorded hash
+            else:
+                sha = file_hash(source.path)
+            sidecar = sidecar_hash(source.path)
+        except OSError as exc:
+            raise ExtractionError("unreadable", exc.strerror or str(exc)) from None
+        return _Task(source, sha, f"{sha}:{sidecar}:{self.vocab.digest}:{SCHEMA_VERSION}")
+
+    def _process(self, tasks: list[_Task], writer: DocumentWriter, known: dict[str, _Known],
+                 failures: dict[str, dict[str, str]], rebuild: bool) -> None:
+        self.progress.start(len(tasks))
+        for task, result in self._extract_all(tasks):
+            relpath = task.source.relpath
+            if isinstance(result, ExtractionError):
+                self._record_failure(task, result, failures)
+                if rebuild and relpath in known:
+                    self._restore_previous(known[relpath], task, writer)
+                elif relpath in known:
+                    self.report.kept.append(relpath)
+            else:
+                failures.pop(relpath, None)
+                document = self._document(task, result)
+                writer.add(document, replace=not rebuild)
+                self.report.indexed.append(relpath)
+            self.progress.advance(relpath)
+
+    def _extract_all(self, tasks: list[_Task]) -> Iterator[tuple[_Task, Extracted | ExtractionError]]:
+        """Cached results first, then the rest through isolated workers."""
+        to_run: list[_Task] = []
+        for task in tasks:
+            cached = self.cache.get(task.sha256)
+            if cached is None or (self.retry_failed and isinstance(cached, ExtractionError)):
+                to_run.append(task)
+            else:
+                yield task, cached
+        items = [(str(t.source.path), self.settings.max_file_bytes) for t in to_run]
+        outcomes = map_isolated(extract_file, items, workers=self.settings.workers,
+                                timeout=self.settings.extract_timeout, memory_mb=self.settings.worker_memory_mb)
+        yield from read_ahead(self._cached(to_run, outcomes))
+
+    def _cached(self, tasks: list[_Task], outcomes: Iterator[tuple[int, Outcome]]) -> Iterator[tuple[_Task, Extracted | ExtractionError]]:
+        for index, outcome in outcomes:
+            result = outcome.error if outcome.error is not None else outcome.value
+            if not (isinstance(result, ExtractionError) and result.reason in MACHINE_REASONS):
+                self.cache.put(tasks[index].sha256, result)
+            yield tasks[index], result
+
+    def _document(self, task: _Task, extracted: Extracted) -> Document:
+        source = task.source
+        staff, staff_warnings = read_staff_metadata(source.sidecar)
+        meta = resolve_metadata(source.relpath, extracted, staff, self.vocab, staff_warnings)
+        if meta.warnings:
+            self.report.warnings[source.relpath] = meta.warnings
+        return Document(
+            id=document_id(source.relpath), relpath=source.relpath, format=extracted.format,
+            meta=meta, pages=extracted.pages, sha256=task.sha256, fingerprint=task.fingerprint,
+            size=source.size, mtime=source.mtime,
+        )
+
+    def _record_failure(self, task: _Task, error: ExtractionError, failures: dict[str, dict[str, str]]) -> None:
+        relpath = printable_path(task.source.relpath)
+        self.report.failed[relpath] = (error.reason, error.detail)
+        failures[relpath] = {"reason": error.reason, "detail": error.detail, "fingerprint": task.fingerprint}
+
+    def _restore_previous(self, previous: _Known, task: _Task, writer: DocumentWriter) -> None:
+        """In a rebuild, a file that no longer reads keeps its last readable version."""
+        cached = self.cache.get(previous.sha256)
+        if isinstance(cached, Extracted):
+            old = _Task(task.source, previous.sha256, previous.fingerprint)
+            writer.add(self._document(old, cached), replace=False)
+            self.report.kept.append(task.source.relpath)
+
+    def _remove_missing(self, gone: set[str], known: dict[str, _Known], writer: DocumentWriter,
+                        failures: dict[str, dict[str, str]], rebuild: bool) -> None:
+        for relpath in sorted(gone):
+            if relpath in known:
+                if not rebuild:
+                    writer.delete(known[relpath].doc_id)
+                self.report.removed.append(relpath)
+            failures.pop(relpath, None)
+
+    def _count(self, ix: Index) -> None:
+        with ix.searcher() as searcher:  # doc_frequency would count deleted records
+            self.report.documents = sum(1 for _ in searcher.docs_for_query(Term("kind", "doc")))
+            self.report.pages = sum(1 for _ in searcher.docs_for_query(Term("kind", "page")))
+
+
+def _known_documents(ix: Index, relpaths: set[str] | None = None) -> dict[str, _Known]:
+    """What the index holds about each document (or just those at ``relpaths``)."""
+    known: dict[str, _Known] = {}
+    with ix.searcher() as searcher:
+        if relpaths is None:
+            docnums = list(searcher.document_numbers(kind="doc"))
+        else:
+            docnums = [n for relpath in sorted(relpaths) for n in _numbers(searcher, relpath)]
+        for docnum in docnums:
+            fields = searcher.stored_fields(docnum)
+            info = fields["info"]
+            known[fields["relpath"]] = _Known(fields["doc_id"], info["fingerprint"], info["sha256"], info["size"], info["mtime"])
+    return known
+
+
+def _numbers(searcher: Searcher, relpath: str) -> list[int]:
+    try:
+        return list(searcher.document_numbers(relpath=relpath, kind="doc"))
+    except UnicodeEncodeError:  # a name that is not UTF-8 cannot be a term: look through them all
+        return [n for n in searcher.document_numbers(kind="doc") if searcher.stored_fields(n)["relpath"] == relpath]
+
+
+def printable_path(relpath: str) -> str:
+    """A path that can be printed and stored even if its name is not UTF-8."""
+    return relpath.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

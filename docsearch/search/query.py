@@ -1,0 +1,336 @@
+"""Parse what a visitor types into a Whoosh query over document records.
+
+Plain words and whole questions are ranked with OR (a conjunctive default
+finds almost nothing for a French question); "phrases", AND/OR/NOT (and
+ET/OU/SAUF), +word/-word, ``titre:``, ``secteur:``, ``annee:``, ``type:``
+fields and ``prefix*`` work. Input the parser cannot make sense of is
+searched as plain words, with a note saying so; a query never raises.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TypeVar
+
+from whoosh import query as Q
+from whoosh.fields import Schema
+from whoosh.qparser import (
+    FieldAliasPlugin,
+    GtLtPlugin,
+    MultifieldParser,
+    OrGroup,
+    PlusMinusPlugin,
+    syntax,
+)
+from whoosh.qparser.plugins import (
+    MultifieldPlugin,
+    OperatorsPlugin,
+    PrefixPlugin,
+    SingleQuotePlugin,
+    WhitespacePlugin,
+    WildcardPlugin,
+)
+from whoosh.reading import IndexReader
+
+from docsearch.index.analysis import stem
+from docsearch.index.store import UNKNOWN_YEAR
+from docsearch.search.synonyms import Synonyms
+from docsearch.text import fold
+from docsearch.catalogue.vocabulary import Vocabulary
+
+T = TypeVar("T")
+
+MAX_QUERY_CHARS = 500
+# Fields searched by plain words, with their weights. The whole text carries
+# the title too (see ``pipeline``); the metadata fields add a little, since
+# documents of one series often share most title words.
+TEXT_FIELDS = {"content": 1.0, "title": 0.2, "summary": 0.2, "organisation": 0.2, "territory": 0.2}
+# Plain words (no syntax) are searched as: every analyzed word (once) in
+# every text field; each pair of neighbouring words as a phrase, which
+# favours passages that keep the words together; the same words unstemmed,
+# which favours the exact form typed; and, for a word the index does not
+# have (a typo), the index's closest words.
+PAIR_BOOST = 0.3
+EXACT_FORM_BOOST = 0.4
+NEAR_WORD_BOOST = 0.6
+NEAR_WORDS = 5
+SYNONYM_BOOST = 0.3
+# Anything of these makes a query "syntax" rather than plain words.
+_SYNTAX = re.compile(
+    r"""["()\[\]{}^~*]|\w:\S|(?:^|\s)[+-]\S|\b(?:AND|OR|NOT|ET|OU|SAUF|NON|ANDNOT|ANDMAYBE)\b"""
+)
+FIELD_ALIASES = {
+    "title": ["titre"],
+    "sectors": ["secteur", "secteurs"],
+    "year": ["annee", "année", "an"],
+    "doctype": ["type"],
+    "organisation": ["organisme", "structure"],
+    "territory": ["territoire"],
+}
+# A prefix matches at most this many distinct words of the index, and all
+# the prefixes of one query together at most the second number.
+MAX_PREFIX_WORDS = 64
+MAX_QUERY_PREFIX_WORDS = 128
+MIN_PREFIX = 3  # letters a pattern needs: "a*" would stand for most of the index, it is searched as "a"
+
+
+class _AsTyped(syntax.TextNode):
+    """Wildcard text reaches the query as typed: the analyzer would stem
+    "co*ve" into "co*v". ``_expand_prefix`` folds and matches it later."""
+
+    def query(self, parser: MultifieldParser) -> Q.Query:
+        fieldname = self.fieldname or parser.fieldname
+        if fieldname not in TEXT_FIELDS:
+            return super().query(parser)
+        return syntax.attach(self.qclass(fieldname, self.text, boost=self.boost), self)
+
+
+class _PrefixNode(_AsTyped):
+    qclass = Q.Prefix
+
+
+class _WildcardNode(_AsTyped):
+    qclass = Q.Wildcard
+
+
+class StarWildcardPlugin(WildcardPlugin):
+    """Only ``*`` is a wildcard: "?" ends French questions ("Qui a fondé la SCOP ?")."""
+
+    qmarks = ""
+    expr = "(?P<text>[*])"
+    WildcardNode = _WildcardNode
+    nodetype = _WildcardNode
+
+    def do_wildcards(self, parser: MultifieldParser, group: syntax.GroupNode) -> syntax.GroupNode:
+        group = super().do_wildcards(parser, group)
+        for i, node in enumerate(group):
+            if isinstance(node, PrefixPlugin.PrefixNode):
+                prefix = _PrefixNode(node.text)
+                prefix.startchar, prefix.endchar = node.startchar, node.endchar
+                group[i] = prefix
+        return group
+
+
+class BonusPhrase(Q.Phrase):
+    """A phrase that only adds to the score of documents the words already
+    match: counting the matches (``search.matching_docs``) skips it, since
+    matching phrases is the costly part of a query."""
+
+
+@dataclass
+class ParsedQuery:
+    query: Q.Query  # Q.Every() when the visitor only browses
+    note: str | None = None
+    is_browse: bool = False
+    is_plain: bool = False  # plain words, no syntax: spelling suggestions apply
+
+
+class QueryParser:
+    def __init__(self, schema: Schema, vocab: Vocabulary, synonyms: Synonyms | None = None) -> None:
+        self.schema, self.vocab, self.synonyms = schema, vocab, synonyms or Synonyms()
+        self.full = self._parser(schema, syntax=True)
+        self.plain = self._parser(schema, syntax=False)
+
+    @staticmethod
+    def _parser(schema: Schema, syntax: bool) -> MultifieldParser:
+        parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS, group=OrGroup.factory(0.9))
+        # 'l'économie' is an elision, not a quoted term.
+        parser.remove_plugin_class(SingleQuotePlugin)
+        parser.remove_plugin_class(WildcardPlugin)
+        parser.add_plugin(StarWildcardPlugin())
+        if not syntax:
+            parser.plugins = [p for p in parser.plugins if isinstance(p, (WhitespacePlugin, MultifieldPlugin))]
+            return parser
+        parser.remove_plugin_class(OperatorsPlugin)
+        parser.add_plugin(OperatorsPlugin(
+            And=r"(?<=\s)(?:AND|ET)(?=\s)", Or=r"(?<=\s)(?:OR|OU)(?=\s)",
+            AndNot=r"(?<=\s)(?:ANDNOT|SAUF)(?=\s)", AndMaybe=r"(?<=\s)ANDMAYBE(?=\s)",
+            Not=r"(^|(?<=(\s|[()])))(?:NOT|NON)(?=\s)",
+        ))
+        parser.add_plugin(PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
+        parser.add_plugin(GtLtPlugin())
+        parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
+        return parser
+
+    def parse(self, text: str, reader: IndexReader) -> ParsedQuery:
+        """``reader`` supplies the index's words that a ``prefix*`` stands for."""
+        # Lone surrogates cannot be encoded: they are no part of any word.
+        text = " ".join(_SURROGATES.sub("", text or "").split())
+        note = None
+        if len(text) > MAX_QUERY_CHARS:
+            text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+            note = f"Requête trop longue : seuls les {MAX_QUERY_CHARS} premiers caractères sont cherchés."
+        if not re.search(r"\w", text):
+            return ParsedQuery(Q.Every(), note, is_browse=True)
+        if not _SYNTAX.search(text):
+            words = self.words(text, reader)
+            if words is not None:
+                return ParsedQuery(words, note, is_plain=True)
+        parsed = self._try(self.full, text, reader) or self._only_exclusions(text, reader)
+        if parsed is None:
+            parsed = self._try(self.plain, _words_only(text), reader)
+            if parsed is not None:
+                note = "La syntaxe de la requête n'a pas été comprise : elle est cherchée comme de simples mots."
+        if parsed is None:
+            return ParsedQuery(Q.NullQuery, "Aucun mot à chercher : la requête ne contient que des mots trop courants.")
+        return ParsedQuery(parsed, note)
+
+    def words(self, text: str, reader: IndexReader) -> Q.Query | None:
+        """Plain words or a whole question, ranked (none of them required).
+
+        A word the analyzer splits ("Haute-Normandie", "aujourd'hui", a run
+        of Chinese) is a phrase of its parts.
+        """
+        stemmer, exact = self.schema["content"].analyzer, self.schema["words"].analyzer
+        units = _unique(tuple(t.text for t in stemmer(word)) for word in text.split())
+        units = [u for u in units if u]
+        if not units:
+            return None
+        parts: list[Q.Query] = []
+        for unit in units:
+            if len(unit) > 1:
+                parts += [Q.Phrase(field, list(unit), boost=boost) for field, boost in TEXT_FIELDS.items()]
+            elif reader.doc_frequency("content", unit[0]):
+                parts += [Q.Term(field, unit[0], boost=boost) for field, boost in TEXT_FIELDS.items()]
+        forms = _unique(t.text for t in exact(text))
+        parts += [Q.Term("words", form, boost=EXACT_FORM_BOOST) for form in forms]
+        parts += [Q.Term("content", near, boost=NEAR_WORD_BOOST) for near in self._near_stems(forms, reader)]
+        terms = [term for unit in units for term in unit]
+        for member in self.synonyms.expansions(terms):
+            parts.append(Q.Term("content", member[0], boost=SYNONYM_BOOST) if len(member) == 1
+                         else Q.Phrase("content", list(member), boost=SYNONYM_BOOST))
+        if not parts:
+            return None
+        parts += [BonusPhrase("content", [a, b], slop=1, boost=PAIR_BOOST) for a, b in zip(terms, terms[1:]) if a != b]
+        return Q.Or(parts)
+
+    @staticmethod
+    def _near_stems(forms: list[str], reader: IndexReader) -> list[str]:
+        """For each word the index lacks (a typo), the stems of its closest words."""
+        stems: list[str] = []
+        for form in forms:
+            if len(form) >= 4 and not form.isdigit() and not reader.doc_frequency("words", form):
+                stems += [stem(near) for near in _near_words(reader, form)]
+        return _unique(s for s in stems if reader.doc_frequency("content", s))
+
+    def parse_plain(self, text: str, reader: IndexReader) -> ParsedQuery:
+        """The words of ``text`` only, without any syntax."""
+        parsed = self._try(self.plain, _words_only(_SURROGATES.sub("", text or "")[:MAX_QUERY_CHARS]), reader)
+        if parsed is None:
+            return ParsedQuery(Q.NullQuery, "Aucun mot à chercher : la requête ne contient que des mots trop courants.")
+        return ParsedQuery(parsed, "La syntaxe de la requête n'a pas été comprise : elle est cherchée comme de simples mots.")
+
+    def _try(self, parser: MultifieldParser, text: str, reader: IndexReader) -> Q.Query | None:
+        # The parser is not supposed to raise; if it or Whoosh's query
+        # rewriting does on some input, the words alone are searched instead.
+        try:
+            q = parser.parse(text)
+            if q is Q.NullQuery or _has_error(q):
+                return None
+            q = _lucene_not(_Normaliser(self.vocab, reader).normalise(q))
+        except Exception:
+            return None
+        return None if q is Q.NullQuery else q
+
+    def _only_exclusions(self, text: str, reader: IndexReader) -> Q.Query | None:
+        """"-sport" alone: every document but those (Whoosh parses it to nothing)."""
+        excluded = _EXCLUDED.findall(text)
+        if not excluded or _EXCLUDED.sub(" ", text).strip():
+            return None
+        q = self._try(self.full, " ".join(excluded), reader)
+        return Q.AndNot(Q.Every(), q) if q is not None else None
+
+
+# "-mot" at the start of a term, never the hyphen inside "Haute-Normandie".
+_MINUS = r"(?:(?<=^)|(?<=[\s(]))-(?=\S)"
+_PLUS = r"(?:(?<=^)|(?<=[\s(]))\+(?=\S)"
+_EXCLUDED = re.compile(r"(?:^|(?<=\s))(?:-|(?:NOT|NON)\s+)(\S+)")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+class _Normaliser:
+    """Rewrites one parsed query: vocabulary fields to codes, prefixes to
+    the index's stems (with a budget, so "a* b* c* …" stays cheap), year
+    conditions to documents whose year is known."""
+
+    def __init__(self, vocab: Vocabulary, reader: IndexReader) -> None:
+        self.vocab, self.reader = vocab, reader
+        self.budget = MAX_QUERY_PREFIX_WORDS
+        self.expansions: dict[tuple[type, str], list[str]] = {}
+
+    def normalise(self, q: Q.Query) -> Q.Query:
+        if isinstance(q, Q.Term) and q.fieldname in ("sectors", "doctype"):
+            lookup = self.vocab.sector_code if q.fieldname == "sectors" else self.vocab.doctype_code
+            return Q.Term(q.fieldname, lookup(str(q.text)) or str(q.text), boost=q.boost)
+        if isinstance(q, Q.Phrase) and q.fieldname in ("sectors", "doctype"):
+            return self.normalise(Q.Term(q.fieldname, " ".join(q.words), boost=q.boost))
+        if isinstance(q, (Q.Prefix, Q.Wildcard)) and q.fieldname in TEXT_FIELDS:
+            literal = fold(str(q.text)).replace("*", "").replace("?", "")
+            if len(literal) < MIN_PREFIX:
+                return Q.Term(q.fieldname, stem(literal), boost=q.boost) if literal else Q.NullQuery
+            stems = self._stems(q)
+            return Q.Or([Q.Term(q.fieldname, s, boost=q.boost) for s in stems]) if stems else Q.NullQuery
+        if getattr(q, "fieldname", None) == "year" and isinstance(q, (Q.Term, Q.NumericRange)):
+            # Documents without a year are stored as 0: never "before 2008".
+            return Q.AndNot(q, Q.Term("year_key", UNKNOWN_YEAR))
+        if q.is_leaf():
+            return q
+        return q.apply(self.normalise)
+
+    def _stems(self, q: Q.Prefix | Q.Wildcard) -> list[str]:
+        """"Coopérat*" → the stems of the index's words that start with "cooperat".
+
+        Index terms are stems, which may be shorter than the typed prefix
+        (coopérative → cooper), so the prefix is matched against the
+        unstemmed words of the ``words`` field, then each word is stemmed.
+        """
+        key = (type(q), fold(str(q.text)))
+        if key not in self.expansions:
+            pattern = key[1]
+            if isinstance(q, Q.Prefix):
+                words = self.reader.expand_prefix("words", pattern)
+            else:
+                words = (text for _, text in Q.Wildcard("words", pattern).expanded_terms(self.reader))
+            first = list(itertools.islice(words, max(0, min(MAX_PREFIX_WORDS, self.budget))))
+            self.budget -= len(first)
+            self.expansions[key] = sorted({stem(w.decode("utf-8") if isinstance(w, bytes) else w) for w in first})
+        return self.expansions[key]
+
+
+def _unique(items: Iterator[T]) -> list[T]:
+    return list(dict.fromkeys(items))
+
+
+def _near_words(reader: IndexReader, word: str) -> list[str]:
+    """The index's words closest to a word it lacks, most frequent first."""
+    distance = 2 if len(word) >= 6 else 1
+    near = itertools.islice(reader.terms_within("words", word, distance, prefix=1), 50)
+    return sorted(near, key=lambda w: -reader.doc_frequency("words", w))[:NEAR_WORDS]
+
+
+def _lucene_not(q: Q.Query) -> Q.Query:
+    """"culture NOT sport" means culture and not sport, as in every search engine
+    (Whoosh would read it as culture OR (not sport))."""
+    if q.is_leaf():
+        return q
+    q = q.apply(_lucene_not)
+    if isinstance(q, (Q.Or, Q.And)):
+        negated = [c.query for c in q.subqueries if isinstance(c, Q.Not)]
+        if negated:
+            positive = [c for c in q.subqueries if not isinstance(c, Q.Not)]
+            base = type(q)(positive) if positive else Q.Every()
+            return Q.AndNot(base, Q.Or(negated))
+    return q
+
+
+def _has_error(q: Q.Query) -> bool:
+    if getattr(q, "error", None):
+        return True
+    return any(_has_error(child) for child in q.children()) if not q.is_leaf() else False
+
+
+def _words_only(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text))

@@ -1,0 +1,249 @@
+"""Ranking plain-word searches without walking Whoosh's matcher tree.
+
+A plain-words query is an OR of term and phrase leaves (see ``query``).
+Whoosh scores it document at a time through a tree of union matchers, a
+dozen Python calls per document per leaf; on 20,000 documents that was
+most of a search. Here each term leaf is read block by block into the BM25
+score of every document that has it (term at a time, kept per index
+generation), and the leaves are added up: that also gives the set of
+matching documents for the facets. The neighbour-pair bonus phrases, whose
+positions are the costly part, are checked on the best ``CANDIDATES``
+documents only.
+
+Scores are those of ``LuceneBM25`` through Whoosh (``tests/test_ranking.py``
+compares them); only a document outside the candidates that its pair
+bonuses alone would lift into the page shown could be ranked differently.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+
+from whoosh import query as Q
+from whoosh.reading import TermNotFound
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+from docsearch.index.store import length_bytes
+from docsearch.search.query import TEXT_FIELDS, BonusPhrase
+from docsearch.index.weighting import LuceneBM25
+
+CANDIDATES = 100  # documents whose pair bonuses are computed, at least
+# Scores of terms and phrases kept per index generation, counted in documents
+# (12 bytes each: about 100 MB), the least recently used dropped first.
+LEAF_POSTINGS = 8_000_000
+
+Scores = dict[int, float]
+
+
+class Leaf:
+    """The scores of one term or phrase: document numbers (ascending) and
+    their scores, in arrays (a dict would take eight times the memory)."""
+
+    __slots__ = ("ids", "scores")
+
+    def __init__(self, ids: Iterable[int] = (), scores: Iterable[float] = ()) -> None:
+        self.ids, self.scores = array("i", ids), array("d", scores)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def get(self, docnum: int) -> float | None:
+        at = bisect.bisect_left(self.ids, docnum)
+        return self.scores[at] if at < len(self.ids) and self.ids[at] == docnum else None
+
+    def items(self) -> Iterable[tuple[int, float]]:
+        return zip(self.ids, self.scores)
+
+
+class Ranker:
+    """One per open searcher: document lengths and leaf results are kept
+    for as long as the searcher lives (one index generation)."""
+
+    def __init__(self, searcher: Searcher, weighting: LuceneBM25) -> None:
+        self.searcher, self.weighting = searcher, weighting
+        self.lengths: dict[str, list[float]] = {}
+        self.leaves: OrderedDict[Any, Leaf] = OrderedDict()
+        self.held = 0  # documents in self.leaves
+
+    @staticmethod
+    def handles(q: Q.Query) -> bool:
+        """A flat OR of terms and phrases of consecutive words over the text
+        fields: the plain-words query (and some typed by hand)."""
+        if not isinstance(q, Q.Or) or q.boost != 1 or q.minmatch or q.scale:
+            return False
+        for leaf in q.children():
+            if type(leaf) is Q.Term:
+                if leaf.fieldname not in TEXT_FIELDS and leaf.fieldname != "words":
+                    return False
+            elif type(leaf) in (Q.Phrase, BonusPhrase):
+                if leaf.fieldname not in TEXT_FIELDS or leaf.slop != 1 or len(leaf.words) < 2:
+                    return False
+            else:
+                return False
+        return True
+
+    def matches(self, q: Q.Or) -> Scores:
+        """Every document the query matches, with the score of its term and
+        phrase leaves (not yet the pair bonuses)."""
+        leaves = sorted((self._leaf(leaf) for leaf in q.children() if not isinstance(leaf, BonusPhrase)), key=len)
+        if not leaves:
+            return {}
+        total = dict(leaves.pop().items())  # the longest, made at C speed; the others added to it
+        get = total.get
+        for scores in leaves:
+            for docnum, score in scores.items():
+                total[docnum] = get(docnum, 0.0) + score
+        return total
+
+    def top(self, q: Q.Or, scores: Scores, allowed: Iterable[int], count: int) -> list[tuple[int, float]]:
+        """The ``count`` best of ``allowed``, best first: the ``CANDIDATES``
+        best by their words' scores, re-ranked with the pair bonuses, then the
+        others by their words' scores. Every page of results is a slice of
+        this one order (equal scores: the lower document number first)."""
+        best = heapq.nlargest(max(CANDIDATES, count), allowed, key=lambda d: (scores[d], -d))
+        final = {d: scores[d] for d in best[:CANDIDATES]}
+        candidates = sorted(final)
+        for leaf in q.children():
+            if isinstance(leaf, BonusPhrase):
+                for docnum, score in self._phrase(leaf, candidates).items():
+                    final[docnum] += score
+        reranked = sorted(final.items(), key=lambda item: (-item[1], item[0]))
+        return (reranked + [(d, scores[d]) for d in best[CANDIDATES:]])[:count]
+
+    # Leaves -----------------------------------------------------------------
+
+    def _leaf(self, leaf: Q.Query) -> Leaf:
+        key = (type(leaf), leaf.field(), tuple(leaf.words) if isinstance(leaf, Q.Phrase) else leaf.text, leaf.boost)
+        cached = self.leaves.get(key)
+        if cached is not None:
+            self.leaves.move_to_end(key)
+            return cached
+        cached = self._term(leaf.fieldname, leaf.text, leaf.boost) if isinstance(leaf, Q.Term) else self._phrase(leaf)
+        self.leaves[key] = cached
+        self.held += len(cached)
+        while self.held > LEAF_POSTINGS and len(self.leaves) > 1:
+            self.held -= len(self.leaves.popitem(last=False)[1])
+        return cached
+
+    def forget(self) -> None:
+        """Drop the kept scores (the searcher is no longer the current one)."""
+        self.leaves.clear()
+        self.held = 0
+
+    def _term(self, field: str, text: str, boost: float) -> Leaf:
+        """BM25 of one term for every document that has it, read block by block."""
+        whole = self.searcher
+        if (field, text) not in whole.reader():
+            return Leaf()
+        scorer = self.weighting.scorer(whole, field, text)
+        idf, k1, b, average = scorer.idf, scorer.k1, scorer.b, scorer.average
+        lengths = self._lengths(field)
+        factor = boost * idf * (k1 + 1)
+        norm_fixed, norm_length = k1 * (1 - b), k1 * b / average
+        result = Leaf()
+        for matcher, offset in self._postings(field, text):
+            for ids, weights in _blocks(matcher):
+                docnums = [d + offset for d in ids] if offset else ids
+                result.ids.extend(docnums)
+                result.scores.extend([factor * w / (w + norm_fixed + norm_length * lengths[d])
+                                      for d, w in zip(docnums, weights)])
+        return result
+
+    def _phrase(self, leaf: Q.Phrase, among: list[int] | None = None) -> Leaf:
+        """Documents (of ``among``, sorted, or all) where the words follow one
+        another, scored as Whoosh scores a phrase: its boost times the sum of
+        its words' scores."""
+        field, words = leaf.fieldname, [str(w) for w in leaf.words]
+        each = [self._leaf(Q.Term(field, word)) for word in words]
+        if among is not None:
+            docnums = [d for d in among if all(term.get(d) is not None for term in each)]
+        else:
+            docnums = sorted(set(each[0].ids).intersection(*(term.ids for term in each[1:])))
+        places = [self._positions(field, word, docnums) for word in words]
+        result = Leaf()
+        for docnum in docnums:
+            starts = places[0][docnum]
+            for offset, place in enumerate(places[1:], start=1):
+                starts = {p for p in starts if p + offset in place[docnum]}
+            if starts:
+                result.ids.append(docnum)
+                result.scores.append(leaf.boost * sum(term.get(docnum) or 0.0 for term in each))
+        return result
+
+    def _positions(self, field: str, text: str, docnums: list[int]) -> dict[int, set[int]]:
+        """Where ``text`` occurs in each of ``docnums`` (sorted)."""
+        places: dict[int, set[int]] = {}
+        for matcher, offset in self._postings(field, text):
+            for docnum in docnums:
+                local = docnum - offset
+                if local < 0:
+                    continue
+                if not matcher.is_active():
+                    break
+                if matcher.id() < local:
+                    matcher.skip_to(local)
+                    if not matcher.is_active():
+                        break
+                if matcher.id() == local:
+                    places[docnum] = set(matcher.value_as("positions"))
+        return places
+
+    def _postings(self, field: str, text: str) -> Iterable[tuple[Any, int]]:
+        """The raw posting list of each segment, with its first document number."""
+        for sub, offset in self.searcher.leaf_searchers():
+            try:
+                matcher = sub.reader().postings(field, text)
+            except TermNotFound:
+                continue
+            while hasattr(matcher, "child"):  # deleted documents: dropped with the facets' live set
+                matcher = matcher.child
+            yield matcher, offset
+
+    def _lengths(self, field: str) -> list[float]:
+        lengths = self.lengths.get(field)
+        if lengths is None:
+            lengths = []
+            for sub, _ in self.searcher.leaf_searchers():
+                lengths += _segment_lengths(sub.reader(), field)
+            self.lengths[field] = lengths
+        return lengths
+
+
+_LENGTHS = [float(byte_to_length(b) or 1) for b in range(256)]
+
+
+def _segment_lengths(reader: Any, field: str) -> list[float]:
+    """The length of ``field`` in each document of a segment, as Whoosh's
+    scorers see it (stored as one byte)."""
+    column = length_bytes(reader._perdoc, field)
+    if column is None:
+        return [1.0] * reader.doc_count_all()
+    return [_LENGTHS[b] for b in column]
+
+
+def _blocks(matcher: Any) -> Iterable[tuple[Any, Any]]:
+    """The (ids, weights) of each block of a Whoosh 3 posting list; one
+    posting at a time for any other kind of matcher."""
+    if not hasattr(matcher, "_read_data") or matcher._byteids:
+        while matcher.is_active():
+            yield [matcher.id()], [matcher.weight()]
+            matcher.next()
+        return
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        deltas, weights = matcher._data[0], matcher._data[1]
+        count, start = matcher._blocklength, matcher._i
+        # What _read_ids and _read_weights do, with the delta decoding in C.
+        ids = list(itertools.accumulate(deltas))
+        if weights is None or isinstance(weights, float):
+            weights = [1.0 if weights is None else weights] * count
+        yield ids[start:], weights[start:]
+        matcher._next_block()

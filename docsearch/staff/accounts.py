@@ -1,0 +1,118 @@
+"""Staff accounts: names and salted scrypt password hashes in the instance folder.
+
+``Accounts(folder)`` reads and writes ``users.json`` atomically; passwords
+are never stored, only ``hashlib.scrypt`` hashes (memory-hard) with a random
+salt per account, compared in constant time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from docsearch.corpus.atomic import write_atomic
+from docsearch.errors import UserError
+
+# scrypt cost: 16 MiB of memory and about 50 ms per check on this machine.
+SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+MIN_PASSWORD = 10
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
+
+
+def hash_password(password: str, salt: bytes | None = None, **cost: int) -> dict[str, Any]:
+    params = {**SCRYPT, **cost}
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, maxmem=64 * 1024 * 1024, dklen=32, **params)
+    return {"salt": salt.hex(), "hash": digest.hex(), **params}
+
+
+def check_password(password: str, record: dict[str, Any]) -> bool:
+    cost = {k: int(record[k]) for k in ("n", "r", "p")}
+    expected = hash_password(password, bytes.fromhex(record["salt"]), **cost)["hash"]
+    return hmac.compare_digest(expected, record["hash"])
+
+
+class Accounts:
+    def __init__(self, instance: Path) -> None:
+        self.path = instance / "users.json"
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+
+    def _save(self, users: dict[str, dict[str, Any]]) -> None:
+        write_atomic(self.path, json.dumps(users, indent=1, sort_keys=True).encode("utf-8"))
+        self.path.chmod(0o600)
+
+    def names(self) -> list[str]:
+        return sorted(self._load())
+
+    def add(self, name: str, password: str) -> None:
+        users = self._load()
+        if name in users:
+            raise UserError(f"the account {name!r} already exists (use `docsearch users passwd {name}`)")
+        users[_valid_name(name)] = {**hash_password(_valid_password(password)),
+                                    "created": dt.datetime.now().isoformat(timespec="seconds")}
+        self._save(users)
+
+    def set_password(self, name: str, password: str) -> None:
+        users = self._load()
+        if name not in users:
+            raise UserError(f"no account named {name!r}")
+        users[name].update(hash_password(_valid_password(password)))
+        self._save(users)
+
+    def remove(self, name: str) -> None:
+        users = self._load()
+        if users.pop(name, None) is None:
+            raise UserError(f"no account named {name!r}")
+        self._save(users)
+
+    def session_version(self, name: str) -> str | None:
+        """Changes when the password changes, the account goes or its sessions are ended;
+        None for an unknown account. A session carries it and is valid while it matches."""
+        record = self._load().get(name)
+        if record is None:
+            return None
+        return hashlib.sha256(f"{record['hash']}:{record.get('epoch', 0)}".encode()).hexdigest()[:16]
+
+    def end_sessions(self, name: str) -> None:
+        """Sign the account out everywhere (its cookies stop working)."""
+        users = self._load()
+        if name in users:
+            users[name]["epoch"] = int(users[name].get("epoch", 0)) + 1
+            self._save(users)
+
+    def verify(self, name: str, password: str) -> bool:
+        record = self._load().get(name)
+        if record is None:
+            check_password(password, _DUMMY)  # same time whether the name exists or not
+            return False
+        return check_password(password, record)
+
+
+_DUMMY = hash_password("not a password", b"\0" * 16)
+
+
+def is_account_name(name: str) -> bool:
+    return bool(_NAME.fullmatch(name))
+
+
+def _valid_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise UserError("an account name is 1 to 40 lower-case letters, digits, '.', '_' or '-'")
+    return name
+
+
+def _valid_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+    return password

@@ -1,0 +1,253 @@
+"""Adding, correcting, withdrawing and restoring documents: the corpus first, then the index.
+
+- ``check_upload`` and ``extract_checked``: the type from the content, the
+  size, the name, readable text, and no second copy of a file already in
+  the corpus (``Duplicate``).
+- ``place_in_corpus``: writes the staff metadata, then the file, atomically,
+  into ``<secteur>/<année>/`` (or ``a-trier/``) under a safe name.
+- ``add_file`` / ``add_url`` (CLI): check, place and index at once.
+- ``write_metadata``: replaces a document's staff metadata.
+- ``remove_documents`` / ``restore_from_trash``: to the trash and back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from docsearch.corpus.atomic import write_atomic
+from docsearch.extraction.cache import ExtractionCache
+from docsearch.config import Settings
+from docsearch.corpus.write import (
+    corpus_lock,
+    move_to_trash,
+    safe_filename,
+    unique_path,
+    write_sidecar,
+)
+from docsearch.errors import ExtractionError, UserError
+from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, check_content, extract_file, sniff_kind
+from docsearch.corpus.fetch import fetch
+from docsearch.index.store import IndexStore
+from docsearch.index.update import RunReport, update_index
+from docsearch.catalogue.records import document_id
+from docsearch.corpus.scan import TRASH_DIR, file_hash, list_sources, resolve_inside, sidecar_path
+from docsearch.catalogue.vocabulary import load_vocabulary
+from docsearch.extraction.workers import map_isolated
+
+SUFFIXES = {"pdf": ".pdf", "html": ".html"}
+
+
+class Duplicate(UserError):
+    """The same content is already in the corpus."""
+
+    def __init__(self, name: str, relpath: str, doc_id: str | None) -> None:
+        super().__init__(f"{name} : déjà dans le fonds, sous {relpath}" + (f" (document {doc_id})" if doc_id else ""))
+        self.relpath, self.doc_id = relpath, doc_id
+
+
+@dataclass
+class Added:
+    relpath: str
+    doc_id: str
+    title: str
+
+
+def add_file(settings: Settings, path: Path, staff: dict[str, object], folder: str | None = None) -> Added:
+    """Copy a local PDF or HTML file into the corpus and index it."""
+    if not path.is_file():
+        raise UserError(f"{path} : fichier introuvable")
+    if path.stat().st_size > settings.max_file_bytes:
+        raise UserError(f"{path} : plus de {settings.max_file_mb} Mo")
+    return add_bytes(settings, path.read_bytes(), path.name, staff, folder)
+
+
+def add_url(settings: Settings, url: str, staff: dict[str, object], folder: str | None = None) -> Added:
+    """Fetch a page, keep its snapshot in the corpus with its address, index it."""
+    data, name = fetch_page(settings, url)
+    return add_bytes(settings, data, name, {"url": url, **staff}, folder or "web")
+
+
+def fetch_page(settings: Settings, url: str) -> tuple[bytes, str]:
+    fetched = fetch(url, settings.fetch_timeout, settings.fetch_max_mb * 1024 * 1024, settings.fetch_private)
+    kind = sniff_kind(fetched.data)
+    if kind is None:
+        raise UserError(f"{url} : ni une page HTML ni un PDF ({fetched.content_type})")
+    data = _as_utf8(fetched.data, fetched.charset) if kind == "html" else fetched.data
+    parts = urlsplit(fetched.url)
+    name = f"{parts.hostname}-{parts.path.strip('/').replace('/', '-') or 'accueil'}"
+    return data, name + SUFFIXES[kind]
+
+
+def _as_utf8(data: bytes, charset: str | None) -> bytes:
+    """Keep the HTTP charset in the snapshot: re-encode to UTF-8 with a BOM,
+    which the HTML extractor trusts before any declaration in the page."""
+    if not charset or data.startswith(b"\xef\xbb\xbf"):
+        return data
+    try:
+        text = data.decode(re.sub(r"[^\w.-]", "", charset))
+    except (LookupError, UnicodeDecodeError):
+        return data
+    return b"\xef\xbb\xbf" + text.encode("utf-8")
+
+
+def add_bytes(settings: Settings, data: bytes, name: str, staff: dict[str, object], folder: str | None = None) -> Added:
+    suffix = check_upload(settings, data, name)
+    extracted = extract_checked(settings, data, suffix, name)
+    relpath = place_in_corpus(settings, data, name, staff, extracted, folder)
+    update_index(settings, only=[relpath])
+    return Added(relpath, document_id(relpath), _title_of(settings, relpath))
+
+
+def check_upload(settings: Settings, data: bytes, name: str) -> str:
+    """The file's suffix, once its name, size, content and novelty are checked."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UserError(f"{name} : seuls les PDF (.pdf) et les pages web (.html) peuvent être ajoutés")
+    if len(data) > settings.max_file_bytes:
+        raise UserError(f"{name} : plus de {settings.max_file_mb} Mo")
+    suffix = ".html" if suffix == ".htm" else suffix
+    try:
+        check_content(suffix, data)
+    except ExtractionError as exc:
+        raise UserError(f"{name} : {exc.detail}") from None
+    refuse_duplicate(settings, hashlib.sha256(data).hexdigest(), len(data), name)
+    return suffix
+
+
+def extract_checked(settings: Settings, data: bytes, suffix: str, name: str) -> Extracted:
+    """Extract in a worker before anything is written to the corpus."""
+    with tempfile.TemporaryDirectory(prefix="docsearch-add-") as folder:
+        path = Path(folder) / f"document{suffix}"
+        path.write_bytes(data)
+        ((_, outcome),) = list(map_isolated(extract_file, [(str(path), settings.max_file_bytes)], workers=1,
+                                            timeout=settings.extract_timeout, memory_mb=settings.worker_memory_mb))
+    if outcome.error is not None:
+        raise UserError(f"{name} : illisible : {outcome.error.reason} ({outcome.error.detail})")
+    return outcome.value
+
+
+def place_in_corpus(settings: Settings, data: bytes, name: str, staff: dict[str, object],
+                    extracted: Extracted | None, folder: str | None = None) -> str:
+    """Write the file and its staff metadata into the corpus; its relative path.
+    (``extracted`` goes to the cache, so indexing does not read the file again.)"""
+    folder = folder or _default_folder(settings, staff)
+    if any(part.startswith(".") for part in Path(folder).parts):
+        raise UserError(f"{folder} : les dossiers cachés du fonds ne sont pas indexés")
+    target_dir = resolve_inside(settings.corpus_dir, folder)
+    suffix = ".html" if Path(name).suffix.lower() == ".htm" else Path(name).suffix.lower()
+    if extracted is not None:
+        ExtractionCache(settings.cache_dir).put(hashlib.sha256(data).hexdigest(), extracted)
+    with corpus_lock(settings.corpus_dir):
+        target = unique_path(target_dir, safe_filename(name, suffix))
+        # The sidecar first: a crash in between leaves a harmless lone sidecar,
+        # never a document indexed without the metadata staff gave.
+        if any(v not in (None, "", []) for v in staff.values()):
+            write_sidecar(target, staff)
+        write_atomic(target, data)
+    return target.relative_to(settings.corpus_dir.resolve()).as_posix()
+
+
+def _default_folder(settings: Settings, staff: dict[str, object]) -> str:
+    """``<secteur>/<année>`` when staff said so (the path convention), else ``a-trier``."""
+    vocab = load_vocabulary(settings.vocabulary_file)
+    sectors = staff.get("secteurs") or []
+    sector = vocab.sector_code(str(sectors[0])) if isinstance(sectors, list) and sectors else None
+    if sector is None or sector == "non-classe":
+        return "a-trier"
+    year = staff.get("annee")
+    return f"{sector}/{year}" if year else sector
+
+
+def refuse_duplicate(settings: Settings, sha: str, size: int, name: str) -> None:
+    """The same content is refused, whether indexed or only lying in the corpus."""
+    store = IndexStore(settings.index_dir)
+    if store.current_dir() is not None:
+        with store.open().searcher() as searcher:
+            existing = searcher.document(sha256=sha, kind="doc")
+        if existing:
+            raise Duplicate(name, existing["relpath"], existing["doc_id"])
+    for source in list_sources(settings.corpus_dir, SUPPORTED_SUFFIXES):
+        if source.size == size and file_hash(source.path) == sha:  # only same-size files are hashed
+            raise Duplicate(name, source.relpath, None)
+
+
+def _title_of(settings: Settings, relpath: str) -> str:
+    with IndexStore(settings.index_dir).open().searcher() as searcher:
+        fields = searcher.document(doc_id=document_id(relpath), kind="doc")
+    return fields["title"] if fields else ""
+
+
+def write_metadata(settings: Settings, relpath: str, staff: dict[str, object]) -> None:
+    """Replace a document's staff metadata (its sidecar). Every field is
+    written, empty ones too: a field staff cleared stays cleared."""
+    path = resolve_inside(settings.corpus_dir, relpath)
+    if not path.is_file():
+        raise UserError(f"{relpath} n'est pas un fichier du fonds")
+    write_sidecar(path, staff, keep_empty=True)
+
+
+def remove_documents(settings: Settings, refs: list[str]) -> RunReport:
+    """Move the documents (ids or paths in the corpus) to the trash and unindex them."""
+    relpaths = list(dict.fromkeys(_relpath_of(settings, ref) for ref in refs))
+    moved: list[str] = []
+    try:
+        for relpath in relpaths:
+            move_to_trash(settings.corpus_dir, relpath)
+            moved.append(relpath)
+    finally:
+        report = update_index(settings, only=[], forget=moved)  # what left the corpus leaves the index
+    return report
+
+
+def trash_entries(settings: Settings) -> list[dict[str, str]]:
+    """Documents in the trash: where they are, and where they came from."""
+    trash = settings.corpus_dir.resolve() / TRASH_DIR
+    entries = []
+    for path in sorted(trash.glob("*/**/*")):
+        inside = path.relative_to(trash)
+        if any(part.startswith(".") for part in inside.parts):
+            continue
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            entries.append({"trash": inside.as_posix(), "when": inside.parts[0], "relpath": Path(*inside.parts[1:]).as_posix()})
+    return sorted(entries, key=lambda e: e["when"], reverse=True)
+
+
+def restore_from_trash(settings: Settings, trash_relpath: str) -> str:
+    """Put a document (and its sidecar) back where it was; its path in the corpus.
+    Only an entry of ``trash_entries`` is accepted."""
+    with corpus_lock(settings.corpus_dir):
+        if trash_relpath not in {e["trash"] for e in trash_entries(settings)}:
+            raise UserError("ce document n'est pas dans la corbeille")
+        trash = settings.corpus_dir.resolve() / TRASH_DIR
+        source = trash / trash_relpath
+        original = Path(*Path(trash_relpath).parts[1:])
+        target = unique_path(resolve_inside(settings.corpus_dir, original.parent.as_posix()), original.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if sidecar_path(source).exists():
+            sidecar_path(source).rename(sidecar_path(target))
+        source.rename(target)
+    return target.relative_to(settings.corpus_dir.resolve()).as_posix()
+
+
+def _relpath_of(settings: Settings, ref: str) -> str:
+    store = IndexStore(settings.index_dir)
+    if store.current_dir() is not None:
+        with store.open().searcher() as searcher:
+            fields = searcher.document(doc_id=ref, kind="doc")
+        if fields:
+            return fields["relpath"]
+    corpus = settings.corpus_dir.resolve()
+    candidate = Path(ref)
+    if candidate.is_absolute() or candidate.exists():
+        candidate = candidate.resolve()
+        if corpus in candidate.parents:
+            return candidate.relative_to(corpus).as_posix()
+    path = resolve_inside(settings.corpus_dir, ref)
+    if not path.is_file():
+        raise UserError(f"{ref} : ni un identifiant de document ni un fichier du fonds")
+    return path.relative_to(corpus).as_posix()
