@@ -20,6 +20,7 @@ from docsearch.errors import QueryError
 from docsearch.index.update import update_index
 from docsearch.search.service import SearchRequest, SearchService
 from docsearch.corpus.scan import list_sources
+from docsearch.extraction import SUPPORTED_SUFFIXES
 from docsearch.web.app import create_app
 from tests.conftest import DATA, copy_sample, html_page
 from tests.test_cli import docsearch_process, free_port, run, wait_for

@@ -4,7 +4,6 @@ a timeout, a size cap, and the content type checked from the bytes."""
 from __future__ import annotations
 
 import ipaddress
-import re
 import socket
 import urllib.error
 import urllib.request

@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 from docsearch.extraction.cache import ExtractionCache
 from docsearch.config import Settings
 from docsearch.errors import ExtractionError, SchemaMismatch
-from docsearch.extraction import Extracted, extract_file
+from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, extract_file
 from docsearch.index.store import SCHEMA_VERSION, IndexStore
 from docsearch.index.writer import DocumentWriter
 from docsearch.catalogue.metadata import read_staff_metadata, resolve_metadata
