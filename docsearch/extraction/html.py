@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup, Comment, Tag
 
 from docsearch.errors import ExtractionError
 from docsearch.text import clean_line, clean_text
-from docsearch.extraction import Extracted
+from docsearch.extraction.extracted import Extracted
 
 # Removed wherever they are: never content.
 BOILERPLATE_TAGS = (

@@ -18,7 +18,7 @@ from pypdf import PasswordType, PdfReader
 
 from docsearch.errors import ExtractionError
 from docsearch.text import clean_line, clean_text
-from docsearch.extraction import Extracted
+from docsearch.extraction.extracted import Extracted
 
 # pypdf reports recoverable damage through logging; a broken file is judged
 # by what we can read, not by its warnings.

@@ -31,6 +31,7 @@ from docsearch.corpus.write import (
 )
 from docsearch.errors import ExtractionError, UserError
 from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, check_content, extract_file, sniff_kind
+from docsearch.extraction.registry import canonical_suffix
 from docsearch.corpus.fetch import fetch
 from docsearch.index.store import IndexStore
 from docsearch.index.update import RunReport, update_index
@@ -39,7 +40,6 @@ from docsearch.corpus.scan import TRASH_DIR, file_hash, list_sources, resolve_in
 from docsearch.catalogue.vocabulary import load_vocabulary
 from docsearch.extraction.workers import map_isolated
 
-SUFFIXES = {"pdf": ".pdf", "html": ".html"}
 
 
 class Duplicate(UserError):
@@ -80,7 +80,7 @@ def fetch_page(settings: Settings, url: str) -> tuple[bytes, str]:
     data = _as_utf8(fetched.data, fetched.charset) if kind == "html" else fetched.data
     parts = urlsplit(fetched.url)
     name = f"{parts.hostname}-{parts.path.strip('/').replace('/', '-') or 'accueil'}"
-    return data, name + SUFFIXES[kind]
+    return data, name + canonical_suffix(kind)
 
 
 def _as_utf8(data: bytes, charset: str | None) -> bytes:
@@ -110,9 +110,8 @@ def check_upload(settings: Settings, data: bytes, name: str) -> str:
         raise UserError(f"{name} : seuls les PDF (.pdf) et les pages web (.html) peuvent être ajoutés")
     if len(data) > settings.max_file_bytes:
         raise UserError(f"{name} : plus de {settings.max_file_mb} Mo")
-    suffix = ".html" if suffix == ".htm" else suffix
     try:
-        check_content(suffix, data)
+        suffix = canonical_suffix(check_content(suffix, data).kind)
     except ExtractionError as exc:
         raise UserError(f"{name} : {exc.detail}") from None
     refuse_duplicate(settings, hashlib.sha256(data).hexdigest(), len(data), name)

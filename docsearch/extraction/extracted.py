@@ -1,0 +1,26 @@
+"""What every reader returns: the text of each page and the embedded metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Bump when extraction output changes: cached results are then recomputed.
+EXTRACTOR_VERSION = 2
+
+
+@dataclass
+class Extracted:
+    format: str  # the reader's kind: "pdf", "html"…
+    pages: list[str]
+    # Embedded metadata, already cleaned: title, subject, keywords, author,
+    # description, date (ISO-like text), url.
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"format": self.format, "pages": self.pages, "meta": self.meta}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Extracted:
+        return cls(format=str(data["format"]), pages=[str(p) for p in data["pages"]],
+                   meta={str(k): str(v) for k, v in dict(data["meta"]).items()})
