@@ -14,7 +14,7 @@ the package); a template in ``<instance>/templates/`` wins over the shipped one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -196,7 +196,7 @@ class _Views:
     async def server_error(self, request: Request, exc: Exception) -> Response:
         return self._error(request, 500, "Une erreur inattendue s'est produite. Réessayez dans un instant.")
 
-    def _error(self, request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    def _error(self, request: Request, status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
         if request.url.path.endswith(".json"):
             return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status, headers=headers)
         return self.templates.TemplateResponse(request, "error.html", {"status": status, "message": message, "data": {}},
