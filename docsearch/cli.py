@@ -193,8 +193,10 @@ def users_remove(accounts: Any, name: str) -> None:
 @click.option("--port", type=int, help="Port [8000].")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Server processes (one per core serves more visitors at once).")
+@click.option("--root-path", default="", metavar="PREFIX",
+              help="Path prefix the site is served under behind a proxy that removes it (/docs): every link carries it.")
 @click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None, workers: int) -> None:
+def serve(settings: Settings, host: str | None, port: int | None, workers: int, root_path: str) -> None:
     """Serve the search interface over HTTP.
 
     No access log: it would keep visitors' addresses beside their searches."""
@@ -207,14 +209,16 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int) 
     from docsearch.web.security import session_secret
 
     host, port = host or settings.host, port or settings.port
+    root_path = "/" + root_path.strip("/") if root_path.strip("/") else ""
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, http=NoDelayHTTP)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, http=NoDelayHTTP,
+                    root_path=root_path)
         return
     session_secret(settings.instance_dir)  # made once, before the workers share it
     for name in ("corpus_dir", "index_dir", "instance_dir"):
         os.environ[f"DOCSEARCH_{name.upper()}"] = str(getattr(settings, name).resolve())
     uvicorn.run("docsearch.web.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="info",
-                access_log=False, http=NoDelayHTTP)
+                access_log=False, http=NoDelayHTTP, root_path=root_path)
 
 
 def main() -> None:

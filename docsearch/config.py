@@ -13,6 +13,12 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+# The templates and static files: the top-level web/ folder of the repository,
+# shipped inside the wheel as docsearch/_web (pyproject.toml, force-include).
+# An installed copy uses its own; a source checkout (editable install) has
+# only the top-level folder.
+SHIPPED_WEB = Path(__file__).resolve().parent / "_web"
+WEB_DIR = SHIPPED_WEB if SHIPPED_WEB.is_dir() else PROJECT_ROOT / "web"
 
 _ENV_PREFIX = "DOCSEARCH_"
 # Short names for the two settings people set most.
@@ -28,7 +34,7 @@ class Settings:
     instance_dir: Path = Path("instance")
     vocabulary_file: Path = PACKAGE_DATA / "vocabulary.toml"
     synonyms_file: Path = PACKAGE_DATA / "synonyms.toml"
-    web_dir: Path = PROJECT_ROOT / "web"
+    web_dir: Path = WEB_DIR
     workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
     # Processes writing the index when a run has at least index_parallel_from
     # documents to write (each writes a segment of its own).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -42,20 +43,24 @@ def test_every_page_has_a_json_twin_with_the_same_data(sample_client, page: str,
     twin = twin or page.replace("/search?", "/search.json?")
     data = sample_client.get(twin).json()
     assert html.status_code == 200 and html.template.name == template
-    shown = html.context["data"]
+    shown = html.context["data"]  # the page record, which the JSON twin renders too
     for key in ("total", "facets", "page", "page_count"):
         if key in data:
-            assert shown[key] == data[key], key
+            assert getattr(shown, key) == data[key], key
     hits = "hits" if "hits" in data else "newest"
-    assert [h["id"] for h in shown[hits]] == [h["id"] for h in data[hits]]
+    assert [h["id"] for h in getattr(shown, hits)] == [h["id"] for h in data[hits]]
+    # The page names its JSON twin in a Link header, for programs that find it there.
+    named = re.search(r'<([^>]+)>; rel="alternate"; type="application/json"', html.headers["link"]).group(1)
+    assert sample_client.get(named).json() == data
 
 
 def test_document_page_and_twin(sample_client) -> None:
     hit = sample_client.get("/search.json", params={"q": "méthanisation"}).json()["hits"][0]
     page = sample_client.get(hit["page_url"])
     data = sample_client.get(hit["json_url"]).json()
-    assert page.context["data"]["document"]["title"] == data["document"]["title"] == hit["title"]
-    assert [d["id"] for d in page.context["data"]["similar"]] == [d["id"] for d in data["similar"]]
+    assert page.context["data"].document["title"] == data["document"]["title"] == hit["title"]
+    assert [d["id"] for d in page.context["data"].similar] == [d["id"] for d in data["similar"]]
+    assert page.headers["link"] == f'<{hit["json_url"]}>; rel="alternate"; type="application/json"'
     document = data["document"]
     assert document["permalink"].endswith(hit["page_url"]) and document["page_count"] == 18
     assert {"size", "added", "first_lines", "sectors", "year", "type", "source"} <= set(document)
@@ -65,7 +70,7 @@ def test_document_page_and_twin(sample_client) -> None:
 
 def test_french_number_and_chips(sample_client) -> None:
     page = sample_client.get("/search", params=[("q", "insertion"), ("secteur", "iae"), ("de", "2005"), ("a", "2015")])
-    links = page.context["data"]["links"]
+    links = page.context["data"].links
     assert [c["label"] for c in links["chips"]] == ["Secteur : Insertion par l'activité économique", "Années : de 2005 à 2015"]
     assert links["clear_url"] == "/search?q=insertion"
     assert "Tout effacer" in page.text

@@ -1,26 +1,25 @@
-"""Starlette application: the pages visitors use and their JSON twins.
+"""Starlette application: the pages visitors use, in every format, and the staff workspace.
 
-Routes (HTML page → JSON twin): ``/`` → ``/index.json``; ``/search`` →
-``/search.json`` (and ``/search.atom``, a feed of any search);
-``/documents/{id}`` → ``/documents/{id}.json``; ``/documents/{id}/file``
-(the original); ``/feed.atom`` (newest documents); ``/opensearch.xml``;
-``/openapi.json``. Templates and static files live in the project's
-top-level ``web/`` folder (``Settings.web_dir``).
+One view per page; the suffix of the path picks the format (``/search``,
+``/search.json``, ``/search.atom``) and ``docsearch.web.render`` its renderer.
+Pages and formats: ``/`` and ``/index.json``; ``/search``, ``/search.json``,
+``/search.atom`` (a feed of any search); ``/documents/{id}`` and
+``/documents/{id}.json``; ``/feed.atom`` (newest documents). Besides them:
+``/documents/{id}/file`` (the original), ``/opensearch.xml``,
+``/openapi.json``, ``/static/…`` and the staff pages under ``/gestion``.
+Templates and static files come from ``Settings.web_dir`` (shipped inside
+the package); a template in ``<instance>/templates/`` wins over the shipped one.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -29,16 +28,25 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docsearch.config import Settings
-from docsearch.errors import DocsearchError, IndexMissing, QueryError, UserError
-from docsearch.search.service import SearchRequest, SearchService
-from docsearch.staff.searchlog import SearchLog
 from docsearch.corpus.scan import resolve_inside
-from docsearch.web.formats import french_date, french_number, french_size
+from docsearch.errors import DocsearchError, IndexMissing, QueryError, UserError
+from docsearch.search.service import SearchService
+from docsearch.staff.searchlog import SearchLog
 from docsearch.web.openapi import openapi_document
-from docsearch.web.params import search_request
+from docsearch.web.render import Renderers, make_templates
 from docsearch.web.security import BodyLimit, StaffGate, session_secret
+from docsearch.web.sessions import Sessions
 from docsearch.web.staff import StaffViews
-from docsearch.web.views import document_data, home_data, search_data
+from docsearch.web.urls import Urls
+from docsearch.web.views import (
+    DocumentPage,
+    HomePage,
+    SearchPage,
+    document_page,
+    home_page,
+    newest_page,
+    search_page,
+)
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -47,23 +55,21 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
 }
-FEED_SIZE = 20
 FORM_OVERHEAD = 64 * 1024  # the fields around an uploaded file
 
 
 def create_app(settings: Settings, service: SearchService | None = None) -> Starlette:
     service = service or SearchService(settings)
-    templates = Jinja2Templates(directory=str(settings.web_dir / "templates"))
-    templates.env.filters.update(fr_number=french_number, fr_date=french_date, fr_size=french_size)
+    templates = make_templates(settings)
     views = _Views(settings, service, templates)
     routes = [
+        # One view per page; "{format:suffix}" is ".json" or ".atom", the page itself has none.
         Route("/", views.home, name="home"),
-        Route("/index.json", views.home_json, name="home_json"),
+        Route("/index{format:suffix}", views.home),
         Route("/search", views.search, name="search"),
-        Route("/search.json", views.search_json, name="search_json"),
-        Route("/search.atom", views.search_feed, name="search_feed"),
-        Route("/feed.atom", views.newest_feed, name="feed"),
-        Route("/documents/{doc_id:str}.json", views.document_json, name="document_json"),
+        Route("/search{format:suffix}", views.search),
+        Route("/feed.atom", views.newest, name="feed"),
+        Route("/documents/{doc_id:str}{format:suffix}", views.document),
         Route("/documents/{doc_id:str}", views.document, name="document"),
         Route("/documents/{doc_id:str}/file", views.document_file, name="document_file"),
         Route("/opensearch.xml", views.opensearch, name="opensearch"),
@@ -78,8 +84,7 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Star
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, limit=settings.max_file_bytes + FORM_OVERHEAD),
         # Public pages never touch the session: visitors get no cookie.
-        Middleware(SessionMiddleware, secret_key=session_secret(settings.instance_dir), session_cookie="docsearch_session",
-                   same_site="lax", max_age=12 * 3600),
+        Middleware(Sessions, secret_key=session_secret(settings.instance_dir)),
     ]
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -121,9 +126,6 @@ class SecurityHeaders:
                 present = {k.decode().lower() for k, _ in headers}
                 # A route's own stricter header (the sandbox of a saved page) stays.
                 headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k not in present]
-                if scope.get("scheme") == "https":  # the session cookie only travels encrypted
-                    headers = [(k, v + b"; secure" if k.lower() == b"set-cookie" and b"secure" not in v.lower() else v)
-                               for k, v in headers]
                 message["headers"] = headers
             await send(message)
 
@@ -136,61 +138,29 @@ class _Views:
 
     def __init__(self, settings: Settings, service: SearchService, templates: Jinja2Templates) -> None:
         self.settings, self.service, self.templates = settings, service, templates
+        self.renderers = Renderers(templates)
         self.log = SearchLog(settings.instance_dir)
 
-    def _page(self, request: Request, name: str, data: dict[str, Any], status: int = 200) -> Response:
-        return self.templates.TemplateResponse(request, name, {"data": data}, status_code=status)
-
     def home(self, request: Request) -> Response:
-        return self._page(request, "home.html", home_data(self.service))
-
-    def home_json(self, request: Request) -> Response:
-        return JSONResponse(home_data(self.service))
-
-    def _search(self, request: Request) -> dict[str, Any]:
-        data = search_data(self.service, request.query_params)
-        if data["page"] == 1:
-            self.log.record(data["query"], data["total"])
-        return data
+        format = self.renderers.format(request, HomePage)
+        return self.renderers.render(request, home_page(self.service, Urls.of(request)), format)
 
     def search(self, request: Request) -> Response:
-        data = self._search(request)
-        for hit in data["hits"]:
-            for snippet in hit["snippets"]:
-                snippet["html"] = Markup(snippet["html"])  # escaped by the highlighter, <mark> added
-        return self._page(request, "search.html", data)
+        format = self.renderers.format(request, SearchPage)
+        page = search_page(self.service, request.query_params, Urls.of(request), format)
+        if page.page == 1 and format != "atom":  # a feed reader polling is not a visitor searching
+            self.log.record(page.query, page.total)
+        return self.renderers.render(request, page, format)
 
-    def search_json(self, request: Request) -> Response:
-        return JSONResponse(self._search(request))
-
-    def search_feed(self, request: Request) -> Response:
-        search = search_request(request.query_params)
-        result = self.service.search(SearchRequest(**{**search.__dict__, "sort": "added", "page": 1, "per_page": FEED_SIZE}))
-        title = f"Recherche « {search.q} »" if search.q else "Recherche"
-        return self._feed(request, title, result.to_dict()["hits"], str(request.url))
-
-    def newest_feed(self, request: Request) -> Response:
-        result = self.service.search(SearchRequest(sort="added", per_page=FEED_SIZE))
-        return self._feed(request, "Nouveaux documents", result.to_dict()["hits"], str(request.url))
-
-    def _feed(self, request: Request, title: str, hits: list[dict[str, Any]], self_url: str) -> Response:
-        updated = max((h.get("added") or "" for h in hits), default="") or dt.datetime.now().isoformat(timespec="seconds")
-        context = {"title": title, "hits": hits, "self_url": self_url, "updated": _rfc3339(updated)}
-        for hit in hits:
-            hit["updated"] = _rfc3339(hit.get("added") or updated)
-        return self.templates.TemplateResponse(request, "feed.xml", context, media_type="application/atom+xml")
+    def newest(self, request: Request) -> Response:
+        return self.renderers.render(request, newest_page(self.service, Urls.of(request)), "atom")
 
     def document(self, request: Request) -> Response:
-        return self._page(request, "document.html", self._document(request))
-
-    def document_json(self, request: Request) -> Response:
-        return JSONResponse(self._document(request))
-
-    def _document(self, request: Request) -> dict[str, Any]:
-        data = document_data(self.service, request.path_params["doc_id"], request)
-        if data is None:
+        format = self.renderers.format(request, DocumentPage)
+        page = document_page(self.service, request.path_params["doc_id"], Urls.of(request))
+        if page is None:
             raise HTTPException(404, "Document introuvable")
-        return data
+        return self.renderers.render(request, page, format)
 
     def document_file(self, request: Request) -> Response:
         doc = self.service.document(request.path_params["doc_id"])
@@ -210,7 +180,8 @@ class _Views:
         return self.templates.TemplateResponse(request, "opensearch.xml", {}, media_type="application/opensearchdescription+xml")
 
     def openapi(self, request: Request) -> Response:
-        return JSONResponse(openapi_document(str(request.base_url).rstrip("/"), self.service.vocab))
+        urls = Urls.of(request)
+        return JSONResponse(openapi_document(urls.absolute(urls.path("")), self.service.vocab))
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -225,17 +196,9 @@ class _Views:
     async def server_error(self, request: Request, exc: Exception) -> Response:
         return self._error(request, 500, "Une erreur inattendue s'est produite. Réessayez dans un instant.")
 
-    def _error(self, request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    def _error(self, request: Request, status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
         if request.url.path.endswith(".json"):
             return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status, headers=headers)
         return self.templates.TemplateResponse(request, "error.html", {"status": status, "message": message, "data": {}},
                                                status_code=status, headers=headers)
 
-
-def _rfc3339(value: str) -> str:
-    """"2024-03-01T10:00:00" (local time) → an Atom date with its offset."""
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        moment = dt.datetime.now()
-    return moment.astimezone().isoformat(timespec="seconds")

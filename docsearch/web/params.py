@@ -4,14 +4,14 @@
 annee (a year, or "inconnue"), de, a, tri, page, par_page`` into a
 ``SearchRequest``; a value that is not a number raises ``QueryError`` (HTTP
 400). ``search_links`` builds every link of a results page (facet toggles,
-filter chips, sorts, pages, feed) so that templates hold no URL logic.
+filter chips, sorts, pages, feed) with ``Urls``, so that templates hold no
+URL logic and every link carries the site's path prefix.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
@@ -19,6 +19,7 @@ from docsearch.errors import QueryError
 from docsearch.index.store import UNKNOWN_YEAR
 from docsearch.search.query import MAX_QUERY_CHARS
 from docsearch.search.service import UNKNOWN_YEAR_FILTER, SearchRequest
+from docsearch.web.urls import Urls
 
 FACET_PARAMS = {"sectors": "secteur", "types": "type", "years": "annee"}
 SORT_PARAMS = {"pertinence": "relevance", "date": "date", "recents": "added"}
@@ -55,32 +56,29 @@ def _int(params: QueryParams, name: str) -> int | None:
     return int(raw)
 
 
-def search_url(items: list[tuple[str, str]], path: str = "/search") -> str:
-    items = [(k, v) for k, v in items if v != ""]
-    return f"{path}?{urlencode(items)}" if items else path
-
-
-def search_links(params: QueryParams, data: dict[str, Any]) -> dict[str, Any]:
-    """The links of a results page, computed from its own parameters."""
+def search_links(params: QueryParams, data: dict[str, Any], urls: Urls) -> dict[str, Any]:
+    """The links of a results page, computed from its own parameters
+    (``own``: those parameters, for the page's other formats)."""
     items = [(k, v[:MAX_QUERY_CHARS]) for k, v in params.multi_items() if k in KNOWN and v != ""]
     unpaged = [(k, v) for k, v in items if k != "page"]
     for facet, values in data["facets"].items():
         for value in values:
-            value["toggle_url"] = search_url(_toggle(unpaged, facet, value["value"]))
+            value["toggle_url"] = urls.search(_toggle(unpaged, facet, value["value"]))
     keep_query = [(k, v) for k, v in unpaged if k not in FILTERS]
     has_filters = any(k in FILTERS for k, _ in items)
     return {
-        "chips": _chips(unpaged, data),
-        "clear_url": search_url(keep_query) if has_filters else None,
+        "own": items,
+        "chips": _chips(unpaged, data, urls),
+        "clear_url": urls.search(keep_query) if has_filters else None,
         "sorts": [
-            {"label": label, "url": search_url([*(i for i in unpaged if i[0] != "tri"), ("tri", key)]),
+            {"label": label, "url": urls.search([*(i for i in unpaged if i[0] != "tri"), ("tri", key)]),
              "current": SORT_PARAMS[key] == data["sort"]}
             for key, label in SORT_LABELS.items()
         ],
-        "pages": _pages(unpaged, data["page"], data["page_count"]),
-        "feed_url": search_url([i for i in unpaged if i[0] not in ("tri", "par_page")], "/search.atom"),
-        "json_url": search_url(items, "/search.json"),
-        "suggestion_url": search_url([*(i for i in unpaged if i[0] != "q"), ("q", data["suggestion"])]) if data.get("suggestion") else None,
+        "pages": _pages(unpaged, data["page"], data["page_count"], urls),
+        "feed_url": urls.search([i for i in unpaged if i[0] not in ("tri", "par_page")], "atom"),
+        "json_url": urls.search(items, "json"),
+        "suggestion_url": urls.search([*(i for i in unpaged if i[0] != "q"), ("q", data["suggestion"])]) if data.get("suggestion") else None,
         # What the filter form carries over unchanged (its fields set the rest).
         "keep": [(k, v) for k, v in unpaged if k in ("tri", "par_page")],
         "year_from": params.get("de", ""),
@@ -98,24 +96,24 @@ def _toggle(items: list[tuple[str, str]], facet: str, value: str) -> list[tuple[
     return [*items, (name, value)]
 
 
-def _chips(items: list[tuple[str, str]], data: dict[str, Any]) -> list[dict[str, str]]:
+def _chips(items: list[tuple[str, str]], data: dict[str, Any], urls: Urls) -> list[dict[str, str]]:
     labels = {(FACET_PARAMS[f], v["value"]): v["label"] for f, values in data["facets"].items() for v in values}
     names = {"secteur": "Secteur", "type": "Type", "annee": "Année"}
     chips = []
     for key, value in items:
         if key in names:
             label = labels.get((key, value), value)
-            chips.append({"label": f"{names[key]} : {label}", "remove_url": search_url([i for i in items if i != (key, value)])})
+            chips.append({"label": f"{names[key]} : {label}", "remove_url": urls.search([i for i in items if i != (key, value)])})
     start, end = dict(items).get("de"), dict(items).get("a")
     if start or end:
         text = f"de {start} à {end}" if start and end else (f"depuis {start}" if start else f"jusqu'à {end}")
-        chips.append({"label": f"Années : {text}", "remove_url": search_url([i for i in items if i[0] not in ("de", "a")])})
+        chips.append({"label": f"Années : {text}", "remove_url": urls.search([i for i in items if i[0] not in ("de", "a")])})
     return chips
 
 
-def _pages(items: list[tuple[str, str]], page: int, count: int) -> dict[str, Any]:
+def _pages(items: list[tuple[str, str]], page: int, count: int, urls: Urls) -> dict[str, Any]:
     def link(number: int) -> str:
-        return search_url([*items, ("page", str(number))] if number > 1 else items)
+        return urls.search([*items, ("page", str(number))] if number > 1 else items)
 
     numbers = sorted({1, count, *range(max(1, page - 2), min(count, page + 2) + 1)})
     shown: list[dict[str, Any]] = []

@@ -84,12 +84,14 @@ class StaffGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
-        root, path = scope.get("root_path", ""), scope["path"]
-        path = path if path.startswith(root) else root + path
+        # The site's own path, without the prefix it may be served under (uvicorn --root-path).
+        prefix = scope.get("app_root_path", "")
+        path = scope["path"]
+        path = path[len(prefix):] if prefix and path.startswith(prefix + "/") else path
         if path not in PUBLIC_STAFF_PATHS and not session_valid(connection, self.accounts):
             connection.session.pop("user", None)
             if scope["method"] in ("GET", "HEAD"):
-                response = RedirectResponse(f"{SIGN_IN_PATH}?suite={quote(path)}", status_code=303)
+                response = RedirectResponse(f"{prefix}{SIGN_IN_PATH}?suite={quote(path)}", status_code=303)
             else:
                 response = PlainTextResponse("Connexion requise.", status_code=403)
             await response(scope, receive, send)

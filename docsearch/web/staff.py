@@ -43,6 +43,7 @@ from docsearch.catalogue.vocabulary import Vocabulary
 from docsearch.index.queue import IndexQueue
 from docsearch.web.metadata_form import form_values, found_labels, initial_values
 from docsearch.web.security import SignInThrottle, csrf_token, read_form, signed_in
+from docsearch.web.urls import Urls
 
 # How long a staff request waits for its change to be searchable before
 # answering "en cours d'indexation".
@@ -114,7 +115,8 @@ class StaffViews:
         self.throttle.succeeded(name, request.client.host if request.client else "")
         request.session.clear()  # a fresh session: a new CSRF token comes with it
         request.session.update(user=name, v=self.accounts.session_version(name))
-        return RedirectResponse(suite or "/gestion/", status_code=303)
+        urls = Urls.of(request)
+        return RedirectResponse(urls.path(suite) if suite else urls.staff(), status_code=303)
 
     async def sign_out(self, request: Request) -> Response:
         await self._form(request)
@@ -122,7 +124,7 @@ class StaffViews:
         if user:
             await run_in_threadpool(self.accounts.end_sessions, user)  # copies of the cookie stop working too
         request.session.clear()
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse(Urls.of(request).home(), status_code=303)
 
     # Dashboard, attention, reports --------------------------------------
 
@@ -140,7 +142,7 @@ class StaffViews:
         failed = [p for p in IndexStore(self.settings.index_dir).failures() if (self.settings.corpus_dir / p).is_file()]
         job = self.queue.submit(only=failed, retry_failed=True)
         await run_in_threadpool(job.wait, INDEX_WAIT * 4)
-        return RedirectResponse("/gestion/attention", status_code=303)
+        return RedirectResponse(Urls.of(request).staff("/attention"), status_code=303)
 
     async def report_page(self, request: Request) -> Response:
         report = await run_in_threadpool(self.log.report)
@@ -159,28 +161,29 @@ class StaffViews:
         try:
             for upload in uploads:
                 data = await upload.read(self.settings.max_file_bytes + 1)
-                drafts, errors = await self._draft(data, upload.filename or "document", "", drafts, errors)
+                drafts, errors = await self._draft(request, data, upload.filename or "document", "", drafts, errors)
         finally:
             await form.close()  # the uploads' temporary files
         if url:
             try:
                 data, name = await run_in_threadpool(fetch_page, self.settings, url)
-                drafts, errors = await self._draft(data, name, url, drafts, errors)
+                drafts, errors = await self._draft(request, data, name, url, drafts, errors)
             except UserError as exc:
                 errors.append({"name": url, "message": str(exc)})
         if not uploads and not url:
             errors.append({"name": "", "message": "Choisissez au moins un fichier ou indiquez une adresse web."})
         if len(drafts) == 1 and not errors:
-            return RedirectResponse(f"/gestion/brouillons/{drafts[0].id}", status_code=303)
+            return RedirectResponse(Urls.of(request).staff(f"/brouillons/{drafts[0].id}"), status_code=303)
         status = 200 if drafts else 400
         return self._page(request, "add.html", status, limit=self.settings.max_file_mb, drafts=drafts, errors=errors)
 
-    async def _draft(self, data: bytes, name: str, url: str, drafts: list, errors: list) -> tuple[list, list]:
+    async def _draft(self, request: Request, data: bytes, name: str, url: str, drafts: list,
+                     errors: list) -> tuple[list, list]:
         try:
             drafts.append(await run_in_threadpool(create_draft, self.settings, data, name, url))
         except Duplicate as exc:
             errors.append({"name": name, "message": "Ce fichier est déjà dans le fonds documentaire.",
-                           "link": f"/documents/{exc.doc_id}" if exc.doc_id else None, "relpath": exc.relpath})
+                           "link": Urls.of(request).document(exc.doc_id) if exc.doc_id else None, "relpath": exc.relpath})
         except UserError as exc:
             errors.append({"name": name, "message": str(exc)})
         return drafts, errors
@@ -217,7 +220,7 @@ class StaffViews:
         await self._form(request)
         self._load_draft(request)  # 404 for a draft that is gone
         await run_in_threadpool(discard_draft, self.settings, request.path_params["draft_id"])
-        return RedirectResponse("/gestion/", status_code=303)
+        return RedirectResponse(Urls.of(request).staff(), status_code=303)
 
     def _load_draft(self, request: Request) -> Any:
         try:
@@ -259,7 +262,7 @@ class StaffViews:
         await run_in_threadpool(move_to_trash, self.settings.corpus_dir, doc["relpath"])
         job = self.queue.submit(only=[], forget=[doc["relpath"]])
         await run_in_threadpool(job.wait, INDEX_WAIT)
-        return RedirectResponse("/gestion/corbeille", status_code=303)
+        return RedirectResponse(Urls.of(request).staff("/corbeille"), status_code=303)
 
     async def trash_page(self, request: Request) -> Response:
         entries = await run_in_threadpool(trash_entries, self.settings)
@@ -278,7 +281,7 @@ class StaffViews:
         job = self.queue.submit(only=[relpath])
         done = await run_in_threadpool(job.wait, INDEX_WAIT)
         if done and job.error is None and relpath not in (job.report.failed if job.report else {}):
-            return RedirectResponse(f"/documents/{document_id(relpath)}", status_code=303)
+            return RedirectResponse(Urls.of(request).document(document_id(relpath)), status_code=303)
         return self._page(request, "queued.html", 202 if not done else 200, relpath=relpath,
                           error=job.error or ((job.report.failed.get(relpath) if job.report else None)))
 
