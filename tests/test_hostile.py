@@ -23,6 +23,7 @@ from docsearch.corpus.scan import list_sources
 from docsearch.extraction import SUPPORTED_SUFFIXES
 from docsearch.web.app import create_app
 from tests.conftest import DATA, copy_sample, html_page
+from tests.faults import Faults
 from tests.test_cli import docsearch_process, free_port, run, wait_for
 
 # Query path ---------------------------------------------------------------
@@ -151,8 +152,13 @@ def consistent(settings: Settings, complete: bool = True) -> None:
         assert files <= indexed | failed, files - indexed - failed
 
 
-@pytest.mark.parametrize("delay", [0.3, 0.8, 1.5, 2.5])
-def test_rebuild_killed_at_any_moment(settings, corpus, delay: float) -> None:
+# Moments of a rebuild of 31 files, from the lock taken to the swap done.
+REBUILD_MOMENTS = ["update-locked:1", "update-document:1", "update-document:16", "update-document:31",
+                   "writer-commit:1", "update-committed:1", "update-publish:1", "update-published:1"]
+
+
+@pytest.mark.parametrize("moment", REBUILD_MOMENTS)
+def test_rebuild_killed_at_any_moment(settings, corpus, tmp_path, moment: str) -> None:
     for n in range(30):
         (corpus / f"p{n:02d}.html").write_bytes(html_page(f"Page {n}", f"Texte {n} sur l'habitat."))
     copy_sample(corpus, "good-report.pdf")
@@ -160,39 +166,66 @@ def test_rebuild_killed_at_any_moment(settings, corpus, delay: float) -> None:
     live = (settings.index_dir / "CURRENT").read_text()
     for n in range(30):
         (corpus / f"p{n:02d}.html").write_bytes(html_page(f"Page {n}", f"Nouveau texte {n} sur la mobilité."))
-    process = docsearch_process(settings, "index", "--rebuild", env={**os.environ, "DOCSEARCH_WORKERS": "1"})
-    time.sleep(delay)
-    process.kill()
-    process.wait()
-    current = (settings.index_dir / "CURRENT").read_text()
+    faults = Faults(tmp_path)
+    process = docsearch_process(settings, "index", "--rebuild", env=faults.env(f"{moment}:kill"))
+    assert process.wait(timeout=120) == -signal.SIGKILL  # killed there, not finished before
+    assert [point for point, _, _ in faults.reached()] == [moment.split(":")[0]]
     service = SearchService(settings)
-    if current == live:  # killed before the swap: the old index serves, whole
+    if moment == "update-published:1":  # killed after the swap: the new index serves, whole
+        assert (settings.index_dir / "CURRENT").read_text() != live
+        assert service.search(SearchRequest(q="mobilité")).total == 30
+    else:  # killed before the swap: the old index serves, whole
+        assert (settings.index_dir / "CURRENT").read_text() == live
         assert service.search(SearchRequest(q="habitat")).total == 30
+        assert service.search(SearchRequest(q="mobilité")).total == 0
     assert service.search(SearchRequest(q="compostage")).total == 1
     assert run(settings, "index").exit_code == 0  # the next run completes the work
     assert SearchService(settings).search(SearchRequest(q="mobilité")).total == 30
+    assert not list(settings.index_dir.glob("*.build"))
     consistent(settings)
 
 
-@pytest.mark.parametrize("delay", [0.2, 0.6, 1.2])
-def test_incremental_update_and_add_killed_midway(settings, corpus, tmp_path, delay: float) -> None:
+# (where the update is when it is killed, where the concurrent add is when it is killed)
+UPDATE_AND_ADD_MOMENTS = [
+    ("update-document:10", "update-locked:1"),  # the add's file is in the corpus, not yet indexed
+    ("writer-commit:1", "update-committed:1"),  # the add's document is committed, its run not finished
+    ("update-committed:1", "extract-worker-task:1"),  # the add is still reading its file: nothing placed
+]
+
+
+@pytest.mark.parametrize(("update_moment", "add_moment"), UPDATE_AND_ADD_MOMENTS)
+def test_incremental_update_and_add_killed_midway(settings, corpus, tmp_path, update_moment: str, add_moment: str) -> None:
     (corpus / "a.html").write_bytes(html_page("Page A", "Une mutuelle."))
     assert run(settings, "index").exit_code == 0
     for n in range(20):
         (corpus / f"n{n:02d}.html").write_bytes(html_page(f"Nouvelle {n}", f"Nouvelle page {n} sur la santé."))
     source = tmp_path / "ajout.pdf"
     source.write_bytes((DATA / "good-report.pdf").read_bytes())
-    update = docsearch_process(settings, "index", env={**os.environ, "DOCSEARCH_WORKERS": "1"})
-    adding = docsearch_process(settings, "add", str(source), "--sector", "environnement", "--year", "2011")
-    time.sleep(delay)
-    update.kill()
-    adding.kill()
-    update.wait()
-    adding.wait()
+    update_faults, add_faults = Faults(tmp_path, "update-faults"), Faults(tmp_path, "add-faults")
+    # The update holds the write lock at its moment while the add runs beside it.
+    update = docsearch_process(settings, "index", env=update_faults.env(f"{update_moment}:pause"))
+    adding = docsearch_process(settings, "add", str(source), "--sector", "environnement", "--year", "2011",
+                               env=add_faults.env(f"{add_moment}:pause"))
+    update_faults.wait(update_moment.split(":")[0], update)
+    if add_moment.startswith("extract-worker"):  # reached before the add needs the lock
+        add_faults.wait(add_moment.split(":")[0], adding)
+        adding.kill()
+        update.kill()
+    else:  # the add needs the lock: it gets there once the update is gone
+        update.kill()
+        add_faults.wait(add_moment.split(":")[0], adding)
+        adding.kill()
+    assert update.wait() == adding.wait() == -signal.SIGKILL
     consistent(settings, complete=False)  # killed: what is new may wait for the next run
+    committed = update_moment.startswith("update-committed")  # killed after its commit, or before it
+    assert SearchService(settings).search(SearchRequest(q="santé")).total == (20 if committed else 0)  # never half
+    placed = [p for p in corpus.rglob("*.pdf")]
+    assert len(placed) == (0 if add_moment.startswith("extract-worker") else 1)
     assert run(settings, "index").exit_code == 0
     consistent(settings)
-    assert SearchService(settings).search(SearchRequest(q="santé")).total == 20
+    service = SearchService(settings)
+    assert service.search(SearchRequest(q="santé")).total == 20
+    assert service.search(SearchRequest(q="compostage")).total == len(placed)
 
 
 def test_a_lock_left_by_a_killed_process_does_not_block(settings, corpus) -> None:

@@ -22,6 +22,7 @@ from whoosh.index import Index
 from whoosh.writing import SegmentWriter
 
 from docsearch.errors import DocsearchError
+from docsearch.faults import fault
 from docsearch.index.store import UNKNOWN_YEAR, WRITER_MEMORY_MB, faster, open_writer
 from docsearch.index.postings import document_terms
 from docsearch.catalogue.records import Document
@@ -71,6 +72,7 @@ class DocumentWriter:
             raise IndexingError("an indexing process stopped") from None
 
     def commit(self) -> None:
+        fault("writer-commit")
         if not self.children:
             self.writer.commit()
             return
@@ -140,6 +142,7 @@ def _child(folder: str, indexname: str, parent: int) -> None:
         while (batch := read_frame(stdin)) is not None:
             for doc in batch:
                 write_document(writer, doc)
+            fault("writer-child-batch")
         write_frame(stdout, ("ok", writer._finalize_segment() if writer._added else None))
     except Exception as exc:
         try:
