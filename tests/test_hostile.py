@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -22,7 +23,7 @@ from docsearch.search.service import SearchRequest, SearchService
 from docsearch.corpus.scan import list_sources
 from docsearch.extraction import SUPPORTED_SUFFIXES
 from docsearch.web.app import create_app
-from tests.conftest import DATA, copy_sample, html_page
+from tests.conftest import DATA, LONG_NOTE, NO_WORD_NOTE, SYNTAX_NOTE, copy_sample, html_page, retried_searches
 from tests.faults import Faults
 from tests.test_cli import docsearch_process, free_port, run, wait_for
 
@@ -31,22 +32,40 @@ from tests.test_cli import docsearch_process, free_port, run, wait_for
 SYNTAX = st.sampled_from(['"', "(", ")", "*", "?", ":", "-", "+", "AND", "OR", "NOT", "ET", "SAUF", "titre:", "secteur:",
                           "annee:", "type:", "[", "]", "TO", "^2", "~", "\\", "'", "l'", "annee:[2005 TO", "\x00"])
 WORDS = st.sampled_from(["économie", "coopérative", "insertion", "2012", "Haute-Normandie", "AMAP", "zzz", "d'", "les"])
-QUERIES = st.one_of(st.text(max_size=200), st.lists(st.one_of(SYNTAX, WORDS, st.text(max_size=8)), max_size=12).map(" ".join))
+QUERIES = st.one_of(st.text(max_size=200), st.lists(st.one_of(SYNTAX, WORDS, st.text(max_size=8)), max_size=12).map(" ".join),
+                    st.text(min_size=450, max_size=1500))  # around the length limit
 FILTER_VALUES = st.lists(st.one_of(st.sampled_from(["iae", "culture", "Culture", "non-classe", "brochure", "étude"]), st.text(max_size=10)), max_size=3)
+# A query is never an error: only the filters, the sort and the page can be.
+FILTER_ERRORS = ("Secteur inconnu", "Type de document inconnu", "Année invalide", "Tri inconnu", "Numéro de page invalide")
+
+
+@pytest.fixture(scope="module")
+def uncached_sample(sample_settings) -> SearchService:
+    """A service of its own: a request other tests made is not answered from the cache."""
+    return SearchService(sample_settings)
 
 
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=QUERIES, sectors=FILTER_VALUES, types=FILTER_VALUES,
        year=st.one_of(st.none(), st.integers(-5, 10_000)), start=st.one_of(st.none(), st.integers(0, 3000)),
        sort=st.sampled_from(["relevance", "date", "added", "hasard"]), page=st.integers(-1, 2000))
-def test_any_query_gives_a_result_or_a_clear_message(sample_service, q, sectors, types, year, start, sort, page) -> None:
+def test_any_query_gives_a_result_or_a_clear_message(uncached_sample, caplog, q, sectors, types, year, start, sort, page) -> None:
+    caplog.clear()  # one example at a time
     request = SearchRequest(q=q, sectors=tuple(sectors), types=tuple(types), year=year, year_from=start, sort=sort, page=page)
     try:
-        result = sample_service.search(request)
+        result = uncached_sample.search(request)
     except QueryError as error:
-        assert str(error)  # a message a person can read
+        assert str(error).startswith(FILTER_ERRORS), str(error)  # a message a person can read, about a filter
+        with pytest.raises(QueryError, match=re.escape(str(error))):  # the same without the words
+            uncached_sample.search(dataclasses.replace(request, q=""))
         return
+    finally:
+        assert retried_searches(caplog) == [], q  # no query needs the catch-all retry
+    assert result.note in (None, SYNTAX_NOTE, LONG_NOTE, NO_WORD_NOTE)
+    if len(" ".join(re.sub("[\ud800-\udfff]", "", q).split())) > 500:
+        assert result.note is not None  # the visitor is told the query was cut (or not understood)
     assert result.total >= len(result.hits) and result.page_count >= 1
+    assert len(result.hits) == max(0, min(request.per_page, result.total - (page - 1) * request.per_page))
 
 
 # HTTP API fuzzed against its own OpenAPI description --------------------
