@@ -23,7 +23,15 @@ from docsearch.search.service import SearchRequest, SearchService
 from docsearch.corpus.scan import list_sources
 from docsearch.extraction import SUPPORTED_SUFFIXES
 from docsearch.web.app import create_app
-from tests.conftest import DATA, LONG_NOTE, NO_WORD_NOTE, SYNTAX_NOTE, copy_sample, html_page, retried_searches
+from tests.conftest import (
+    DATA,
+    LONG_NOTE,
+    NO_WORD_NOTE,
+    SYNTAX_NOTE,
+    copy_sample,
+    html_page,
+    retried_searches,
+)
 from tests.faults import Faults
 from tests.test_cli import docsearch_process, free_port, run, wait_for
 

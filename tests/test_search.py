@@ -14,7 +14,13 @@ from docsearch.config import Settings
 from docsearch.errors import QueryError
 from docsearch.index.update import update_index
 from docsearch.search.service import SearchRequest, SearchResult, SearchService
-from tests.conftest import LONG_NOTE, SYNTAX_NOTE, copy_sample, html_page, retried_searches
+from tests.conftest import (
+    LONG_NOTE,
+    SYNTAX_NOTE,
+    copy_sample,
+    html_page,
+    retried_searches,
+)
 
 SECTORS = ["culture", "sport", "habitat"]
 
