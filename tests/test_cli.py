@@ -121,9 +121,34 @@ def test_add_url_keeps_a_snapshot_with_its_address(indexed, tmp_path, monkeypatc
     assert hit["type"]["code"] == "page-web"
 
 
-def test_add_url_refuses_other_schemes(indexed) -> None:
-    result = run(indexed, "add", "https://")
-    assert result.exit_code == 2
+def test_add_url_refuses_other_schemes(indexed, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DOCSEARCH_FETCH_PRIVATE", "1")  # refused for the scheme, not for the address
+    page = tmp_path / "locale.html"
+    page.write_bytes(html_page("Page locale", "Le mot zygomatique ne doit pas entrer dans le fonds."))
+    connections: list[object] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+
+    def accept() -> None:  # whatever would fetch ftp://127.0.0.1:port/ connects here
+        while listener.fileno() != -1:
+            try:
+                connections.append(listener.accept()[0])
+            except OSError:
+                pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    before = sorted(p.relative_to(indexed.corpus_dir) for p in indexed.corpus_dir.rglob("*"))
+    try:
+        for url in (page.as_uri(), f"ftp://127.0.0.1:{port}/locale.html", f"gopher://127.0.0.1:{port}/", "https://"):
+            result = run(indexed, "add", url)
+            assert result.exit_code == 2, (url, result.output)
+            assert "n'est pas une adresse http ou https" in result.output, (url, result.output)
+    finally:
+        listener.close()
+    assert connections == []  # refused before any connection
+    assert sorted(p.relative_to(indexed.corpus_dir) for p in indexed.corpus_dir.rglob("*")) == before
+    assert json.loads(run(indexed, "search", "zygomatique", "--json").output)["total"] == 0
 
 
 def test_remove_moves_to_trash_and_unindexes(indexed) -> None:
