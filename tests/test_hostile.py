@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import os
 import re
 import signal
+import threading
 import time
+import urllib.parse
+import urllib.request
 import zlib
 
 import pytest
@@ -339,24 +343,83 @@ def test_scripts_in_documents_are_shown_as_text_everywhere(staff_client) -> None
 # Load -----------------------------------------------------------------------
 
 
-def test_searches_keep_being_answered_during_a_rebuild_and_uploads(settings, corpus) -> None:
-    from bench.load import run_load
+class Searches:
+    """Visitors searching a running server without pause, until stopped."""
 
+    QUERIES = ["économie", "sociale", "texte", "page 12", "zzz", "économie sociale"]
+
+    def __init__(self, base: str, clients: int = 3) -> None:
+        self.base, self.answered = base, 0
+        self.errors: list[str] = []
+        self.lock, self.stop = threading.Lock(), threading.Event()
+        self.threads = [threading.Thread(target=self._client, args=(n,)) for n in range(clients)]
+        for thread in self.threads:
+            thread.start()
+
+    def _client(self, n: int) -> None:
+        turn = n
+        while not self.stop.is_set():
+            q = self.QUERIES[turn % len(self.QUERIES)]
+            turn += 1
+            try:
+                with urllib.request.urlopen(f"{self.base}/search?q={urllib.parse.quote(q)}", timeout=30) as response:
+                    response.read()
+                    error = None if response.status == 200 else f"{q}: {response.status}"
+            except OSError as exc:
+                error = f"{q}: {exc}"
+            with self.lock:
+                self.answered += 1
+                if error:
+                    self.errors.append(error)
+
+    def more(self, count: int = 10, timeout: float = 60) -> None:
+        """Wait until ``count`` more searches are answered (at this moment of the test)."""
+        target = self.answered + count
+        deadline = time.monotonic() + timeout
+        while self.answered < target:
+            assert time.monotonic() < deadline, f"{self.answered} searches answered, {target} awaited"
+            time.sleep(0.01)
+
+    def finish(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+
+
+def test_searches_keep_being_answered_during_a_rebuild_and_uploads(settings, corpus, tmp_path) -> None:
     for n in range(40):
         (corpus / f"p{n:02d}.html").write_bytes(html_page(f"Page {n}", f"Texte {n} sur l'économie sociale."))
     update_index(settings)
+    source = tmp_path / "ajout.html"
+    source.write_bytes(html_page("Ajout", "Une page ajoutée pendant la reconstruction, sur la zoologie."))
+    faults = Faults(tmp_path)
     port = free_port()
     server = docsearch_process(settings, "serve", "--port", str(port))
+    searches = None
     try:
         wait_for(f"http://127.0.0.1:{port}/index.json")
-        rebuild = docsearch_process(settings, "index", "--rebuild")
-        stats = run_load(f"http://127.0.0.1:{port}", clients=4, seconds=4.0,
-                         queries=["économie", "sociale", "texte", "page 12", "zzz", "économie sociale"])
-        rebuild.wait(timeout=60)
+        searches = Searches(f"http://127.0.0.1:{port}")
+        # The rebuild stops half-way, then again just before its swap.
+        rebuild = docsearch_process(settings, "index", "--rebuild",
+                                    env=faults.env("update-document:20:pause,update-publish:1:pause"))
+        faults.wait("update-document", rebuild)
+        adding = docsearch_process(settings, "add", str(source))  # waits for the lock the rebuild holds
+        searches.more()  # answered while the rebuild holds the lock
+        faults.release()
+        faults.wait("update-publish", rebuild)
+        searches.more()  # answered while the new generation waits to be swapped in
+        faults.release()
+        assert rebuild.wait(timeout=120) == 0
+        assert adding.wait(timeout=120) == 0
+        searches.more()  # answered from the new generation
+        found = json.loads(wait_for(f"http://127.0.0.1:{port}/search.json?q=zoologie"))["total"]
     finally:
+        if searches:
+            searches.finish()
         server.send_signal(signal.SIGINT)
         server.wait(timeout=10)
-    assert stats["errors"] == 0 and stats["requests"] > 20, stats
+    assert searches.errors == []
+    assert found == 1
 
 
 def test_temporary_files_of_an_interrupted_write_are_cleaned_up(settings, corpus) -> None:

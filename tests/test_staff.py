@@ -335,20 +335,39 @@ def test_users_cli(tmp_path) -> None:
     assert run(cli, ["--instance", str(instance), "users", "list"]).output == ""
 
 
-def test_uploads_during_a_cli_rebuild_are_all_indexed(app, staff_settings) -> None:
+def test_uploads_during_a_cli_rebuild_are_all_indexed(app, staff_settings, tmp_path) -> None:
+    from tests.faults import Faults
     from tests.test_cli import docsearch_process
 
-    for n in range(60):  # enough work for the rebuild to hold the writer lock a while
+    for n in range(60):
         (staff_settings.corpus_dir / f"lot-{n:02d}.html").write_bytes(html_page(f"Lot {n}", f"Texte de lot numéro {n}."))
-    rebuild = docsearch_process(staff_settings, "index", "--rebuild", env={"DOCSEARCH_WORKERS": "1", "PATH": "/usr/bin:/bin"})
-    client = TestClient(app)
-    sign_in(client)
-    statuses = []
-    for n in range(3):
+    faults = Faults(tmp_path)
+    # The rebuild stops half-way, holding the write lock, until the publications are placed.
+    rebuild = docsearch_process(staff_settings, "index", "--rebuild",
+                                env=faults.env("update-document:30:pause", base={"PATH": "/usr/bin:/bin"}))
+    faults.wait("update-document", rebuild)
+    clients = [TestClient(app) for _ in range(3)]
+    drafts = []
+    for n, client in enumerate(clients):
+        sign_in(client)
         response = upload(client, f"pendant-{n}.html", html_page(f"Pendant {n}", f"Ajout pendant la reconstruction {n}."))
-        statuses.append(publish(client, response.headers["location"], type="page-web").status_code)
+        drafts.append(response.headers["location"])
+    statuses: list[int] = []
+    threads = [threading.Thread(target=lambda c=c, d=d: statuses.append(publish(c, d, type="page-web").status_code))
+               for c, d in zip(clients, drafts)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while len(list(staff_settings.corpus_dir.rglob("pendant-*.html"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(list(staff_settings.corpus_dir.rglob("pendant-*.html"))) == 3  # in the corpus, the rebuild not done
+    assert rebuild.poll() is None
+    faults.release()
+    for thread in threads:
+        thread.join()
     assert rebuild.wait(timeout=120) == 0
-    assert all(status in (202, 303) for status in statuses), statuses  # never a lock error
+    assert len(statuses) == 3 and all(status in (202, 303) for status in statuses), statuses  # never a lock error
+    client = clients[0]
     deadline = time.monotonic() + 30
     while client.get("/search.json", params={"q": "reconstruction"}).json()["total"] < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
