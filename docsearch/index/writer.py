@@ -22,12 +22,12 @@ from whoosh.index import Index
 from whoosh.writing import SegmentWriter
 
 from docsearch.errors import DocsearchError
-from docsearch.faults import fault
 from docsearch.index.store import UNKNOWN_YEAR, WRITER_MEMORY_MB, faster, open_writer
 from docsearch.index.postings import document_terms
 from docsearch.catalogue.records import Document
 from docsearch.text import fold
 from docsearch.extraction.workers import exit_with_parent, read_frame, write_frame
+from docsearch.faults import fault
 
 BATCH = 16  # documents per message to a child process
 
@@ -140,9 +140,9 @@ def _child(folder: str, indexname: str, parent: int) -> None:
         ix = whoosh_index.open_dir(folder, indexname)
         writer = faster(SegmentWriter(ix, _lk=False, limitmb=WRITER_MEMORY_MB))
         while (batch := read_frame(stdin)) is not None:
+            fault("writer-child-batch")  # a batch received, not yet written
             for doc in batch:
                 write_document(writer, doc)
-            fault("writer-child-batch")
         write_frame(stdout, ("ok", writer._finalize_segment() if writer._added else None))
     except Exception as exc:
         try:
