@@ -80,7 +80,7 @@ def add(settings: Settings, sources: tuple[str, ...], title: str | None, sectors
         "resume": summary, "organisation": organisation, "territoire": territory,
     }
     for source in sources:
-        if source.startswith(("http://", "https://")):
+        if "://" in source:  # an address; add_url refuses any scheme but http and https
             added = add_url(settings, source, staff, folder)
         else:
             added = add_file(settings, Path(source), staff, folder)

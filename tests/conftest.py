@@ -65,6 +65,20 @@ def copy_sample(corpus: Path, name: str, relpath: str | None = None) -> Path:
     return target
 
 
+# What SearchService.search logs when a query trips the engine and is searched
+# again as plain words: a query that gets there is a bug, even if it is answered.
+RETRY_LOG = "search failed, retried as plain words"
+# The notes a visitor may read above the results.
+SYNTAX_NOTE = "La syntaxe de la requête n'a pas été comprise : elle est cherchée comme de simples mots."
+LONG_NOTE = "Requête trop longue : seuls les 500 premiers caractères sont cherchés."
+NO_WORD_NOTE = "Aucun mot à chercher : la requête ne contient que des mots trop courants."
+
+
+def retried_searches(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The searches that fell into the service's catch-all retry."""
+    return [record.getMessage() for record in caplog.records if record.getMessage().startswith(RETRY_LOG)]
+
+
 @pytest.fixture(scope="session")
 def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The shipped sample corpus, indexed once for the whole session."""

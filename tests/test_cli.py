@@ -6,7 +6,6 @@ import contextlib
 import functools
 import http.server
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -21,6 +20,7 @@ from click.testing import CliRunner
 
 from docsearch.cli import cli
 from tests.conftest import DATA, copy_sample, html_page
+from tests.faults import Faults
 
 
 def run(settings, *args: str):
@@ -121,9 +121,34 @@ def test_add_url_keeps_a_snapshot_with_its_address(indexed, tmp_path, monkeypatc
     assert hit["type"]["code"] == "page-web"
 
 
-def test_add_url_refuses_other_schemes(indexed) -> None:
-    result = run(indexed, "add", "https://")
-    assert result.exit_code == 2
+def test_add_url_refuses_other_schemes(indexed, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DOCSEARCH_FETCH_PRIVATE", "1")  # refused for the scheme, not for the address
+    page = tmp_path / "locale.html"
+    page.write_bytes(html_page("Page locale", "Le mot zygomatique ne doit pas entrer dans le fonds."))
+    connections: list[object] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+
+    def accept() -> None:  # whatever would fetch ftp://127.0.0.1:port/ connects here
+        while listener.fileno() != -1:
+            try:
+                connections.append(listener.accept()[0])
+            except OSError:
+                pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    before = sorted(p.relative_to(indexed.corpus_dir) for p in indexed.corpus_dir.rglob("*"))
+    try:
+        for url in (page.as_uri(), f"ftp://127.0.0.1:{port}/locale.html", f"gopher://127.0.0.1:{port}/", "https://"):
+            result = run(indexed, "add", url)
+            assert result.exit_code == 2, (url, result.output)
+            assert "n'est pas une adresse http ou https" in result.output, (url, result.output)
+    finally:
+        listener.close()
+    assert connections == []  # refused before any connection
+    assert sorted(p.relative_to(indexed.corpus_dir) for p in indexed.corpus_dir.rglob("*")) == before
+    assert json.loads(run(indexed, "search", "zygomatique", "--json").output)["total"] == 0
 
 
 def test_remove_moves_to_trash_and_unindexes(indexed) -> None:
@@ -206,23 +231,25 @@ def wait_for(url: str, timeout: float = 20.0) -> bytes:
             time.sleep(0.2)
 
 
-def test_rebuild_killed_midway_leaves_the_previous_index_and_the_next_run_completes(settings, corpus) -> None:
+def test_rebuild_killed_midway_leaves_the_previous_index_and_the_next_run_completes(settings, corpus, tmp_path) -> None:
     for n in range(40):
         (corpus / f"page-{n:02d}.html").write_bytes(html_page(f"Page {n}", f"Texte numéro {n} sur l'habitat participatif."))
     assert run(settings, "index").exit_code == 0
     current = (settings.index_dir / "CURRENT").read_text()
     for n in range(40):  # new content, so the rebuild has to extract again
         (corpus / f"page-{n:02d}.html").write_bytes(html_page(f"Page {n}", f"Nouveau texte {n} sur la mobilité solidaire."))
-    process = docsearch_process(settings, "index", "--rebuild", env={**os.environ, "DOCSEARCH_WORKERS": "1"})
-    deadline = time.monotonic() + 30
-    while not list(settings.index_dir.glob("*.build")) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    process.kill()
-    process.wait()
+    faults = Faults(tmp_path)
+    # Killed when half the new documents are written to the new generation.
+    process = docsearch_process(settings, "index", "--rebuild", env=faults.env("update-document:20:kill"))
+    assert process.wait(timeout=120) == -signal.SIGKILL
+    assert [point for point, _, _ in faults.reached()] == ["update-document"]
+    assert list(settings.index_dir.glob("*.build"))  # the half-built generation it left
     assert (settings.index_dir / "CURRENT").read_text() == current
     assert json.loads(run(settings, "search", "habitat", "--json").output)["total"] == 40
+    assert json.loads(run(settings, "search", "mobilité", "--json").output)["total"] == 0
     result = run(settings, "index")
     assert result.exit_code == 0, result.output
+    assert "stopped before it finished" in result.output
     assert json.loads(run(settings, "search", "mobilité", "--json").output)["total"] == 40
     assert not list(settings.index_dir.glob("*.build"))
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import os
 import re
 import signal
+import threading
 import time
+import urllib.parse
+import urllib.request
 import zlib
 
 import pytest
@@ -22,7 +27,16 @@ from docsearch.search.service import SearchRequest, SearchService
 from docsearch.corpus.scan import list_sources
 from docsearch.extraction import SUPPORTED_SUFFIXES
 from docsearch.web.app import create_app
-from tests.conftest import DATA, copy_sample, html_page
+from tests.conftest import (
+    DATA,
+    LONG_NOTE,
+    NO_WORD_NOTE,
+    SYNTAX_NOTE,
+    copy_sample,
+    html_page,
+    retried_searches,
+)
+from tests.faults import Faults
 from tests.test_cli import docsearch_process, free_port, run, wait_for
 
 # Query path ---------------------------------------------------------------
@@ -30,22 +44,40 @@ from tests.test_cli import docsearch_process, free_port, run, wait_for
 SYNTAX = st.sampled_from(['"', "(", ")", "*", "?", ":", "-", "+", "AND", "OR", "NOT", "ET", "SAUF", "titre:", "secteur:",
                           "annee:", "type:", "[", "]", "TO", "^2", "~", "\\", "'", "l'", "annee:[2005 TO", "\x00"])
 WORDS = st.sampled_from(["économie", "coopérative", "insertion", "2012", "Haute-Normandie", "AMAP", "zzz", "d'", "les"])
-QUERIES = st.one_of(st.text(max_size=200), st.lists(st.one_of(SYNTAX, WORDS, st.text(max_size=8)), max_size=12).map(" ".join))
+QUERIES = st.one_of(st.text(max_size=200), st.lists(st.one_of(SYNTAX, WORDS, st.text(max_size=8)), max_size=12).map(" ".join),
+                    st.text(min_size=450, max_size=1500))  # around the length limit
 FILTER_VALUES = st.lists(st.one_of(st.sampled_from(["iae", "culture", "Culture", "non-classe", "brochure", "étude"]), st.text(max_size=10)), max_size=3)
+# A query is never an error: only the filters, the sort and the page can be.
+FILTER_ERRORS = ("Secteur inconnu", "Type de document inconnu", "Année invalide", "Tri inconnu", "Numéro de page invalide")
+
+
+@pytest.fixture(scope="module")
+def uncached_sample(sample_settings) -> SearchService:
+    """A service of its own: a request other tests made is not answered from the cache."""
+    return SearchService(sample_settings)
 
 
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=QUERIES, sectors=FILTER_VALUES, types=FILTER_VALUES,
        year=st.one_of(st.none(), st.integers(-5, 10_000)), start=st.one_of(st.none(), st.integers(0, 3000)),
        sort=st.sampled_from(["relevance", "date", "added", "hasard"]), page=st.integers(-1, 2000))
-def test_any_query_gives_a_result_or_a_clear_message(sample_service, q, sectors, types, year, start, sort, page) -> None:
+def test_any_query_gives_a_result_or_a_clear_message(uncached_sample, caplog, q, sectors, types, year, start, sort, page) -> None:
+    caplog.clear()  # one example at a time
     request = SearchRequest(q=q, sectors=tuple(sectors), types=tuple(types), year=year, year_from=start, sort=sort, page=page)
     try:
-        result = sample_service.search(request)
+        result = uncached_sample.search(request)
     except QueryError as error:
-        assert str(error)  # a message a person can read
+        assert str(error).startswith(FILTER_ERRORS), str(error)  # a message a person can read, about a filter
+        with pytest.raises(QueryError, match=re.escape(str(error))):  # the same without the words
+            uncached_sample.search(dataclasses.replace(request, q=""))
         return
+    finally:
+        assert retried_searches(caplog) == [], q  # no query needs the catch-all retry
+    assert result.note in (None, SYNTAX_NOTE, LONG_NOTE, NO_WORD_NOTE)
+    if len(" ".join(re.sub("[\ud800-\udfff]", "", q).split())) > 500:
+        assert result.note is not None  # the visitor is told the query was cut (or not understood)
     assert result.total >= len(result.hits) and result.page_count >= 1
+    assert len(result.hits) == max(0, min(request.per_page, result.total - (page - 1) * request.per_page))
 
 
 # HTTP API fuzzed against its own OpenAPI description --------------------
@@ -151,8 +183,13 @@ def consistent(settings: Settings, complete: bool = True) -> None:
         assert files <= indexed | failed, files - indexed - failed
 
 
-@pytest.mark.parametrize("delay", [0.3, 0.8, 1.5, 2.5])
-def test_rebuild_killed_at_any_moment(settings, corpus, delay: float) -> None:
+# Moments of a rebuild of 31 files, from the lock taken to the swap done.
+REBUILD_MOMENTS = ["update-locked:1", "update-document:1", "update-document:16", "update-document:31",
+                   "writer-commit:1", "update-committed:1", "update-publish:1", "update-published:1"]
+
+
+@pytest.mark.parametrize("moment", REBUILD_MOMENTS)
+def test_rebuild_killed_at_any_moment(settings, corpus, tmp_path, moment: str) -> None:
     for n in range(30):
         (corpus / f"p{n:02d}.html").write_bytes(html_page(f"Page {n}", f"Texte {n} sur l'habitat."))
     copy_sample(corpus, "good-report.pdf")
@@ -160,39 +197,66 @@ def test_rebuild_killed_at_any_moment(settings, corpus, delay: float) -> None:
     live = (settings.index_dir / "CURRENT").read_text()
     for n in range(30):
         (corpus / f"p{n:02d}.html").write_bytes(html_page(f"Page {n}", f"Nouveau texte {n} sur la mobilité."))
-    process = docsearch_process(settings, "index", "--rebuild", env={**os.environ, "DOCSEARCH_WORKERS": "1"})
-    time.sleep(delay)
-    process.kill()
-    process.wait()
-    current = (settings.index_dir / "CURRENT").read_text()
+    faults = Faults(tmp_path)
+    process = docsearch_process(settings, "index", "--rebuild", env=faults.env(f"{moment}:kill"))
+    assert process.wait(timeout=120) == -signal.SIGKILL  # killed there, not finished before
+    assert [point for point, _, _ in faults.reached()] == [moment.split(":")[0]]
     service = SearchService(settings)
-    if current == live:  # killed before the swap: the old index serves, whole
+    if moment == "update-published:1":  # killed after the swap: the new index serves, whole
+        assert (settings.index_dir / "CURRENT").read_text() != live
+        assert service.search(SearchRequest(q="mobilité")).total == 30
+    else:  # killed before the swap: the old index serves, whole
+        assert (settings.index_dir / "CURRENT").read_text() == live
         assert service.search(SearchRequest(q="habitat")).total == 30
+        assert service.search(SearchRequest(q="mobilité")).total == 0
     assert service.search(SearchRequest(q="compostage")).total == 1
     assert run(settings, "index").exit_code == 0  # the next run completes the work
     assert SearchService(settings).search(SearchRequest(q="mobilité")).total == 30
+    assert not list(settings.index_dir.glob("*.build"))
     consistent(settings)
 
 
-@pytest.mark.parametrize("delay", [0.2, 0.6, 1.2])
-def test_incremental_update_and_add_killed_midway(settings, corpus, tmp_path, delay: float) -> None:
+# (where the update is when it is killed, where the concurrent add is when it is killed)
+UPDATE_AND_ADD_MOMENTS = [
+    ("update-document:10", "update-locked:1"),  # the add's file is in the corpus, not yet indexed
+    ("writer-commit:1", "update-committed:1"),  # the add's document is committed, its run not finished
+    ("update-committed:1", "extract-worker-task:1"),  # the add is still reading its file: nothing placed
+]
+
+
+@pytest.mark.parametrize(("update_moment", "add_moment"), UPDATE_AND_ADD_MOMENTS)
+def test_incremental_update_and_add_killed_midway(settings, corpus, tmp_path, update_moment: str, add_moment: str) -> None:
     (corpus / "a.html").write_bytes(html_page("Page A", "Une mutuelle."))
     assert run(settings, "index").exit_code == 0
     for n in range(20):
         (corpus / f"n{n:02d}.html").write_bytes(html_page(f"Nouvelle {n}", f"Nouvelle page {n} sur la santé."))
     source = tmp_path / "ajout.pdf"
     source.write_bytes((DATA / "good-report.pdf").read_bytes())
-    update = docsearch_process(settings, "index", env={**os.environ, "DOCSEARCH_WORKERS": "1"})
-    adding = docsearch_process(settings, "add", str(source), "--sector", "environnement", "--year", "2011")
-    time.sleep(delay)
-    update.kill()
-    adding.kill()
-    update.wait()
-    adding.wait()
+    update_faults, add_faults = Faults(tmp_path, "update-faults"), Faults(tmp_path, "add-faults")
+    # The update holds the write lock at its moment while the add runs beside it.
+    update = docsearch_process(settings, "index", env=update_faults.env(f"{update_moment}:pause"))
+    adding = docsearch_process(settings, "add", str(source), "--sector", "environnement", "--year", "2011",
+                               env=add_faults.env(f"{add_moment}:pause"))
+    update_faults.wait(update_moment.split(":")[0], update)
+    if add_moment.startswith("extract-worker"):  # reached before the add needs the lock
+        add_faults.wait(add_moment.split(":")[0], adding)
+        adding.kill()
+        update.kill()
+    else:  # the add needs the lock: it gets there once the update is gone
+        update.kill()
+        add_faults.wait(add_moment.split(":")[0], adding)
+        adding.kill()
+    assert update.wait() == adding.wait() == -signal.SIGKILL
     consistent(settings, complete=False)  # killed: what is new may wait for the next run
+    committed = update_moment.startswith("update-committed")  # killed after its commit, or before it
+    assert SearchService(settings).search(SearchRequest(q="santé")).total == (20 if committed else 0)  # never half
+    placed = [p for p in corpus.rglob("*.pdf")]
+    assert len(placed) == (0 if add_moment.startswith("extract-worker") else 1)
     assert run(settings, "index").exit_code == 0
     consistent(settings)
-    assert SearchService(settings).search(SearchRequest(q="santé")).total == 20
+    service = SearchService(settings)
+    assert service.search(SearchRequest(q="santé")).total == 20
+    assert service.search(SearchRequest(q="compostage")).total == len(placed)
 
 
 def test_a_lock_left_by_a_killed_process_does_not_block(settings, corpus) -> None:
@@ -279,24 +343,83 @@ def test_scripts_in_documents_are_shown_as_text_everywhere(staff_client) -> None
 # Load -----------------------------------------------------------------------
 
 
-def test_searches_keep_being_answered_during_a_rebuild_and_uploads(settings, corpus) -> None:
-    from bench.load import run_load
+class Searches:
+    """Visitors searching a running server without pause, until stopped."""
 
+    QUERIES = ["économie", "sociale", "texte", "page 12", "zzz", "économie sociale"]
+
+    def __init__(self, base: str, clients: int = 3) -> None:
+        self.base, self.answered = base, 0
+        self.errors: list[str] = []
+        self.lock, self.stop = threading.Lock(), threading.Event()
+        self.threads = [threading.Thread(target=self._client, args=(n,)) for n in range(clients)]
+        for thread in self.threads:
+            thread.start()
+
+    def _client(self, n: int) -> None:
+        turn = n
+        while not self.stop.is_set():
+            q = self.QUERIES[turn % len(self.QUERIES)]
+            turn += 1
+            try:
+                with urllib.request.urlopen(f"{self.base}/search?q={urllib.parse.quote(q)}", timeout=30) as response:
+                    response.read()
+                    error = None if response.status == 200 else f"{q}: {response.status}"
+            except OSError as exc:
+                error = f"{q}: {exc}"
+            with self.lock:
+                self.answered += 1
+                if error:
+                    self.errors.append(error)
+
+    def more(self, count: int = 10, timeout: float = 60) -> None:
+        """Wait until ``count`` more searches are answered (at this moment of the test)."""
+        target = self.answered + count
+        deadline = time.monotonic() + timeout
+        while self.answered < target:
+            assert time.monotonic() < deadline, f"{self.answered} searches answered, {target} awaited"
+            time.sleep(0.01)
+
+    def finish(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+
+
+def test_searches_keep_being_answered_during_a_rebuild_and_uploads(settings, corpus, tmp_path) -> None:
     for n in range(40):
         (corpus / f"p{n:02d}.html").write_bytes(html_page(f"Page {n}", f"Texte {n} sur l'économie sociale."))
     update_index(settings)
+    source = tmp_path / "ajout.html"
+    source.write_bytes(html_page("Ajout", "Une page ajoutée pendant la reconstruction, sur la zoologie."))
+    faults = Faults(tmp_path)
     port = free_port()
     server = docsearch_process(settings, "serve", "--port", str(port))
+    searches = None
     try:
         wait_for(f"http://127.0.0.1:{port}/index.json")
-        rebuild = docsearch_process(settings, "index", "--rebuild")
-        stats = run_load(f"http://127.0.0.1:{port}", clients=4, seconds=4.0,
-                         queries=["économie", "sociale", "texte", "page 12", "zzz", "économie sociale"])
-        rebuild.wait(timeout=60)
+        searches = Searches(f"http://127.0.0.1:{port}")
+        # The rebuild stops half-way, then again just before its swap.
+        rebuild = docsearch_process(settings, "index", "--rebuild",
+                                    env=faults.env("update-document:20:pause,update-publish:1:pause"))
+        faults.wait("update-document", rebuild)
+        adding = docsearch_process(settings, "add", str(source))  # waits for the lock the rebuild holds
+        searches.more()  # answered while the rebuild holds the lock
+        faults.release()
+        faults.wait("update-publish", rebuild)
+        searches.more()  # answered while the new generation waits to be swapped in
+        faults.release()
+        assert rebuild.wait(timeout=120) == 0
+        assert adding.wait(timeout=120) == 0
+        searches.more()  # answered from the new generation
+        found = json.loads(wait_for(f"http://127.0.0.1:{port}/search.json?q=zoologie"))["total"]
     finally:
+        if searches:
+            searches.finish()
         server.send_signal(signal.SIGINT)
         server.wait(timeout=10)
-    assert stats["errors"] == 0 and stats["requests"] > 20, stats
+    assert searches.errors == []
+    assert found == 1
 
 
 def test_temporary_files_of_an_interrupted_write_are_cleaned_up(settings, corpus) -> None:

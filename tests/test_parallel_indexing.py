@@ -7,7 +7,6 @@ import dataclasses
 import os
 import signal
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from docsearch.index.writer import IndexingError
 from docsearch.index.update import update_index
 from docsearch.search.service import SearchRequest, SearchService
 from tests.conftest import SAMPLE_CORPUS, html_page
+from tests.faults import Faults
 
 QUERIES = ["économie sociale", "coopérative d'habitants", "insertion", "méthanisation", "\"commerce équitable\"",
            "finance solidaire épargne", "mutuelle santé", "culture"]
@@ -66,32 +66,35 @@ def test_parallel_update_replaces_changed_documents_and_drops_removed_ones(setti
     assert service.search(SearchRequest()).total == 6
 
 
-def test_an_indexing_process_killed_midway_fails_the_rebuild_and_keeps_the_index(settings, corpus) -> None:
+def test_an_indexing_process_killed_midway_fails_the_rebuild_and_keeps_the_index(settings, corpus, tmp_path, monkeypatch) -> None:
     settings = parallel(settings)
     for n in range(40):
         (corpus / f"p{n}.html").write_bytes(html_page(f"Fiche {n}", "La ressourcerie collecte des objets. " * 200))
     update_index(settings)
     live = (settings.index_dir / "CURRENT").read_text()
+    # The writing processes (fresh interpreters) read the fault plan; this one read it at import.
+    faults = Faults(tmp_path)
+    monkeypatch.setenv("DOCSEARCH_FAULT", "writer-child-batch:1:pause")
+    monkeypatch.setenv("DOCSEARCH_FAULT_FILE", str(faults.report))
     killed: list[int] = []
+    others: list[int] = []
 
-    def kill_a_child() -> None:
-        deadline = time.monotonic() + 20
-        while not killed and time.monotonic() < deadline:
-            for pid in _children_running("docsearch.index.writer"):
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
-                break
-            time.sleep(0.01)
+    def kill_a_child() -> None:  # the first one to have written a batch, while it holds it
+        pid = faults.wait("writer-child-batch")
+        others.extend(p for p in _children_running("docsearch.index.writer") if p != pid)
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
 
     thread = threading.Thread(target=kill_a_child)
     thread.start()
     with pytest.raises(IndexingError):
         update_index(settings, rebuild=True)
     thread.join()
-    assert killed
+    assert killed and others  # one was killed while the other was still writing
     assert not _children_running("docsearch.index.writer")  # the other one stopped too
     assert (settings.index_dir / "CURRENT").read_text() == live
     assert SearchService(settings).search(SearchRequest(q="ressourcerie")).total == 40
+    monkeypatch.delenv("DOCSEARCH_FAULT")
     assert update_index(settings, rebuild=True).documents == 40
 
 

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import re
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
 from docsearch.config import Settings
 from docsearch.errors import QueryError
 from docsearch.index.update import update_index
-from docsearch.search.service import SearchRequest, SearchService
-from tests.conftest import copy_sample, html_page
+from docsearch.search.service import SearchRequest, SearchResult, SearchService
+from tests.conftest import (
+    LONG_NOTE,
+    SYNTAX_NOTE,
+    copy_sample,
+    html_page,
+    retried_searches,
+)
 
 SECTORS = ["culture", "sport", "habitat"]
 
@@ -96,15 +106,26 @@ def test_browsing_without_words_lists_everything_newest_first(service) -> None:
     assert years == sorted(years, reverse=True)
 
 
+@pytest.fixture(scope="module")
+def uncached(service) -> SearchService:
+    """A service of its own: every request of the test really goes through the engine."""
+    return SearchService(service.settings)
+
+
 @pytest.mark.parametrize(
-    "query",
-    ['"coopérative d\'habitants', "(((", "titre:", "annee:abc", "AND OR", "secteur:", "*", "~~~", "a" * 10_000,
-     "\x00\x01", "coopérative NOT", "[2010 TO", "annee:[abc TO def]", "^3", "titre:(", ")))",
-     "Combien de coopératives?", "coop?rative", "co*ve", "*tive", "titre:coop*", "annee:20*", "secteur:sp*"],
+    ("query", "note"),
+    [('"coopérative d\'habitants', None), ("(((", None), ("titre:", None), ("annee:abc", SYNTAX_NOTE), ("AND OR", None),
+     ("secteur:", None), ("*", None), ("~~~", None), ("a" * 10_000, LONG_NOTE), ("\x00\x01", None),
+     ("coopérative NOT", None), ("[2010 TO", None), ("annee:[abc TO def]", SYNTAX_NOTE), ("^3", None),
+     ("titre:(", None), (")))", None), ("Combien de coopératives?", None), ("coop?rative", None), ("co*ve", None),
+     ("*tive", None), ("titre:coop*", None), ("annee:20*", None), ("secteur:sp*", None)],
+    ids=lambda value: repr(value)[:24],
 )
-def test_malformed_queries_never_raise(service, query: str) -> None:
-    result = search(service, q=query)
-    assert result.total >= 0
+def test_malformed_queries_never_raise(uncached, caplog, query: str, note: str | None) -> None:
+    result = search(uncached, q=query)
+    assert result.note == note  # what the visitor is told about the query
+    assert retried_searches(caplog) == []  # understood by the parser, not rescued by the catch-all
+    assert 0 <= result.total <= 26 and len(result.hits) == min(10, result.total)
 
 
 def test_unparsable_query_is_searched_as_words_with_a_note(service) -> None:
@@ -224,6 +245,28 @@ def test_year_conditions_never_match_documents_without_a_year(tmp_path) -> None:
     assert search(service, q="texte", year=0).total == 1  # the "Année inconnue" facet value
 
 
+def index_reads(action: Callable[[], object]) -> int:
+    """Calls into Whoosh's readers, searchers, matchers and posting codecs while
+    ``action`` runs: none means the answer came from the cache, not the index.
+    (Checking which generation is live only lists the index folder.)"""
+    calls = 0
+
+    def profile(frame: FrameType, event: str, arg: object) -> None:
+        nonlocal calls
+        if event == "call" and _READING.search(frame.f_code.co_filename):
+            calls += 1
+
+    sys.setprofile(profile)
+    try:
+        action()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+_READING = re.compile(r"[/\\]whoosh[/\\](reading\.py|searching\.py|codec[/\\]|matching[/\\])")
+
+
 def test_repeated_searches_are_answered_from_the_generation_cache_until_the_index_changes(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -231,9 +274,20 @@ def test_repeated_searches_are_answered_from_the_generation_cache_until_the_inde
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1)
     update_index(settings)
     service = SearchService(settings)
-    first = search(service, q="mutuelle")
+    answers: list[SearchResult] = []
+    assert index_reads(lambda: answers.append(search(service, q="mutuelle"))) > 0
+    first = answers[0]
+    expected = first.to_dict()
     first.hits.clear()  # what a caller does to its result never reaches the cache
-    assert search(service, q="mutuelle").total == 1 and len(search(service, q="mutuelle").hits) == 1
+    assert index_reads(lambda: answers.append(search(service, q="mutuelle"))) == 0  # the hit
+    assert answers[1].to_dict() == expected
+    answers[1].hits.clear()  # nor what it does to an answer from the cache
+    assert index_reads(lambda: answers.append(search(service, q="mutuelle"))) == 0
+    assert answers[2].to_dict() == expected
+    assert index_reads(lambda: search(service, q="mutuelle", per_page=5)) > 0  # another request, another entry
     (corpus / "b.html").write_bytes(html_page("Page B", "Une autre mutuelle."))
     update_index(settings)
-    assert search(service, q="mutuelle").total == 2  # a new generation, a new cache
+    assert index_reads(lambda: answers.append(search(service, q="mutuelle"))) > 0  # a new generation, a new cache
+    assert answers[3].total == 2
+    assert index_reads(lambda: answers.append(search(service, q="mutuelle"))) == 0
+    assert answers[4].to_dict() == answers[3].to_dict()

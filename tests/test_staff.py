@@ -138,11 +138,10 @@ def test_upload_prefills_then_publishes_and_visitors_find_it(staff, staff_settin
     assert 'value="Rapport d&#39;activité 2011"' in draft.text  # found in the PDF's metadata
     assert "trouvé" in draft.text and "environnement" in draft.text
     assert not list(staff_settings.corpus_dir.rglob("rapport-2011*"))  # nothing published before confirmation
-    started = time.monotonic()
     published = publish(staff, response.headers["location"], secteurs=["culture"])
     assert published.status_code == 303 and published.headers["location"].startswith("/documents/")
+    # Indexed before the answer: the very next search finds it (bench/publish.py times it).
     hits = staff.get("/search.json", params={"q": "compostage"}).json()["hits"]
-    assert time.monotonic() - started < 2.0
     assert [h["sectors"][0]["code"] for h in hits] == ["culture"]
     placed = staff_settings.corpus_dir / "culture" / "2011" / "rapport-2011.pdf"
     assert placed.is_file() and placed.with_name("rapport-2011.pdf.meta.toml").is_file()
@@ -235,12 +234,30 @@ def test_restore_refuses_paths_outside_the_trash(staff) -> None:
     assert response.status_code == 400
 
 
-def test_attention_page_lists_failures_and_guesses_with_a_retry(staff) -> None:
+def test_attention_page_lists_failures_and_guesses_with_a_retry(staff, staff_settings) -> None:
+    import dataclasses
+
+    # A readable report that failed for a limit of this machine (a size limit set too low that day).
+    copy_sample(staff_settings.corpus_dir, "good-report.pdf", "rapports/rapport.pdf")
+    update_index(dataclasses.replace(staff_settings, max_file_mb=0))
+    festival = staff.get("/search.json", params={"q": "festival"}).json()["hits"][0]["id"]
     page = staff.get("/gestion/attention").text
-    assert "a-trier/scan.pdf" in page and "image sans texte" in page
-    assert "Notices à vérifier" in page and "/gestion/documents/" in page
-    retried = staff.post("/gestion/attention/reessayer", data={"csrf": csrf_of(staff)}, follow_redirects=False)
-    assert retried.status_code == 303
+    assert "Fichiers illisibles (2)" in page
+    assert re.search(r"<td>a-trier/scan\.pdf</td><td>image sans texte", page)
+    assert re.search(r"<td>rapports/rapport\.pdf</td><td>trop volumineux", page)
+    # The page whose year nobody gave nor found, with a link to correct it.
+    assert "Notices à vérifier (1)" in page
+    assert f'<a href="/gestion/documents/{festival}/modifier">Festival solidaire</a> — festival.html : année' in page
+    assert staff.get("/search.json", params={"q": "compostage"}).json()["total"] == 0
+
+    retried = staff.post("/gestion/attention/reessayer", data={"csrf": csrf_of(staff, "/gestion/attention")},
+                         follow_redirects=False)
+    assert retried.status_code == 303 and retried.headers["location"] == "/gestion/attention"
+    page = staff.get("/gestion/attention").text
+    assert "Fichiers illisibles (1)" in page and "a-trier/scan.pdf" in page  # still without text
+    assert "rapports/rapport.pdf" not in page  # read again with today's limits, and indexed
+    hits = staff.get("/search.json", params={"q": "compostage"}).json()["hits"]
+    assert [h["relpath"] for h in hits] == ["rapports/rapport.pdf"]
 
 
 def test_search_report_without_anything_personal(staff, staff_settings) -> None:
@@ -318,20 +335,39 @@ def test_users_cli(tmp_path) -> None:
     assert run(cli, ["--instance", str(instance), "users", "list"]).output == ""
 
 
-def test_uploads_during_a_cli_rebuild_are_all_indexed(app, staff_settings) -> None:
+def test_uploads_during_a_cli_rebuild_are_all_indexed(app, staff_settings, tmp_path) -> None:
+    from tests.faults import Faults
     from tests.test_cli import docsearch_process
 
-    for n in range(60):  # enough work for the rebuild to hold the writer lock a while
+    for n in range(60):
         (staff_settings.corpus_dir / f"lot-{n:02d}.html").write_bytes(html_page(f"Lot {n}", f"Texte de lot numéro {n}."))
-    rebuild = docsearch_process(staff_settings, "index", "--rebuild", env={"DOCSEARCH_WORKERS": "1", "PATH": "/usr/bin:/bin"})
-    client = TestClient(app)
-    sign_in(client)
-    statuses = []
-    for n in range(3):
+    faults = Faults(tmp_path)
+    # The rebuild stops half-way, holding the write lock, until the publications are placed.
+    rebuild = docsearch_process(staff_settings, "index", "--rebuild",
+                                env=faults.env("update-document:30:pause", base={"PATH": "/usr/bin:/bin"}))
+    faults.wait("update-document", rebuild)
+    clients = [TestClient(app) for _ in range(3)]
+    drafts = []
+    for n, client in enumerate(clients):
+        sign_in(client)
         response = upload(client, f"pendant-{n}.html", html_page(f"Pendant {n}", f"Ajout pendant la reconstruction {n}."))
-        statuses.append(publish(client, response.headers["location"], type="page-web").status_code)
+        drafts.append(response.headers["location"])
+    statuses: list[int] = []
+    threads = [threading.Thread(target=lambda c=c, d=d: statuses.append(publish(c, d, type="page-web").status_code))
+               for c, d in zip(clients, drafts)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while len(list(staff_settings.corpus_dir.rglob("pendant-*.html"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(list(staff_settings.corpus_dir.rglob("pendant-*.html"))) == 3  # in the corpus, the rebuild not done
+    assert rebuild.poll() is None
+    faults.release()
+    for thread in threads:
+        thread.join()
     assert rebuild.wait(timeout=120) == 0
-    assert all(status in (202, 303) for status in statuses), statuses  # never a lock error
+    assert len(statuses) == 3 and all(status in (202, 303) for status in statuses), statuses  # never a lock error
+    client = clients[0]
     deadline = time.monotonic() + 30
     while client.get("/search.json", params={"q": "reconstruction"}).json()["total"] < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -398,10 +434,16 @@ def test_parallel_wrong_passwords_check_the_password_only_a_few_times(app, monke
 
 def test_impossible_names_are_refused_without_being_remembered(app) -> None:
     client = TestClient(app)
-    for name in ("x" * 100_000, "Nom Avec Espaces", "../../etc"):
-        token = csrf_of(client, "/gestion/connexion")
-        response = client.post("/gestion/connexion", data={"nom": name, "mot_de_passe": "x", "csrf": token})
-        assert response.status_code in (400, 401, 403)  # too big to read, or not a possible name
+    # Too big to read (400), or not a possible account name (401, the usual refusal).
+    impossible = {"x" * 100_000: 400, "Nom Avec Espaces": 401, "../../etc": 401, "a" * 41: 401, "marie\x00": 401}
+    for name, status in impossible.items():
+        for attempt in range(10):  # more failures than a possible name may have before it locks
+            token = csrf_of(client, "/gestion/connexion")
+            response = client.post("/gestion/connexion", data={"nom": name, "mot_de_passe": "x", "csrf": token})
+            assert response.status_code == status, (name[:20], attempt, response.text[:200])
+            if status == 401:
+                assert "Nom ou mot de passe incorrect." in response.text and "bloquée" not in response.text
+    assert sign_in(client).status_code == 303  # and nothing was counted against marie from here
 
 
 def test_sessions_end_with_the_account_the_password_or_the_sign_out(app, staff_settings) -> None:

@@ -8,7 +8,6 @@ import http.server
 import os
 import re
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -60,18 +59,14 @@ def assert_accessible(page) -> None:
     assert [(v["id"], v["impact"]) for v in violations if v["impact"] in ("serious", "critical")] == []
 
 
-def visitor_finds(browser, server: str, query: str, title: str, within: float) -> float:
-    """Seconds until a visitor's search shows ``title`` (fails after ``within``)."""
+def visitor_finds(browser, server: str, query: str, title: str) -> None:
+    """A visitor's first search after the change shows ``title``: staff get their
+    answer once the index has it (bench/publish.py times how long that takes)."""
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
-    started = time.monotonic()
     try:
-        while True:
-            page.goto(f"{server}/search?q={query}")
-            if title in page.locator(".hit h3").all_inner_texts():
-                return time.monotonic() - started
-            assert time.monotonic() - started < within, f"{title!r} not found within {within} s"
-            time.sleep(0.1)
+        page.goto(f"{server}/search?q={query}")
+        assert title in page.locator(".hit h3").all_inner_texts()
     finally:
         context.close()
 
@@ -103,10 +98,8 @@ def test_staff_adds_a_pdf_and_a_web_page_and_visitors_find_them(browser, server,
     page.check("#s-iae")
     page.click("button >> text=Publier le document")
     page.wait_for_url(re.compile(r"/documents/[0-9a-f]+$"))
-    published = time.monotonic()
     assert "Insertion par l'activité économique" in page.inner_text(".fields")
-    waited = visitor_finds(browser, server, "compostage", "Rapport d'activité 2011", within=2.0)
-    assert time.monotonic() - published < 2.0 + waited
+    visitor_finds(browser, server, "compostage", "Rapport d'activité 2011")
 
     # A web page by its address, then its metadata corrected from the edit form.
     page.goto(server + "/gestion/ajouter")
@@ -117,7 +110,7 @@ def test_staff_adds_a_pdf_and_a_web_page_and_visitors_find_them(browser, server,
     page.select_option("#type", "page-web")
     page.click("button >> text=Publier le document")
     page.wait_for_url(re.compile(r"/documents/"))
-    visitor_finds(browser, server, "garage+samedi", "Le garage solidaire ouvre le samedi", within=2.0)
+    visitor_finds(browser, server, "garage+samedi", "Le garage solidaire ouvre le samedi")
     edit = page.url.replace("/documents/", "/gestion/documents/") + "/modifier"
     page.goto(edit)
     page.fill("#titre", "Garage solidaire de Lisieux : ouverture le samedi")
@@ -125,5 +118,5 @@ def test_staff_adds_a_pdf_and_a_web_page_and_visitors_find_them(browser, server,
     page.click("button >> text=Enregistrer")
     page.wait_for_url(re.compile(r"/documents/[0-9a-f]+$"))
     assert "Calvados" in page.inner_text(".fields")
-    visitor_finds(browser, server, "garage+samedi", "Garage solidaire de Lisieux : ouverture le samedi", within=2.0)
+    visitor_finds(browser, server, "garage+samedi", "Garage solidaire de Lisieux : ouverture le samedi")
     context.close()

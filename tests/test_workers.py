@@ -7,6 +7,7 @@ from pathlib import Path
 
 from docsearch.extraction.workers import map_isolated
 from tests import slow_functions as f
+from tests.faults import Faults
 
 
 def run(fn, items, **kwargs):
@@ -20,7 +21,8 @@ def test_results_come_back_for_every_item() -> None:
 
 
 def test_slow_item_is_killed_and_the_others_finish() -> None:
-    outcomes = run(f.sleep_for, [(60,), (0,), (0,)], timeout=1.5)
+    # The limit counts a fresh worker's start too: well above it, well below the slow item.
+    outcomes = run(f.sleep_for, [(600,), (0,), (0,)], timeout=5.0)
     assert outcomes[0].error is not None and outcomes[0].error.reason == "timeout"
     assert outcomes[1].value == outcomes[2].value == "slept"
 
@@ -48,16 +50,22 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path) -> None:
         "from docsearch.extraction.workers import map_isolated; from tests.slow_functions import sleep_for\n"
         "list(map_isolated(sleep_for, [(120,)], workers=1, timeout=300))\n"
     )
-    parent = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parent.parent)
-    deadline = time.monotonic() + 20
-    while not _children(parent.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    workers = _children(parent.pid)
-    assert workers
+    faults = Faults(tmp_path)  # the worker says when it has its item in hand
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parent.parent,
+                              env=faults.env("extract-worker-task:1:mark"))
+    worker = faults.wait("extract-worker-task", parent)
+    assert worker in _children(parent.pid)
     parent.kill()
     parent.wait()
-    time.sleep(2)
-    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and _state(pid) != "Z"]
+    # The worker notices within its watch period; the deadline only bounds a broken watch.
+    deadline = time.monotonic() + 30
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists() and _state(pid) not in ("Z", "gone")
 
 
 def _children(pid: int) -> list[int]:
@@ -79,20 +87,16 @@ def test_read_ahead_stops_when_the_consumer_gives_up_with_a_full_queue() -> None
 
     from docsearch.extraction.workers import read_ahead
 
-    closed = threading.Event()
+    exhausted = threading.Event()
 
     def items():
-        try:
-            yield from range(3)  # all of it queued but the end
-        finally:
-            closed.set()
+        yield from range(3)  # all of it queued but the end
+        exhausted.set()
 
     reader = read_ahead(items(), size=2)
     assert next(reader) == 0
-    import time
-
-    time.sleep(0.3)  # the producer fills the queue and waits to hand over the rest
+    # Once the producer asks past the last item, 1 and 2 fill the queue and the end waits for room.
+    assert exhausted.wait(5)
     done = threading.Event()
     threading.Thread(target=lambda: (reader.close(), done.set()), daemon=True).start()
     assert done.wait(5), "closing the reader hung"
-    assert closed.wait(5)

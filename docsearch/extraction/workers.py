@@ -27,6 +27,7 @@ from multiprocessing.connection import wait
 from typing import IO, Any
 
 from docsearch.errors import ExtractionError
+from docsearch.faults import fault
 
 _HEADER = struct.Struct("!Q")
 
@@ -248,6 +249,7 @@ def _worker_main(fn_name: str, memory_mb: int, parent: int) -> None:
             return
         if args is None:
             return
+        fault("extract-worker-task")
         write_frame(stdout, _call(fn, args))
 
 

@@ -22,6 +22,7 @@ from whoosh.searching import Searcher
 from docsearch.extraction.cache import ExtractionCache
 from docsearch.config import Settings
 from docsearch.errors import ExtractionError, SchemaMismatch
+from docsearch.faults import fault
 from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, extract_file
 from docsearch.index.store import SCHEMA_VERSION, IndexStore
 from docsearch.index.writer import DocumentWriter
@@ -112,6 +113,7 @@ def update_index(
     vocab = load_vocabulary(settings.vocabulary_file)
     store = IndexStore(settings.index_dir)
     with store.write_lock(on_wait) as recovered:
+        fault("update-locked")
         run = _Run(settings, vocab, store, retry_failed, progress)
         report = run.execute(rebuild or store.current_dir() is None, only, forget or [])
     if recovered:
@@ -154,12 +156,15 @@ class _Run:
                 self._remove_missing(gone, known, writer, new_failures, rebuild)
             else:
                 self._remove_missing(set(forget), known, writer, new_failures, rebuild)
+        fault("update-committed")  # the documents are committed, the failures and meta not yet written
         self._count(ix)
         self.store.write_failures(gen, new_failures)
         self.store.write_meta(gen, updated=dt.datetime.now().isoformat(timespec="seconds"),
                               vocabulary=self.vocab.digest)
         if rebuild:
+            fault("update-publish")  # the new generation is complete, not yet live
             self.store.publish(gen)
+            fault("update-published")
         return self.report
 
     def _open_live(self, rebuild: bool) -> Index | None:
@@ -215,6 +220,7 @@ class _Run:
                  failures: dict[str, dict[str, str]], rebuild: bool) -> None:
         self.progress.start(len(tasks))
         for task, result in self._extract_all(tasks):
+            fault("update-document")  # one more file read, not yet handed to the writer
             relpath = task.source.relpath
             if isinstance(result, ExtractionError):
                 self._record_failure(task, result, failures)

@@ -27,6 +27,7 @@ from docsearch.index.postings import document_terms
 from docsearch.catalogue.records import Document
 from docsearch.text import fold
 from docsearch.extraction.workers import exit_with_parent, read_frame, write_frame
+from docsearch.faults import fault
 
 BATCH = 16  # documents per message to a child process
 
@@ -71,6 +72,7 @@ class DocumentWriter:
             raise IndexingError("an indexing process stopped") from None
 
     def commit(self) -> None:
+        fault("writer-commit")
         if not self.children:
             self.writer.commit()
             return
@@ -138,6 +140,7 @@ def _child(folder: str, indexname: str, parent: int) -> None:
         ix = whoosh_index.open_dir(folder, indexname)
         writer = faster(SegmentWriter(ix, _lk=False, limitmb=WRITER_MEMORY_MB))
         while (batch := read_frame(stdin)) is not None:
+            fault("writer-child-batch")  # a batch received, not yet written
             for doc in batch:
                 write_document(writer, doc)
         write_frame(stdout, ("ok", writer._finalize_segment() if writer._added else None))
