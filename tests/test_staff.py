@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -18,7 +20,9 @@ from docsearch.staff.accounts import Accounts
 from docsearch.cli import cli
 from docsearch.config import Settings
 from docsearch.index.update import update_index
+from docsearch.staff.searchlog import SearchLog
 from docsearch.web.app import create_app
+from docsearch.web.security import SignInThrottle
 from tests.conftest import DATA, copy_sample, html_page
 
 PASSWORD = "un-mot-de-passe-solide"
@@ -90,13 +94,37 @@ def test_every_form_without_the_csrf_token_is_refused(app, staff) -> None:
     assert staff.get("/gestion/").status_code == 200  # still signed in
 
 
-def test_sign_in_failures_slow_down_then_lock(app) -> None:
+class FakeClock:
+    """Time that moves only when the throttle makes someone wait, or when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def test_sign_in_failures_slow_down_then_lock(staff_settings) -> None:
+    clock = FakeClock()
+    throttle = SignInThrottle(staff_settings.instance_dir, clock=clock, sleep=clock.sleep)
+    app = create_app(staff_settings, throttle=throttle)
     client = TestClient(app)
-    assert sign_in(client, password="mauvais mot de passe").status_code == 401
-    for _ in range(7):
-        sign_in(client, password="mauvais mot de passe")
-    assert sign_in(client).status_code == 429  # even the right password waits now
+    for _ in range(8):
+        assert sign_in(client, password="mauvais mot de passe").status_code == 401
+    assert clock.waits == [0, 0, 0, 0.5, 1.0, 1.5, 2.0, 2.5]  # from the fourth failure on, each waits longer
+    assert sign_in(client).status_code == 429  # even the right password is refused now
     assert "bloquée" in sign_in(client).text
+    # From elsewhere, marie still signs in (after the account's wait): nobody locks a colleague out.
+    assert sign_in(TestClient(app, client=("192.0.2.7", 5000))).status_code == 303
+    assert clock.waits[-1] == 3.0
+    assert sign_in(client).status_code == 429  # the guesser's address stays locked…
+    clock.now += 600
+    assert sign_in(client).status_code == 303  # …for ten minutes
 
 
 def test_session_cookie_flags(app) -> None:
@@ -260,15 +288,22 @@ def test_attention_page_lists_failures_and_guesses_with_a_retry(staff, staff_set
     assert [h["relpath"] for h in hits] == ["rapports/rapport.pdf"]
 
 
+def logged_searches(settings: Settings) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(settings.instance_dir / "searches.sqlite3")) as db:
+        cursor = db.execute("SELECT * FROM searches ORDER BY rowid")
+        return [tuple(d[0] for d in cursor.description), *cursor.fetchall()]
+
+
 def test_search_report_without_anything_personal(staff, staff_settings) -> None:
     for q in ("festival", "Festival", "zzz introuvable", "festival"):
         staff.get("/search", params={"q": q})
     report = staff.get("/gestion/recherches").text
     assert re.search(r"festival</a></td><td>3<", report)
     assert re.search(r"zzz introuvable</td><td>1<", report)
-    log = (staff_settings.instance_dir / "searches.jsonl").read_text()
-    assert "testclient" not in log and "127.0.0.1" not in log
-    assert set(json.loads(log.splitlines()[0])) == {"day", "q", "n"}
+    columns, *rows = logged_searches(staff_settings)
+    assert columns == ("day", "q", "n") and len(rows) == 4
+    assert "testclient" not in repr(rows) and "127.0.0.1" not in repr(rows)
+    assert not list(staff_settings.instance_dir.glob("*.jsonl"))
 
 
 def test_twenty_parallel_uploads_are_all_indexed(app, staff_settings) -> None:
@@ -515,11 +550,21 @@ def test_restore_accepts_only_what_the_trash_lists(staff, staff_settings, entry:
 def test_search_log_forgets_contact_details_and_old_days(staff, staff_settings) -> None:
     import datetime as dt
 
-    log = staff_settings.instance_dir / "searches.jsonl"
-    old = (dt.date.today() - dt.timedelta(days=40)).isoformat()
-    log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(json.dumps({"day": old, "q": "vieille recherche", "n": 1}) + "\n")
+    forty_days_ago = dt.date.today() - dt.timedelta(days=40)
+    SearchLog(staff_settings.instance_dir, today=lambda: forty_days_ago).record("vieille recherche", 1)
+    assert "vieille recherche" in repr(logged_searches(staff_settings))
     staff.get("/search", params={"q": "contact marie.dupont@example.org 06 12 34 56 78"})
-    text = log.read_text()
+    text = repr(logged_searches(staff_settings))
     assert "vieille recherche" not in text and "marie.dupont" not in text and "06 12" not in text
     assert "[coordonnées]" in text
+
+
+def test_search_log_of_an_earlier_version_is_kept(staff, staff_settings) -> None:
+    import datetime as dt
+
+    old_log = staff_settings.instance_dir / "searches.jsonl"
+    old_log.write_text(json.dumps({"day": dt.date.today().isoformat(), "q": "ressourcerie", "n": 0}) + "\n"
+                       + '{"day": "2026-' + "\n")  # the last line cut by a crash
+    report = staff.get("/gestion/recherches").text
+    assert re.search(r"ressourcerie</td><td>1<", report)  # among the searches without a result
+    assert not old_log.exists()

@@ -34,7 +34,7 @@ from docsearch.search.service import SearchService
 from docsearch.staff.searchlog import SearchLog
 from docsearch.web.openapi import openapi_document
 from docsearch.web.render import Renderers, make_templates
-from docsearch.web.security import BodyLimit, StaffGate, session_secret
+from docsearch.web.security import BodyLimit, SignInThrottle, StaffGate, session_secret
 from docsearch.web.sessions import Sessions
 from docsearch.web.staff import StaffViews
 from docsearch.web.urls import Urls
@@ -58,7 +58,7 @@ SECURITY_HEADERS = {
 FORM_OVERHEAD = 64 * 1024  # the fields around an uploaded file
 
 
-def create_app(settings: Settings, service: SearchService | None = None) -> Starlette:
+def create_app(settings: Settings, service: SearchService | None = None, throttle: SignInThrottle | None = None) -> Starlette:
     service = service or SearchService(settings)
     templates = make_templates(settings)
     views = _Views(settings, service, templates)
@@ -76,7 +76,7 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Star
         Route("/openapi.json", views.openapi, name="openapi"),
         Mount("/static", StaticFiles(directory=str(settings.web_dir / "static")), name="static"),
     ]
-    staff = StaffViews(settings, service, templates)
+    staff = StaffViews(settings, service, templates, throttle)
     routes.append(Mount("/gestion", routes=staff.routes(), middleware=[Middleware(StaffGate, accounts=staff.accounts)]))
     handlers = {HTTPException: views.http_error, DocsearchError: views.app_error, Exception: views.server_error}
     middleware = [

@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
-import threading
+import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,6 +27,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docsearch.staff.accounts import Accounts
+from docsearch.staff.shared import SharedDatabase
 from docsearch.corpus.atomic import write_atomic
 
 SIGN_IN_PATH = "/gestion/connexion"
@@ -138,42 +141,52 @@ class SignInThrottle:
     everyone, so guessing stays slow), and a name tried from one address is
     locked for a while after more (so nobody locks a colleague out from
     elsewhere). Attempts are counted before the password is checked, so
-    parallel guesses cannot slip through, and old entries are dropped."""
+    parallel guesses cannot slip through, and old entries are dropped.
 
-    def __init__(self, free: int = 3, lock_after: int = 8, window: float = 600, max_keys: int = 10_000) -> None:
+    The attempts are kept in ``instance/sign-in.sqlite3``, so the limits hold
+    across the worker processes of ``docsearch serve --workers N``. ``clock``
+    (seconds, wall-clock: the attempts outlive a restart) and ``sleep`` (the
+    slow-down) can be replaced, so tests need not wait."""
+
+    def __init__(self, instance: Path, free: int = 3, lock_after: int = 8, window: float = 600,
+                 max_keys: int = 10_000, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.free, self.lock_after, self.window, self.max_keys = free, lock_after, window, max_keys
-        self._attempts: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
+        self.clock, self.sleep = clock, sleep
+        self.db = SharedDatabase(instance / "sign-in.sqlite3", _THROTTLE_SCHEMA)
 
     def attempt(self, name: str, client: str) -> tuple[bool, float]:
         """Record one attempt; whether it may go on, and how long it waits first."""
-        now = time.monotonic()
+        now = self.clock()
         pair, account = f"{name}|{client}", f"name:{name}"
-        with self._lock:
-            self._prune(now)
-            if len(self._recent(pair, now)) >= self.lock_after:
+        with self.db.transaction() as db:
+            db.execute("DELETE FROM attempts WHERE at <= ?", (now - self.window,))
+            if self._count(db, pair, now) >= self.lock_after:
                 return False, 0.0
-            for key in (pair, account):
-                self._attempts.setdefault(key, []).append(now)
-            tries = len(self._recent(account, now))
+            db.executemany("INSERT INTO attempts (key, at) VALUES (?, ?)", [(pair, now), (account, now)])
+            tries = self._count(db, account, now)
+            self._bound(db)
         return True, 0.0 if tries <= self.free else min(5.0, 0.5 * (tries - self.free))
 
     def succeeded(self, name: str, client: str) -> None:
-        with self._lock:
-            self._attempts.pop(f"{name}|{client}", None)
-            self._attempts.pop(f"name:{name}", None)
+        with self.db.transaction() as db:
+            db.execute("DELETE FROM attempts WHERE key IN (?, ?)", (f"{name}|{client}", f"name:{name}"))
 
-    def _recent(self, key: str, now: float) -> list[float]:
-        recent = [t for t in self._attempts.get(key, []) if now - t < self.window]
-        if recent:
-            self._attempts[key] = recent
-        else:
-            self._attempts.pop(key, None)
-        return recent
+    def _count(self, db: sqlite3.Connection, key: str, now: float) -> int:
+        (count,) = db.execute("SELECT count(*) FROM attempts WHERE key = ? AND at > ?", (key, now - self.window)).fetchone()
+        return int(count)
 
-    def _prune(self, now: float) -> None:
-        if len(self._attempts) > self.max_keys:
-            for key in list(self._attempts):
-                self._recent(key, now)
-            while len(self._attempts) > self.max_keys:  # still full: forget the oldest
-                self._attempts.pop(next(iter(self._attempts)))
+    def _bound(self, db: sqlite3.Connection) -> None:
+        """Still too many names after dropping the old attempts (someone trying
+        thousands): forget the names tried longest ago."""
+        (keys,) = db.execute("SELECT count(DISTINCT key) FROM attempts").fetchone()
+        if keys > self.max_keys:
+            db.execute("DELETE FROM attempts WHERE key IN (SELECT key FROM attempts GROUP BY key "
+                       "ORDER BY max(at) LIMIT ?)", (keys - self.max_keys,))
+
+
+_THROTTLE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (key TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (key, at);
+CREATE INDEX IF NOT EXISTS attempts_by_time ON attempts (at)
+"""

@@ -7,7 +7,6 @@ Changes are written to the corpus first, then queued for indexing.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,11 +50,12 @@ INDEX_WAIT = 15.0
 
 
 class StaffViews:
-    def __init__(self, settings: Settings, service: SearchService, templates: Jinja2Templates) -> None:
+    def __init__(self, settings: Settings, service: SearchService, templates: Jinja2Templates,
+                 throttle: SignInThrottle | None = None) -> None:
         self.settings, self.service, self.templates = settings, service, templates
         self.accounts = Accounts(settings.instance_dir)
         self.queue = IndexQueue(settings)
-        self.throttle = SignInThrottle()
+        self.throttle = throttle or SignInThrottle(settings.instance_dir)
         self.log = SearchLog(settings.instance_dir)
 
     @property
@@ -105,14 +105,14 @@ class StaffViews:
         refused = self._page(request, "sign_in.html", 401, suite=suite, error="Nom ou mot de passe incorrect.")
         if not is_account_name(name):
             return refused  # not even a possible name: nothing to count or check
-        allowed, wait = self.throttle.attempt(name, request.client.host if request.client else "")
+        allowed, wait = await run_in_threadpool(self.throttle.attempt, name, request.client.host if request.client else "")
         if not allowed:
             return self._page(request, "sign_in.html", 429, suite=suite,
                               error="Trop d'essais infructueux : la connexion est bloquée quelques minutes.")
-        await asyncio.sleep(wait)
+        await self.throttle.sleep(wait)
         if not await run_in_threadpool(self.accounts.verify, name, password):
             return refused
-        self.throttle.succeeded(name, request.client.host if request.client else "")
+        await run_in_threadpool(self.throttle.succeeded, name, request.client.host if request.client else "")
         request.session.clear()  # a fresh session: a new CSRF token comes with it
         request.session.update(user=name, v=self.accounts.session_version(name))
         urls = Urls.of(request)
