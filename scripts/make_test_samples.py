@@ -189,6 +189,24 @@ recycleries, cafés associatifs au cœur des villages. Une adhésion coûte 10 �
 </html>
 """
 
+# What most "iso-8859-1" pages really are: Windows-1252, with ’ (0x92) and € (0x80),
+# which browsers show because the WHATWG Encoding Standard reads the label so.
+LABELLED_LATIN1_CP1252_HTML = """<!DOCTYPE html>
+<html lang="fr">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">
+<title>L’épicerie solidaire de Lisieux</title>
+</head>
+<body>
+<main>
+<h1>L’épicerie solidaire de Lisieux</h1>
+<p>L’épicerie solidaire vend des produits frais à petits prix : le panier de légumes
+coûte 3 € aux adhérents, et l’adhésion 5 € par an.</p>
+</main>
+</body>
+</html>
+"""
+
 UTF8_BOM_HTML = """<!DOCTYPE html>
 <html lang="fr">
 <head>
@@ -259,6 +277,7 @@ def html_samples() -> dict[str, bytes]:
     return {
         "latin1.html": LATIN1_HTML.encode("iso-8859-1"),
         "undeclared-cp1252.html": UNDECLARED_CP1252_HTML.encode("cp1252"),
+        "labelled-latin1-cp1252.html": LABELLED_LATIN1_CP1252_HTML.encode("cp1252"),
         "utf8-bom.html": b"\xef\xbb\xbf" + UTF8_BOM_HTML.encode("utf-8"),
         "boilerplate.html": BOILERPLATE_HTML.encode("utf-8"),
         "script-title.html": SCRIPT_TITLE_HTML.encode("utf-8"),
@@ -285,6 +304,7 @@ editing these files). Every file is a few KB.
 | `empty.pdf` | Zero bytes. | empty file handling |
 | `latin1.html` | ISO-8859-1 bytes with `<meta charset="iso-8859-1">`; "économie", "coopérative", "Délégation" inside `<main>`; `<nav>` "Accueil Menu Contact" and `<footer>` "Mentions légales - Plan du site" to be removed. | declared legacy charset, boilerplate removal |
 | `undeclared-cp1252.html` | windows-1252 bytes, no charset declaration anywhere; "économie solidaire", "’" (0x92), "œ" (0x9C), "€" (0x80). | charset detection / fallback |
+| `labelled-latin1-cp1252.html` | windows-1252 bytes declared `charset=iso-8859-1` (in a `<meta http-equiv>`); "L’épicerie solidaire", "’" (0x92), "3 €" (0x80). | the WHATWG reading of Latin-1 labels (windows-1252), in the page and in an HTTP header |
 | `utf8-bom.html` | UTF-8 with a BOM but a wrong `<meta charset="iso-8859-1">`; text "Économie sociale et solidaire à Caen". | the BOM wins over the declaration |
 | `boilerplate.html` | UTF-8; `<title>` "Les AMAP en Normandie \\| Portail ESS", meta description and keywords, DC.date "2019-05-14", DC.subject, article:published_time "2019-05-14T10:00:00+02:00"; real text in `<article>`. Marker words that must NOT survive extraction: header "entetezzz", nav "navigationzzz", aside "asidezzz", form "formulairezzz", noscript "noscriptzzz", footer "piedzzz", script "scriptzzz", style "stylezzz". | boilerplate removal, HTML metadata |
 | `script-title.html` | `<title>` is `&lt;script&gt;alert('x')&lt;/script&gt; Titre piégé` in the source (so the title text is `<script>alert('x')</script> Titre piégé`); body text contains the escaped markup `&lt;b&gt;`, `&lt;/b&gt;`, `&amp;`, `&lt;`; meta description contains `&quot;` and `&lt;i&gt;`. | output escaping (title and snippets must not inject HTML) |

@@ -180,6 +180,28 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class Latin1Handler(QuietHandler):
+    extensions_map = {".html": "text/html; charset=iso-8859-1"}  # what many older sites send
+
+
+def test_add_url_reads_a_latin1_header_as_browsers_do(indexed, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DOCSEARCH_FETCH_PRIVATE", "1")  # the test site is on 127.0.0.1
+    site = tmp_path / "site"
+    copy_sample(site, "labelled-latin1-cp1252.html", "epicerie.html")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Latin1Handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = run(indexed, "add", f"http://127.0.0.1:{server.server_port}/epicerie.html")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    hit = json.loads(run(indexed, "search", "épicerie", "--json").output)["hits"][0]
+    assert hit["title"] == "L’épicerie solidaire de Lisieux"
+    document = json.loads(run(indexed, "search", "adhérents", "--json").output)["hits"][0]["snippets"][0]["html"]
+    assert "3 €" in document
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -74,6 +74,17 @@ def test_undeclared_windows_1252_is_detected() -> None:
     assert "Ã" not in text
 
 
+@pytest.mark.parametrize("label", ["iso-8859-1", "ISO-8859-1", "latin1", "l1", "iso_8859-1", "csisolatin1",
+                                   "us-ascii", "x-cp1252", "windows-1252"])
+def test_latin1_labels_are_read_as_windows_1252_like_browsers(tmp_path, label: str) -> None:
+    # Pages labelled Latin-1 hold Windows-1252: true Latin-1 would turn ’ and € into control characters.
+    page = tmp_path / "page.html"
+    page.write_bytes((DATA / "labelled-latin1-cp1252.html").read_bytes().replace(b"iso-8859-1", label.encode()))
+    doc = extract_file(str(page), LIMIT)
+    assert doc.meta["title"] == "L’épicerie solidaire de Lisieux"
+    assert "coûte 3 € aux adhérents, et l’adhésion 5 €" in doc.pages[0]
+
+
 def test_byte_order_mark_wins_over_a_wrong_declaration() -> None:
     assert "Économie sociale et solidaire à Caen" in extract("utf8-bom.html").pages[0]
 

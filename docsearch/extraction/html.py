@@ -1,8 +1,8 @@
 """HTML extraction with beautifulsoup4: decoding, main content, metadata.
 
 Decoding order: a byte-order mark; bytes that are valid UTF-8 (whatever the
-page declares, since mislabelled UTF-8 is common); the declared charset;
-detection. The main content is ``<main>``, else the largest ``<article>``,
+page declares, since mislabelled UTF-8 is common); the declared charset, as
+browsers read its label (``charset_codec``); detection. The main content is ``<main>``, else the largest ``<article>``,
 else ``<body>``, without the boilerplate tags of ``BOILERPLATE_TAGS``.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 
+import webencodings  # type: ignore[import-untyped]  # the library ships no type information
 from bs4 import BeautifulSoup, Comment, Tag
 
 from docsearch.errors import ExtractionError
@@ -33,13 +34,9 @@ BLOCK_TAGS = (
 )
 
 _DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
-# Browsers read these labels as their supersets (WHATWG Encoding Standard).
-_ALIASES = {
-    "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "iso8859-1": "cp1252",
-    "us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-9": "cp1254", "gb2312": "gb18030",
-    "gbk": "gb18030", "x-gbk": "gb18030", "shift_jis": "cp932", "sjis": "cp932",
-    "x-sjis": "cp932", "euc-kr": "cp949", "iso-8859-11": "cp874", "tis-620": "cp874",
-}
+# Where Python's codec of that name is narrower than the WHATWG decoder
+# (which decodes GBK with the gb18030 decoder).
+_WIDER_DECODERS = {"gbk": "gb18030"}
 
 
 def extract_html(data: bytes) -> Extracted:
@@ -96,11 +93,21 @@ def _declared_charset(data: bytes) -> str | None:
     match = _DECLARED.search(data[:8192]) or _DECLARED.search(data[:200_000])
     if not match:
         return None
-    label = match.group(1).decode("ascii", "replace").lower()
-    label = _ALIASES.get(label, label)
+    return charset_codec(match.group(1).decode("ascii", "replace"))
+
+
+def charset_codec(label: str) -> str | None:
+    """The Python codec for a charset label read the way browsers read it
+    (the WHATWG Encoding Standard, through ``webencodings``): "iso-8859-1",
+    "latin1", "l1", "us-ascii", "x-cp1252"… are all windows-1252, which is
+    what such pages hold (’ and € included). None for an unknown label."""
+    encoding = webencodings.lookup(label.strip())
+    if encoding is None:
+        return None
+    name = _WIDER_DECODERS.get(encoding.name, encoding.codec_info.name)
     try:
-        return codecs.lookup(label).name
-    except LookupError:
+        return codecs.lookup(name).name
+    except LookupError:  # "replacement", "x-user-defined": no Python codec, read as undeclared
         return None
 
 
