@@ -73,12 +73,11 @@ def index_cmd(settings: Settings, rebuild: bool, retry_failed: bool, quiet: bool
 def add(settings: Settings, sources: tuple[str, ...], title: str | None, sectors: tuple[str, ...], year: int | None,
         doctype: str | None, summary: str | None, organisation: str | None, territory: str | None, folder: str | None) -> None:
     """Copy files (or fetch web pages) into the corpus with their metadata, and index them."""
+    from docsearch.catalogue.staff import StaffMetadata
     from docsearch.staff.ingest import add_file, add_url
 
-    staff: dict[str, object] = {
-        "titre": title, "secteurs": list(sectors), "annee": year, "type": doctype,
-        "resume": summary, "organisation": organisation, "territoire": territory,
-    }
+    staff = StaffMetadata(title=title or "", sectors=sectors, year=year, doctype=doctype or "", summary=summary or "",
+                          organisation=organisation or "", territory=territory or "")
     for source in sources:
         if "://" in source:  # an address; add_url refuses any scheme but http and https
             added = add_url(settings, source, staff, folder)

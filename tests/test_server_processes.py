@@ -46,7 +46,7 @@ class Server:
         self.port, self.workers, self.instance = port, workers, instance
         self.visitors: list[Visitor] = []
 
-    def visitor(self, worker: int) -> "Visitor":
+    def visitor(self, worker: int) -> Visitor:
         visitor = Visitor(self.port, self.workers, worker)
         self.visitors.append(visitor)
         return visitor

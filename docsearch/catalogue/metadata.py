@@ -1,6 +1,5 @@
 """Resolve a document's metadata: staff › embedded › path › text.
 
-``read_staff_metadata`` parses the ``.meta.toml`` sidecar;
 ``resolve_metadata`` takes, for each field, the first origin that has a
 value and records that origin. Sectors and document types always end as
 codes of the controlled vocabulary; an unknown value becomes "non-classe"
@@ -11,30 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from docsearch.extraction import Extracted
 from docsearch.catalogue.records import Metadata
+from docsearch.catalogue.staff import StaffMetadata
 from docsearch.text import clean_line, fold_key
 from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, WEB_TYPE, Vocabulary
 
-STAFF_KEYS = {
-    "titre": "title", "title": "title",
-    "secteurs": "sectors", "secteur": "sectors", "sectors": "sectors",
-    "annee": "year", "année": "year", "year": "year",
-    "type": "doctype",
-    "resume": "summary", "résumé": "summary", "summary": "summary",
-    "organisation": "organisation", "organization": "organisation",
-    "territoire": "territory", "territory": "territory",
-    "url": "url",
-}
-# Fields staff may leave empty on purpose ("" in the metadata file).
-CLEARABLE = frozenset({"year", "summary", "organisation", "territory"})
-# TOML bare keys are ASCII: accept "année = 2010" as documentalists write it.
-_ACCENTED_KEYS = re.compile(r"^(\s*)(année|résumé)(?=\s*=)", re.M)
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 _MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
 _DATED = re.compile(
@@ -62,28 +47,7 @@ BROCHURE_MAX_PAGES = 4
 _JUNK_TITLE = re.compile(r"^(?:untitled|sans titre|title|document\d*|titre|binder\d*)\b|\.\w{2,5}$", re.I)
 
 
-def read_staff_metadata(path: Path) -> tuple[dict[str, Any], list[str]]:
-    """The sidecar's values under their internal names, and warnings."""
-    try:
-        raw = tomllib.loads(_ACCENTED_KEYS.sub(lambda m: m.group(1) + _strip(m.group(2)), path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        return {}, []
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return {}, [f"staff metadata {path.name} unreadable, ignored ({exc})"]
-    values: dict[str, Any] = {}
-    warnings = [f"unknown key {key!r} in {path.name}" for key in raw if key.lower() not in STAFF_KEYS]
-    for key, value in raw.items():
-        name = STAFF_KEYS.get(key.lower())
-        if name:
-            values[name] = value
-    return values, warnings
-
-
-def _strip(key: str) -> str:
-    return {"année": "annee", "résumé": "resume"}[key]
-
-
-def resolve_metadata(relpath: str, extracted: Extracted, staff: dict[str, Any], vocab: Vocabulary,
+def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, vocab: Vocabulary,
                      staff_warnings: list[str] | None = None) -> Metadata:
     warnings = list(staff_warnings or [])
     embedded = extracted.meta
@@ -92,7 +56,7 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: dict[str, Any], 
     origins: dict[str, str] = {}
 
     def pick(name: str, *candidates: tuple[str, Callable[[], Any]]) -> Any:
-        if staff.get(name, None) == "" and name in CLEARABLE:
+        if name in staff.cleared:
             origins[name] = "staff"  # staff emptied it: no guess comes back
             return None
         for origin, candidate in candidates:
@@ -105,46 +69,46 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: dict[str, Any], 
 
     title = pick(
         "title",
-        ("staff", lambda: clean_line(staff.get("title", ""))),
+        ("staff", lambda: clean_line(staff.title)),
         ("embedded", lambda: _plausible_title(embedded.get("title", ""))),
         ("text", lambda: _title_from_text(first_page)),
     ) or _title_from_name(relpath)
     sectors = pick(
         "sectors",
-        ("staff", lambda: _staff_sectors(staff.get("sectors"), vocab, warnings)),
+        ("staff", lambda: _staff_sectors(staff.sectors, vocab, warnings)),
         ("embedded", lambda: _embedded_sectors(embedded, vocab)),
         ("path", lambda: path.sectors),
         ("text", lambda: vocab.infer_sectors(" ".join(extracted.pages)[:300_000], strong_text=title)),
     ) or [UNCLASSIFIED]
     year = pick(
         "year",
-        ("staff", lambda: _staff_year(staff.get("year"), warnings)),
+        ("staff", lambda: _staff_year(staff.year, warnings)),
         ("embedded", lambda: _embedded_year(embedded)),
         ("path", lambda: path.year),
         ("text", lambda: _year_from_text(title, extracted.pages[:2])),
     )
     doctype = pick(
         "doctype",
-        ("staff", lambda: _staff_doctype(staff.get("doctype"), vocab, warnings)),
+        ("staff", lambda: _staff_doctype(staff.doctype, vocab, warnings)),
         ("path", lambda: path.doctype),
         ("format", lambda: WEB_TYPE if extracted.format == "html" else None),
         ("text", lambda: _doctype_from_text(title, first_page, extracted)),
     ) or OTHER_TYPE
     summary = pick(
         "summary",
-        ("staff", lambda: clean_line(staff.get("summary", ""))),
+        ("staff", lambda: clean_line(staff.summary)),
         ("embedded", lambda: embedded.get("subject", "")),
         ("text", lambda: _summary_from_text(first_page, title)),
     ) or ""
     organisation = pick(
         "organisation",
-        ("staff", lambda: clean_line(staff.get("organisation", ""))),
+        ("staff", lambda: clean_line(staff.organisation)),
         ("embedded", lambda: embedded.get("author", "")),
     ) or ""
-    territory = pick("territory", ("staff", lambda: clean_line(staff.get("territory", "")))) or ""
+    territory = pick("territory", ("staff", lambda: clean_line(staff.territory))) or ""
     url = pick(
         "url",
-        ("staff", lambda: _web_address(staff.get("url", ""), warnings)),
+        ("staff", lambda: _web_address(staff.url, warnings)),
         ("embedded", lambda: embedded.get("url", "") if extracted.format == "html" else ""),
     ) or ""
     return Metadata(title, sectors, year, doctype, summary, organisation, territory, url, origins, warnings)
@@ -179,12 +143,9 @@ def _doctype_from_name(stem: str, vocab: Vocabulary) -> str | None:
     return None
 
 
-def _staff_sectors(value: Any, vocab: Vocabulary, warnings: list[str]) -> list[str]:
-    if not value:
-        return []
-    items = value if isinstance(value, list) else re.split(r"[,;]", str(value))
+def _staff_sectors(items: tuple[str, ...], vocab: Vocabulary, warnings: list[str]) -> list[str]:
     codes: list[str] = []
-    for item in (clean_line(str(i)) for i in items):
+    for item in (clean_line(i) for i in items):
         if not item:
             continue
         code = vocab.sector_code(item)
@@ -203,31 +164,25 @@ def _embedded_sectors(embedded: dict[str, str], vocab: Vocabulary) -> list[str]:
     return vocab.infer_sectors("", strong_text=" ; ".join([labels, embedded.get("title", "")]))
 
 
-def _web_address(value: Any, warnings: list[str]) -> str:
-    url = clean_line(str(value or ""))
+def _web_address(value: str, warnings: list[str]) -> str:
+    url = clean_line(value)
     if url and not url.lower().startswith(("http://", "https://")):
         warnings.append(f"url {url[:80]!r} is not an http(s) address: ignored")
         return ""
     return url
 
 
-def _staff_year(value: Any, warnings: list[str]) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        year = int(str(value).strip()[:4])
-    except ValueError:
-        year = 0
-    if not _plausible_year(year):
-        warnings.append(f"year {value!r} is not a valid year: ignored")
+def _staff_year(year: int | None, warnings: list[str]) -> int | None:
+    if year is not None and not _plausible_year(year):
+        warnings.append(f"year {year!r} is not a valid year: ignored")
         return None
     return year
 
 
-def _staff_doctype(value: Any, vocab: Vocabulary, warnings: list[str]) -> str | None:
+def _staff_doctype(value: str, vocab: Vocabulary, warnings: list[str]) -> str | None:
     if not value:
         return None
-    code = vocab.doctype_code(str(value))
+    code = vocab.doctype_code(value)
     if code is None:
         warnings.append(f"document type {value!r} is not in the vocabulary: filed as {OTHER_TYPE}")
         return OTHER_TYPE

@@ -8,15 +8,16 @@ put back by hand.
 from __future__ import annotations
 
 import fcntl
-import json
 import re
 import shutil
 import time
 import tomllib
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+
+import tomli_w
 
 from docsearch.corpus.atomic import write_atomic
 from docsearch.errors import UserError
@@ -45,31 +46,17 @@ def unique_path(folder: Path, filename: str) -> Path:
     return path
 
 
-def sidecar_text(values: dict[str, object], keep_empty: bool = False) -> str:
-    """Staff metadata as TOML. An empty value is left out, or with
-    ``keep_empty`` written as "" — staff saying "none", which wins over guesses."""
-    lines = ["# Métadonnées du document (modifiables à la main)."]
-    for key, value in values.items():
-        if value in (None, "", []) and not keep_empty:
-            continue
-        if isinstance(value, int) and not isinstance(value, bool):
-            lines.append(f"{key} = {value}")
-        elif isinstance(value, (list, tuple)):
-            lines.append(f"{key} = [{', '.join(_toml_string(v) for v in value)}]")
-        else:
-            lines.append(f"{key} = {_toml_string(value)}")
-    text = "\n".join(lines) + "\n"
+def sidecar_text(values: Mapping[str, object]) -> str:
+    """A sidecar's TOML (tomli-w: strings, integers, booleans and lists each
+    as their TOML type), under a comment for whoever opens the file."""
+    text = "# Métadonnées du document (modifiables à la main).\n" + tomli_w.dumps(dict(values))
     tomllib.loads(text)  # never write a file the reader would reject
     return text
 
 
-def _toml_string(value: object) -> str:
-    # JSON strings are TOML basic strings, except that TOML forbids a raw DEL.
-    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def write_sidecar(document: Path, values: dict[str, object], keep_empty: bool = False) -> None:
-    write_atomic(sidecar_path(document), sidecar_text(values, keep_empty).encode("utf-8"))
+def write_sidecar(document: Path, values: Mapping[str, object]) -> None:
+    """Write the sidecar of ``document`` (``<file name>.meta.toml``) atomically."""
+    write_atomic(sidecar_path(document), sidecar_text(values).encode("utf-8"))
 
 
 @contextmanager

@@ -26,7 +26,8 @@ from docsearch.faults import fault
 from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, extract_file
 from docsearch.index.store import SCHEMA_VERSION, IndexStore
 from docsearch.index.writer import DocumentWriter
-from docsearch.catalogue.metadata import read_staff_metadata, resolve_metadata
+from docsearch.catalogue.metadata import resolve_metadata
+from docsearch.catalogue.staff import read_sidecar
 from docsearch.catalogue.records import Document, document_id
 from docsearch.corpus.scan import (
     SourceFile,
@@ -258,7 +259,7 @@ class _Run:
 
     def _document(self, task: _Task, extracted: Extracted) -> Document:
         source = task.source
-        staff, staff_warnings = read_staff_metadata(source.sidecar)
+        staff, staff_warnings = read_sidecar(source.sidecar)
         meta = resolve_metadata(source.relpath, extracted, staff, self.vocab, staff_warnings)
         if meta.warnings:
             self.report.warnings[source.relpath] = meta.warnings

@@ -26,6 +26,7 @@ from docsearch.errors import UserError
 from docsearch.extraction import Extracted
 from docsearch.catalogue.metadata import resolve_metadata
 from docsearch.catalogue.records import Metadata
+from docsearch.catalogue.staff import StaffMetadata
 from docsearch.catalogue.vocabulary import load_vocabulary
 
 _ID_CHARS = "0123456789abcdef"
@@ -52,7 +53,7 @@ def create_draft(settings: Settings, data: bytes, name: str, url: str = "") -> D
 
     suffix = check_upload(settings, data, name)
     extracted = extract_checked(settings, data, suffix, name)
-    meta = resolve_metadata(f"a-trier/{Path(name).name}", extracted, {"url": url} if url else {},
+    meta = resolve_metadata(f"a-trier/{Path(name).name}", extracted, StaffMetadata(url=url),
                             load_vocabulary(settings.vocabulary_file))
     ExtractionCache(settings.cache_dir).put(hashlib.sha256(data).hexdigest(), extracted)  # read once
     draft = Draft(secrets.token_hex(12), name[:200], suffix, url, meta)

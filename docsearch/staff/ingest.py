@@ -13,14 +13,14 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from docsearch.corpus.atomic import write_atomic
 from docsearch.extraction.cache import ExtractionCache
+from docsearch.extraction.html import charset_codec
 from docsearch.config import Settings
 from docsearch.corpus.write import (
     corpus_lock,
@@ -36,6 +36,7 @@ from docsearch.corpus.fetch import fetch
 from docsearch.index.store import IndexStore
 from docsearch.index.update import RunReport, update_index
 from docsearch.catalogue.records import document_id
+from docsearch.catalogue.staff import StaffMetadata, sidecar_values
 from docsearch.corpus.scan import TRASH_DIR, file_hash, list_sources, resolve_inside, sidecar_path
 from docsearch.catalogue.vocabulary import load_vocabulary
 from docsearch.extraction.workers import map_isolated
@@ -57,7 +58,7 @@ class Added:
     title: str
 
 
-def add_file(settings: Settings, path: Path, staff: dict[str, object], folder: str | None = None) -> Added:
+def add_file(settings: Settings, path: Path, staff: StaffMetadata, folder: str | None = None) -> Added:
     """Copy a local PDF or HTML file into the corpus and index it."""
     if not path.is_file():
         raise UserError(f"{path} : fichier introuvable")
@@ -66,10 +67,10 @@ def add_file(settings: Settings, path: Path, staff: dict[str, object], folder: s
     return add_bytes(settings, path.read_bytes(), path.name, staff, folder)
 
 
-def add_url(settings: Settings, url: str, staff: dict[str, object], folder: str | None = None) -> Added:
+def add_url(settings: Settings, url: str, staff: StaffMetadata, folder: str | None = None) -> Added:
     """Fetch a page, keep its snapshot in the corpus with its address, index it."""
     data, name = fetch_page(settings, url)
-    return add_bytes(settings, data, name, {"url": url, **staff}, folder or "web")
+    return add_bytes(settings, data, name, replace(staff, url=url), folder or "web")
 
 
 def fetch_page(settings: Settings, url: str) -> tuple[bytes, str]:
@@ -86,16 +87,17 @@ def fetch_page(settings: Settings, url: str) -> tuple[bytes, str]:
 def _as_utf8(data: bytes, charset: str | None) -> bytes:
     """Keep the HTTP charset in the snapshot: re-encode to UTF-8 with a BOM,
     which the HTML extractor trusts before any declaration in the page."""
-    if not charset or data.startswith(b"\xef\xbb\xbf"):
+    codec = charset_codec(charset) if charset else None
+    if codec is None or data.startswith(b"\xef\xbb\xbf"):
         return data
     try:
-        text = data.decode(re.sub(r"[^\w.-]", "", charset))
-    except (LookupError, UnicodeDecodeError):
+        text = data.decode(codec)
+    except UnicodeDecodeError:
         return data
     return b"\xef\xbb\xbf" + text.encode("utf-8")
 
 
-def add_bytes(settings: Settings, data: bytes, name: str, staff: dict[str, object], folder: str | None = None) -> Added:
+def add_bytes(settings: Settings, data: bytes, name: str, staff: StaffMetadata, folder: str | None = None) -> Added:
     suffix = check_upload(settings, data, name)
     extracted = extract_checked(settings, data, suffix, name)
     relpath = place_in_corpus(settings, data, name, staff, extracted, folder)
@@ -130,7 +132,7 @@ def extract_checked(settings: Settings, data: bytes, suffix: str, name: str) -> 
     return outcome.value
 
 
-def place_in_corpus(settings: Settings, data: bytes, name: str, staff: dict[str, object],
+def place_in_corpus(settings: Settings, data: bytes, name: str, staff: StaffMetadata,
                     extracted: Extracted | None, folder: str | None = None) -> str:
     """Write the file and its staff metadata into the corpus; its relative path.
     (``extracted`` goes to the cache, so indexing does not read the file again.)"""
@@ -145,21 +147,19 @@ def place_in_corpus(settings: Settings, data: bytes, name: str, staff: dict[str,
         target = unique_path(target_dir, safe_filename(name, suffix))
         # The sidecar first: a crash in between leaves a harmless lone sidecar,
         # never a document indexed without the metadata staff gave.
-        if any(v not in (None, "", []) for v in staff.values()):
-            write_sidecar(target, staff)
+        if not staff.is_empty():
+            write_sidecar(target, sidecar_values(staff))
         write_atomic(target, data)
     return target.relative_to(settings.corpus_dir.resolve()).as_posix()
 
 
-def _default_folder(settings: Settings, staff: dict[str, object]) -> str:
+def _default_folder(settings: Settings, staff: StaffMetadata) -> str:
     """``<secteur>/<année>`` when staff said so (the path convention), else ``a-trier``."""
     vocab = load_vocabulary(settings.vocabulary_file)
-    sectors = staff.get("secteurs") or []
-    sector = vocab.sector_code(str(sectors[0])) if isinstance(sectors, list) and sectors else None
+    sector = vocab.sector_code(staff.sectors[0]) if staff.sectors else None
     if sector is None or sector == "non-classe":
         return "a-trier"
-    year = staff.get("annee")
-    return f"{sector}/{year}" if year else sector
+    return f"{sector}/{staff.year}" if staff.year else sector
 
 
 def refuse_duplicate(settings: Settings, sha: str, size: int, name: str) -> None:
@@ -181,13 +181,13 @@ def _title_of(settings: Settings, relpath: str) -> str:
     return fields["title"] if fields else ""
 
 
-def write_metadata(settings: Settings, relpath: str, staff: dict[str, object]) -> None:
-    """Replace a document's staff metadata (its sidecar). Every field is
-    written, empty ones too: a field staff cleared stays cleared."""
+def write_metadata(settings: Settings, relpath: str, staff: StaffMetadata) -> None:
+    """Replace a document's staff metadata (its sidecar). Staff saw every
+    field: one left empty is cleared, and stays cleared."""
     path = resolve_inside(settings.corpus_dir, relpath)
     if not path.is_file():
         raise UserError(f"{relpath} n'est pas un fichier du fonds")
-    write_sidecar(path, staff, keep_empty=True)
+    write_sidecar(path, sidecar_values(staff.clearing_empty()))
 
 
 def remove_documents(settings: Settings, refs: list[str]) -> RunReport:

@@ -1,24 +1,38 @@
 """The metadata form of the staff pages: its initial values and its checks.
 
-Field names are the keys of the staff metadata file (``titre``,
-``secteurs``, ``annee``, ``type``, ``resume``, ``organisation``,
-``territoire``), so what staff confirm is written as is.
+The form's field names (``titre``, ``secteurs``, ``annee``, ``type``,
+``resume``, ``organisation``, ``territoire``) exist only here and in the
+template: ``form_fields`` turns staff values into what the fields show,
+``read_metadata_form`` turns what was sent into ``StaffMetadata`` (and the
+French error of each wrong field, keyed by field name).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, replace
 
 from starlette.datastructures import FormData
 
 from docsearch.catalogue.records import Metadata
-from docsearch.text import clean_line
+from docsearch.catalogue.staff import StaffMetadata
 from docsearch.catalogue.vocabulary import Vocabulary
+from docsearch.text import clean_line
 
-MAX_TEXT = {"titre": 300, "resume": 2000, "organisation": 200, "territoire": 200}
+# The form field of each staff value.
+FORM_FIELDS = {
+    "title": "titre", "sectors": "secteurs", "year": "annee", "doctype": "type", "summary": "resume",
+    "organisation": "organisation", "territory": "territoire",
+}
+MAX_TEXT = {"title": 300, "summary": 2000, "organisation": 200, "territory": 200}
+
+FIELDS = tuple(FORM_FIELDS)
 
 
-FIELDS = ("title", "sectors", "year", "doctype", "summary", "organisation", "territory")
+@dataclass(frozen=True)
+class FilledForm:
+    staff: StaffMetadata  # what the form says, once it has no error
+    shown: dict[str, object]  # what the fields show again, by field name (a wrong year as typed)
+    errors: dict[str, str]  # by field name
 
 
 def found_labels(origins: dict[str, str]) -> dict[str, str]:
@@ -30,43 +44,57 @@ def found_labels(origins: dict[str, str]) -> dict[str, str]:
     return labels
 
 
-def initial_values(meta: Metadata) -> dict[str, Any]:
+def form_fields(staff: StaffMetadata) -> dict[str, object]:
+    """What each field of the form shows, by field name."""
     return {
-        "titre": meta.title, "secteurs": [s for s in meta.sectors if s != "non-classe"],
-        "annee": meta.year or "", "type": meta.doctype, "resume": meta.summary,
-        "organisation": meta.organisation, "territoire": meta.territory,
+        FORM_FIELDS["title"]: staff.title, FORM_FIELDS["sectors"]: list(staff.sectors),
+        FORM_FIELDS["year"]: staff.year or "", FORM_FIELDS["doctype"]: staff.doctype,
+        FORM_FIELDS["summary"]: staff.summary, FORM_FIELDS["organisation"]: staff.organisation,
+        FORM_FIELDS["territory"]: staff.territory,
     }
 
 
-def form_values(form: FormData, vocab: Vocabulary) -> tuple[dict[str, Any], dict[str, str]]:
+def initial_values(meta: Metadata) -> dict[str, object]:
+    """The fields of a draft's form: what was found, except "non classé",
+    which staff must choose themselves."""
+    staff = StaffMetadata.from_metadata(meta)
+    return form_fields(replace(staff, sectors=tuple(s for s in staff.sectors if s != "non-classe")))
+
+
+def read_metadata_form(form: FormData, vocab: Vocabulary) -> FilledForm:
     """The staff metadata a form sends, and the French error of each wrong field."""
-    values: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    texts: dict[str, str] = {}
     for name, limit in MAX_TEXT.items():
-        raw = form.get(name, "")
+        raw = form.get(FORM_FIELDS[name], "")
         text = clean_line(raw if isinstance(raw, str) else "")  # a file sent in a text field counts as empty
         if len(text) > limit:
-            errors[name] = f"{limit} caractères au plus."
-        values[name] = text[:limit]
-    if not values["titre"]:
-        errors["titre"] = "Le titre est obligatoire."
-    sectors = [s for s in form.getlist("secteurs") if isinstance(s, str)]
-    unknown = [s for s in sectors if vocab.sector_code(s) is None]
-    values["secteurs"] = [vocab.sector_code(s) for s in sectors if vocab.sector_code(s)]
+            errors[FORM_FIELDS[name]] = f"{limit} caractères au plus."
+        texts[name] = text[:limit]
+    if not texts["title"]:
+        errors[FORM_FIELDS["title"]] = "Le titre est obligatoire."
+    given = [s for s in form.getlist(FORM_FIELDS["sectors"]) if isinstance(s, str)]
+    unknown = [s for s in given if vocab.sector_code(s) is None]
+    sectors = tuple(code for s in given if (code := vocab.sector_code(s)))
     if unknown:
-        errors["secteurs"] = "Secteur inconnu : " + ", ".join(unknown[:3])
-    elif not values["secteurs"]:
-        errors["secteurs"] = "Choisissez au moins un secteur (« Non classé » si aucun ne convient)."
-    raw_year = form.get("annee", "")
-    year = raw_year.strip() if isinstance(raw_year, str) else ""
-    if year and not (len(year) == 4 and year.isascii() and year.isdigit() and 1900 <= int(year) <= 2100):
-        errors["annee"] = "Une année de 1900 à 2100, ou rien si elle est inconnue."
-        values["annee"] = year[:10]
-    else:
-        values["annee"] = int(year) if year else ""
-    raw_type = form.get("type", "")
+        errors[FORM_FIELDS["sectors"]] = "Secteur inconnu : " + ", ".join(unknown[:3])
+    elif not sectors:
+        errors[FORM_FIELDS["sectors"]] = "Choisissez au moins un secteur (« Non classé » si aucun ne convient)."
+    raw_year = form.get(FORM_FIELDS["year"], "")
+    typed_year = raw_year.strip() if isinstance(raw_year, str) else ""
+    year = None
+    if typed_year and not (len(typed_year) == 4 and typed_year.isascii() and typed_year.isdigit()
+                           and 1900 <= int(typed_year) <= 2100):
+        errors[FORM_FIELDS["year"]] = "Une année de 1900 à 2100, ou rien si elle est inconnue."
+    elif typed_year:
+        year = int(typed_year)
+    raw_type = form.get(FORM_FIELDS["doctype"], "")
     doctype = vocab.doctype_code(raw_type if isinstance(raw_type, str) else "")
     if doctype is None:
-        errors["type"] = "Choisissez un type de document."
-    values["type"] = doctype or ""
-    return values, errors
+        errors[FORM_FIELDS["doctype"]] = "Choisissez un type de document."
+    staff = StaffMetadata(title=texts["title"], sectors=sectors, year=year, doctype=doctype or "",
+                          summary=texts["summary"], organisation=texts["organisation"], territory=texts["territory"])
+    shown = form_fields(staff)
+    if FORM_FIELDS["year"] in errors:
+        shown[FORM_FIELDS["year"]] = typed_year[:10]
+    return FilledForm(staff, shown, errors)

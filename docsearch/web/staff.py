@@ -8,6 +8,7 @@ Changes are written to the corpus first, then queued for indexing.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,12 +36,13 @@ from docsearch.staff.ingest import (
     write_metadata,
 )
 from docsearch.catalogue.records import document_id
+from docsearch.catalogue.staff import StaffMetadata
 from docsearch.search.service import SearchService
 from docsearch.staff.searchlog import SearchLog
 from docsearch.search.stats import collect_stats
 from docsearch.catalogue.vocabulary import Vocabulary
 from docsearch.index.queue import IndexQueue
-from docsearch.web.metadata_form import form_values, found_labels, initial_values
+from docsearch.web.metadata_form import form_fields, found_labels, initial_values, read_metadata_form
 from docsearch.web.security import SignInThrottle, csrf_token, read_form, signed_in
 from docsearch.web.urls import Urls
 
@@ -197,11 +199,11 @@ class StaffViews:
     async def publish(self, request: Request) -> Response:
         form = await self._form(request)  # the CSRF check comes before anything else
         draft = self._load_draft(request)
-        values, errors = form_values(form, self.vocab)
-        if errors:
-            return self._page(request, "metadata.html", 400, mode="draft", draft=draft, values=values,
-                              errors=errors, vocab=self.vocab, found=found_labels(draft.meta.origins))
-        staff = values | ({"url": draft.url} if draft.url else {})
+        filled = read_metadata_form(form, self.vocab)
+        if filled.errors:
+            return self._page(request, "metadata.html", 400, mode="draft", draft=draft, values=filled.shown,
+                              errors=filled.errors, vocab=self.vocab, found=found_labels(draft.meta.origins))
+        staff = replace(filled.staff, url=draft.url)
         try:
             relpath = await run_in_threadpool(self._place_draft, draft, staff)
         except Duplicate as exc:
@@ -210,7 +212,7 @@ class StaffViews:
             raise HTTPException(404, "Ce brouillon n'existe plus (déjà publié ou abandonné).") from None
         return await self._after_change(request, relpath)
 
-    def _place_draft(self, draft: Any, staff: dict[str, object]) -> str:
+    def _place_draft(self, draft: Any, staff: StaffMetadata) -> str:
         with claimed(self.settings, draft) as data:
             # Someone may have published the same file since the upload.
             refuse_duplicate(self.settings, hashlib.sha256(data).hexdigest(), len(data), draft.name)
@@ -238,17 +240,17 @@ class StaffViews:
 
     async def edit_page(self, request: Request) -> Response:
         doc = await run_in_threadpool(self._document, request)
-        return self._page(request, "metadata.html", mode="edit", doc=doc, values=_doc_values(doc), errors={},
+        return self._page(request, "metadata.html", mode="edit", doc=doc, values=form_fields(_staff_values(doc)), errors={},
                           vocab=self.vocab, found=found_labels(doc["origins"]))
 
     async def edit(self, request: Request) -> Response:
         form = await self._form(request)
         doc = await run_in_threadpool(self._document, request)
-        values, errors = form_values(form, self.vocab)
-        if errors:
-            return self._page(request, "metadata.html", 400, mode="edit", doc=doc, values=values, errors=errors,
-                              vocab=self.vocab, found=found_labels(doc["origins"]))
-        staff = values | ({"url": doc["url"]} if doc["url"] else {})
+        filled = read_metadata_form(form, self.vocab)
+        if filled.errors:
+            return self._page(request, "metadata.html", 400, mode="edit", doc=doc, values=filled.shown,
+                              errors=filled.errors, vocab=self.vocab, found=found_labels(doc["origins"]))
+        staff = replace(filled.staff, url=doc["url"] or "")
         await run_in_threadpool(write_metadata, self.settings, doc["relpath"], staff)
         return await self._after_change(request, doc["relpath"])
 
@@ -297,12 +299,11 @@ def _pending_drafts(settings: Settings) -> list[Any]:
     return drafts
 
 
-def _doc_values(doc: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "titre": doc["title"], "secteurs": [s["code"] for s in doc["sectors"]], "annee": doc["year"] or "",
-        "type": doc["type"]["code"], "resume": doc["summary"], "organisation": doc["organisation"],
-        "territoire": doc["territory"],
-    }
+def _staff_values(doc: dict[str, Any]) -> StaffMetadata:
+    """An indexed document's values, as the correction form starts from them."""
+    return StaffMetadata(title=doc["title"], sectors=tuple(s["code"] for s in doc["sectors"]), year=doc["year"],
+                         doctype=doc["type"]["code"], summary=doc["summary"], organisation=doc["organisation"],
+                         territory=doc["territory"], url=doc["url"])
 
 
 def _text(form: FormData, name: str) -> str:

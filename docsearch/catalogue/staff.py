@@ -1,0 +1,134 @@
+"""What staff say of a document, in one record whatever it came from.
+
+``StaffMetadata`` is what the ``docsearch add`` options, the staff forms,
+the drafts and the sidecar files (``<file>.meta.toml``) carry, under the
+field names of ``Metadata``. The French keys of the sidecar format
+(``titre``, ``secteurs``, ``annee`` or ``année``…) exist only here, in
+``read_sidecar`` and ``sidecar_values``; the names of the form fields only in
+``web/metadata_form``. Values are as staff gave them: sectors and types are
+checked against the vocabulary when the metadata is resolved.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from docsearch.catalogue.records import Metadata
+
+# Fields staff may leave empty on purpose ("" in the sidecar): no guess fills them then.
+CLEARABLE = frozenset({"year", "summary", "organisation", "territory"})
+# The sidecar key each field is written under, in the order of the file.
+SIDECAR_KEYS = {
+    "title": "titre", "sectors": "secteurs", "year": "annee", "doctype": "type", "summary": "resume",
+    "organisation": "organisation", "territory": "territoire", "url": "url",
+}
+# Every key a sidecar may use (documentalists write accents, or English).
+_READ_KEYS = {
+    "titre": "title", "title": "title",
+    "secteurs": "sectors", "secteur": "sectors", "sectors": "sectors",
+    "annee": "year", "année": "year", "year": "year",
+    "type": "doctype",
+    "resume": "summary", "résumé": "summary", "summary": "summary",
+    "organisation": "organisation", "organization": "organisation",
+    "territoire": "territory", "territory": "territory",
+    "url": "url",
+}
+# TOML bare keys are ASCII: accept "année = 2010" as documentalists write it.
+_ACCENTED_KEYS = re.compile(r"^(\s*)(année|résumé)(?=\s*=)", re.MULTILINE)
+_UNACCENTED = {"année": "annee", "résumé": "resume"}
+
+
+@dataclass(frozen=True)
+class StaffMetadata:
+    """Staff's values; an empty one is "not said", unless its field is in
+    ``cleared``: staff emptied it on purpose."""
+
+    title: str = ""
+    sectors: tuple[str, ...] = ()
+    year: int | None = None
+    doctype: str = ""
+    summary: str = ""
+    organisation: str = ""
+    territory: str = ""
+    url: str = ""
+    cleared: frozenset[str] = frozenset()
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, name) for name in SIDECAR_KEYS) and not self.cleared
+
+    def clearing_empty(self) -> StaffMetadata:
+        """The same values, every empty clearable field marked cleared: what a
+        form that shows every field means when one is left empty."""
+        return replace(self, cleared=frozenset(name for name in CLEARABLE if getattr(self, name) in (None, "")))
+
+    @classmethod
+    def from_metadata(cls, meta: Metadata) -> StaffMetadata:
+        """A resolved document's values, as a form shows them for correction."""
+        return cls(meta.title, tuple(meta.sectors), meta.year, meta.doctype, meta.summary, meta.organisation,
+                   meta.territory, meta.url)
+
+
+def sidecar_values(staff: StaffMetadata) -> dict[str, object]:
+    """The sidecar's content under its French keys: the values given, and
+    "" for each cleared field (staff saying "none", which wins over guesses)."""
+    values: dict[str, object] = {}
+    for name, key in SIDECAR_KEYS.items():
+        value = getattr(staff, name)
+        if name in staff.cleared and value in (None, ""):
+            values[key] = ""
+        elif value not in (None, "", ()):
+            values[key] = list(value) if isinstance(value, tuple) else value
+    return values
+
+
+def read_sidecar(path: Path) -> tuple[StaffMetadata, list[str]]:
+    """A sidecar's values, and warnings (unreadable file, unknown key, a year
+    that is not one). A missing sidecar is no value and no warning."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(_ACCENTED_KEYS.sub(lambda m: m.group(1) + _UNACCENTED[m.group(2)], text))
+    except FileNotFoundError:
+        return StaffMetadata(), []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return StaffMetadata(), [f"staff metadata {path.name} unreadable, ignored ({exc})"]
+    warnings = [f"unknown key {key!r} in {path.name}" for key in raw if key.lower() not in _READ_KEYS]
+    given = {name: value for key, value in raw.items() if (name := _READ_KEYS.get(key.lower()))}
+    cleared = frozenset(name for name in CLEARABLE if given.get(name) == "")
+    return StaffMetadata(
+        title=_text(given.get("title")),
+        sectors=_sectors(given.get("sectors")),
+        year=_year(given.get("year"), warnings),
+        doctype=_text(given.get("doctype")),
+        summary=_text(given.get("summary")),
+        organisation=_text(given.get("organisation")),
+        territory=_text(given.get("territory")),
+        url=_text(given.get("url")),
+        cleared=cleared,
+    ), warnings
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _sectors(value: object) -> tuple[str, ...]:
+    """A list, or one string of sectors separated by commas or semicolons."""
+    if not value:
+        return ()
+    items = value if isinstance(value, list) else re.split(r"[,;]", str(value))
+    return tuple(str(item) for item in items)
+
+
+def _year(value: object, warnings: list[str]) -> int | None:
+    """2010, "2010" or "2010-03" is 2010; anything else is a warning. (Whether
+    it is a plausible year is checked when the metadata is resolved.)"""
+    if value in (None, ""):
+        return None
+    try:
+        return int(str(value).strip()[:4])
+    except ValueError:
+        warnings.append(f"year {value!r} is not a valid year: ignored")
+        return None
