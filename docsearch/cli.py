@@ -1,16 +1,19 @@
 """The ``docsearch`` command: index, add, remove, search, stats, serve.
 
-Every command builds one ``Settings`` from ``--corpus``/``--index`` (or
-``DOCSEARCH_CORPUS``/``DOCSEARCH_INDEX``) and passes it down. A user
-mistake prints one line and exits with status 2, never a traceback.
+Every command builds one ``Settings`` from ``--corpus``/``--index``/``--instance``
+(before or after the subcommand; or ``DOCSEARCH_CORPUS``/``DOCSEARCH_INDEX``/
+``DOCSEARCH_INSTANCE``) and passes it down. A user mistake prints one line
+and exits with status 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -35,21 +38,43 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
+_FOLDERS = (
+    ("--corpus", "corpus_dir", "Corpus folder [DOCSEARCH_CORPUS, ./corpus]."),
+    ("--index", "index_dir", "Index folder [DOCSEARCH_INDEX, ./index]."),
+    ("--instance", "instance_dir", "Accounts, session secret, drafts, search log [DOCSEARCH_INSTANCE, ./instance]."),
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
 @click.group(cls=_Group)
-@click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder [DOCSEARCH_CORPUS, ./corpus].")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [DOCSEARCH_INDEX, ./index].")
-@click.option("--instance", "instance_dir", type=click.Path(path_type=Path),
-              help="Accounts, session secret, drafts, search log [DOCSEARCH_INSTANCE, ./instance].")
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help=_FOLDERS[0][2])
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help=_FOLDERS[1][2])
+@click.option("--instance", "instance_dir", type=click.Path(path_type=Path), help=_FOLDERS[2][2])
 @click.pass_context
-def cli(ctx: click.Context, corpus: Path | None, index_dir: Path | None, instance_dir: Path | None) -> None:
+def cli(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, instance_dir: Path | None) -> None:
     """docsearch: the search engine of an ESS documentation centre."""
-    ctx.obj = Settings.from_env(corpus_dir=corpus, index_dir=index_dir, instance_dir=instance_dir)
+    ctx.obj = Settings.from_env(corpus_dir=corpus_dir, index_dir=index_dir, instance_dir=instance_dir)
+
+
+def _folders(command: F) -> F:
+    """The folder options after the subcommand too (``docsearch index --corpus X``),
+    as well as before it; given after, they win."""
+
+    def override(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+        if value is not None:
+            ctx.obj = replace(ctx.obj, **{str(param.name): value})
+
+    for flag, name, help_text in reversed(_FOLDERS):
+        command = click.option(flag, name, type=click.Path(path_type=Path), help=help_text, expose_value=False,
+                               callback=override)(command)
+    return command
 
 
 @cli.command("index")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index beside the live one, then swap it in.")
 @click.option("--retry-failed", is_flag=True, help="Try again the files that failed before.")
 @click.option("--quiet", "-q", is_flag=True, help="Only print the summary.")
+@_folders
 @click.pass_obj
 def index_cmd(settings: Settings, rebuild: bool, retry_failed: bool, quiet: bool) -> None:
     """Bring the index in line with the corpus (incremental unless --rebuild)."""
@@ -69,6 +94,7 @@ def index_cmd(settings: Settings, rebuild: bool, retry_failed: bool, quiet: bool
 @click.option("--organisation", help="Organisation that published it.")
 @click.option("--territory", help="Territory it covers.")
 @click.option("--to", "folder", help="Sub-folder of the corpus to put it in.")
+@_folders
 @click.pass_obj
 def add(settings: Settings, sources: tuple[str, ...], title: str | None, sectors: tuple[str, ...], year: int | None,
         doctype: str | None, summary: str | None, organisation: str | None, territory: str | None, folder: str | None) -> None:
@@ -88,6 +114,7 @@ def add(settings: Settings, sources: tuple[str, ...], title: str | None, sectors
 
 @cli.command()
 @click.argument("refs", nargs=-1, required=True)
+@_folders
 @click.pass_obj
 def remove(settings: Settings, refs: tuple[str, ...]) -> None:
     """Move documents (ids or paths) to the corpus trash and drop them from the index."""
@@ -111,6 +138,7 @@ def remove(settings: Settings, refs: tuple[str, ...]) -> None:
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the web API's structure).")
+@_folders
 @click.pass_obj
 def search(settings: Settings, query: tuple[str, ...], sectors: tuple[str, ...], types: tuple[str, ...], year: int | None,
            year_from: int | None, year_to: int | None, sort: str, page: int, per_page: int, as_json: bool) -> None:
@@ -128,6 +156,7 @@ def search(settings: Settings, query: tuple[str, ...], sectors: tuple[str, ...],
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_folders
 @click.pass_obj
 def stats(settings: Settings, as_json: bool) -> None:
     """Documents per sector/year/type, failures, metadata to check, index size."""
@@ -141,49 +170,55 @@ def stats(settings: Settings, as_json: bool) -> None:
 
 
 @cli.group()
-@click.pass_context
-def users(ctx: click.Context) -> None:
+@_folders
+def users() -> None:
     """Staff accounts of the web interface (kept in the instance folder)."""
+
+
+def _accounts(settings: Settings) -> Any:
     from docsearch.staff.accounts import Accounts
 
-    settings: Settings = ctx.obj
-    ctx.obj = Accounts(settings.instance_dir)
+    return Accounts(settings.instance_dir)
 
 
 @users.command("add")
 @click.argument("name")
 @click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe")
+@_folders
 @click.pass_obj
-def users_add(accounts: Any, name: str, password: str) -> None:
+def users_add(settings: Settings, name: str, password: str) -> None:
     """Create an account (the password is asked twice and never shown)."""
-    accounts.add(name, password)
+    _accounts(settings).add(name, password)
     click.echo(f"account {name} created")
 
 
 @users.command("list")
+@_folders
 @click.pass_obj
-def users_list(accounts: Any) -> None:
+def users_list(settings: Settings) -> None:
     """List the accounts."""
-    for name in accounts.names():
+    for name in _accounts(settings).names():
         click.echo(name)
 
 
 @users.command("passwd")
 @click.argument("name")
 @click.password_option("--password", prompt="Nouveau mot de passe", confirmation_prompt="Confirmez le mot de passe")
+@_folders
 @click.pass_obj
-def users_passwd(accounts: Any, name: str, password: str) -> None:
+def users_passwd(settings: Settings, name: str, password: str) -> None:
     """Change the password of an account."""
-    accounts.set_password(name, password)
+    _accounts(settings).set_password(name, password)
     click.echo(f"password of {name} changed")
 
 
 @users.command("remove")
 @click.argument("name")
+@_folders
 @click.pass_obj
-def users_remove(accounts: Any, name: str) -> None:
+def users_remove(settings: Settings, name: str) -> None:
     """Delete an account."""
-    accounts.remove(name)
+    _accounts(settings).remove(name)
     click.echo(f"account {name} removed")
 
 
@@ -194,6 +229,7 @@ def users_remove(accounts: Any, name: str) -> None:
               help="Server processes (one per core serves more visitors at once).")
 @click.option("--root-path", default="", metavar="PREFIX",
               help="Path prefix the site is served under behind a proxy that removes it (/docs): every link carries it.")
+@_folders
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None, workers: int, root_path: str) -> None:
     """Serve the search interface over HTTP.

@@ -40,6 +40,25 @@ def indexed(settings, corpus):
     return settings
 
 
+def test_folder_options_go_before_or_after_the_subcommand(settings, corpus, tmp_path) -> None:
+    (corpus / "festival.html").write_bytes(html_page("Festival solidaire", "L'économie sociale fait son festival."))
+    corpus_opt, index_opt = ["--corpus", str(settings.corpus_dir)], ["--index", str(settings.index_dir)]
+    instance_opt = ["--instance", str(settings.instance_dir)]
+    indexed = CliRunner().invoke(cli, ["index", *corpus_opt, *index_opt, *instance_opt])
+    assert indexed.exit_code == 0 and "indexed 1," in indexed.output, indexed.output
+    before = CliRunner().invoke(cli, [*corpus_opt, *index_opt, "search", "festival", "--json"])
+    after = CliRunner().invoke(cli, ["search", "festival", *index_opt, "--json", *corpus_opt])
+    assert before.exit_code == after.exit_code == 0, after.output
+    assert json.loads(after.output)["total"] == json.loads(before.output)["total"] == 1
+    # Given on both sides, the folder after the subcommand wins.
+    both = CliRunner().invoke(cli, ["--index", str(tmp_path / "ailleurs"), "stats", *index_opt, "--json"])
+    assert both.exit_code == 0 and json.loads(both.output)["documents"] == 1, both.output
+    added = CliRunner().invoke(cli, ["users", "add", "marie", *instance_opt], input="un-mot-de-passe-solide\n" * 2)
+    assert added.exit_code == 0, added.output
+    assert CliRunner().invoke(cli, [*instance_opt, "users", "list"]).output == "marie\n"
+    assert CliRunner().invoke(cli, ["users", *instance_opt, "list"]).output == "marie\n"
+
+
 def test_index_prints_a_summary_with_failures(indexed) -> None:
     result = run(indexed, "index", "--rebuild")
     assert result.exit_code == 0, result.output
