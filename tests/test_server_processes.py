@@ -181,8 +181,9 @@ class Visitor:
 
     def sign_in(self, name: str, password: str) -> int:
         _, page = self.request("GET", "/gestion/connexion")
-        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-        return self.request("POST", "/gestion/connexion", {"nom": name, "mot_de_passe": password, "csrf": token})[0]
+        token = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert token is not None, page[:300]
+        return self.request("POST", "/gestion/connexion", {"nom": name, "mot_de_passe": password, "csrf": token.group(1)})[0]
 
 
 def test_sign_in_failures_on_both_workers_lock_at_the_documented_count(server) -> None:

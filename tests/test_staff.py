@@ -119,6 +119,8 @@ def test_sign_in_failures_slow_down_then_lock(staff_settings) -> None:
     assert clock.waits == [0, 0, 0, 0.5, 1.0, 1.5, 2.0, 2.5]  # from the fourth failure on, each waits longer
     assert sign_in(client).status_code == 429  # even the right password is refused now
     assert "bloquée" in sign_in(client).text
+    stored = b"".join(p.read_bytes() for p in staff_settings.instance_dir.glob("sign-in.sqlite3*"))
+    assert b"testclient" not in stored and b"marie" not in stored  # the attempts are kept, not who or whence
     # From elsewhere, marie still signs in (after the account's wait): nobody locks a colleague out.
     assert sign_in(TestClient(app, client=("192.0.2.7", 5000))).status_code == 303
     assert clock.waits[-1] == 3.0

@@ -67,6 +67,9 @@ class SharedDatabase:
         if self._connection is not None and self._pid == os.getpid():
             return self._connection
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Visitors' searches, staff names: not for the machine's other users. Made
+        # private before SQLite opens it, since its -wal and -shm files copy its mode.
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         # isolation_level=None: transactions are the explicit BEGIN above, nothing implicit.
         connection = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
         connection.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
@@ -78,10 +81,6 @@ class SharedDatabase:
         for statement in _statements(self.schema):
             connection.execute(statement)
         connection.commit()
-        try:
-            self.path.chmod(0o600)  # visitors' searches and staff names: not for other users of the machine
-        except OSError:
-            pass
         self._connection, self._pid = connection, os.getpid()
         return connection
 

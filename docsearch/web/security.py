@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import secrets
 import sqlite3
@@ -158,7 +159,7 @@ class SignInThrottle:
     def attempt(self, name: str, client: str) -> tuple[bool, float]:
         """Record one attempt; whether it may go on, and how long it waits first."""
         now = self.clock()
-        pair, account = f"{name}|{client}", f"name:{name}"
+        pair, account = _keys(name, client)
         with self.db.transaction() as db:
             db.execute("DELETE FROM attempts WHERE at <= ?", (now - self.window,))
             if self._count(db, pair, now) >= self.lock_after:
@@ -170,7 +171,7 @@ class SignInThrottle:
 
     def succeeded(self, name: str, client: str) -> None:
         with self.db.transaction() as db:
-            db.execute("DELETE FROM attempts WHERE key IN (?, ?)", (f"{name}|{client}", f"name:{name}"))
+            db.execute("DELETE FROM attempts WHERE key IN (?, ?)", _keys(name, client))
 
     def _count(self, db: sqlite3.Connection, key: str, now: float) -> int:
         (count,) = db.execute("SELECT count(*) FROM attempts WHERE key = ? AND at > ?", (key, now - self.window)).fetchone()
@@ -183,6 +184,13 @@ class SignInThrottle:
         if keys > self.max_keys:
             db.execute("DELETE FROM attempts WHERE key IN (SELECT key FROM attempts GROUP BY key "
                        "ORDER BY max(at) LIMIT ?)", (keys - self.max_keys,))
+
+
+def _keys(name: str, client: str) -> tuple[str, str]:
+    """The keys of a name tried from an address, and of the name: digests, so
+    the file on disk keeps no address in clear."""
+    return (hashlib.sha256(f"{name}|{client}".encode()).hexdigest()[:32],
+            hashlib.sha256(f"name:{name}".encode()).hexdigest()[:32])
 
 
 _THROTTLE_SCHEMA = """
