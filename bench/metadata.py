@@ -5,7 +5,7 @@
 
 Every labelled document goes through the real pipeline's guessing with no
 staff values: ``docsearch.extraction.extract_file`` then
-``docsearch.catalogue.metadata.resolve_metadata(relpath, extracted, {}, vocab)``
+``docsearch.catalogue.metadata.resolve_metadata(relpath, extracted, StaffMetadata(), vocab)``
 (the sidecars of the sample corpus are never read). The labels and the
 scoring rules are in ``bench/labels/README.md``; the rules live here as code.
 
@@ -56,6 +56,7 @@ class Pipeline:
     vocabulary: Any
     extraction_error: type[Exception]
     max_bytes: int
+    no_staff: Any  # StaffMetadata(): nothing said by staff
 
 
 def _pipeline() -> Pipeline:
@@ -65,6 +66,7 @@ def _pipeline() -> Pipeline:
     is missing instead of a traceback from the middle of a run."""
     try:
         from docsearch.catalogue.metadata import resolve_metadata
+        from docsearch.catalogue.staff import StaffMetadata
         from docsearch.catalogue.vocabulary import load_vocabulary
         from docsearch.config import Settings
         from docsearch.errors import ExtractionError
@@ -76,7 +78,7 @@ def _pipeline() -> Pipeline:
                  "and docsearch.errors.ExtractionError: update its imports if they moved")
     settings = Settings()
     return Pipeline(extract_file, resolve_metadata, load_vocabulary(settings.vocabulary_file), ExtractionError,
-                    settings.max_file_bytes)
+                    settings.max_file_bytes, StaffMetadata())
 
 
 @dataclass
@@ -184,7 +186,7 @@ def guess(path: Path, relpath: str, pipeline: Pipeline) -> Guess:
         extracted = pipeline.extract_file(str(path), pipeline.max_bytes)
     except pipeline.extraction_error as exc:
         return Guess("", None, "", "", {}, failure=str(exc) or type(exc).__name__)
-    meta = pipeline.resolve_metadata(relpath, extracted, {}, pipeline.vocabulary)  # {}: no staff values, ever
+    meta = pipeline.resolve_metadata(relpath, extracted, pipeline.no_staff, pipeline.vocabulary)  # no staff values, ever
     return Guess(meta.title, meta.year, meta.doctype, meta.organisation, dict(meta.origins))
 
 
