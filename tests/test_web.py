@@ -206,10 +206,10 @@ def test_a_huge_query_is_not_echoed_in_full(sample_client) -> None:
 
 
 def test_short_wildcards_do_not_expand_to_the_whole_index(sample_service) -> None:
-    from docsearch.search.query import MAX_QUERY_PREFIX_WORDS, QueryParser
+    from docsearch.index.engine.query import MAX_QUERY_PREFIX_WORDS, QueryParser
 
-    snap = sample_service._current()
-    parser = QueryParser(snap.searcher.schema, sample_service.vocab)
-    query = parser.parse(" ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz") + " coop* eco* soc*", snap.searcher.reader()).query
+    searcher, _ = sample_service.backend._current().thread()
+    parser = QueryParser(searcher.schema, sample_service.vocab)
+    query = parser.parse(" ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz") + " coop* eco* soc*", searcher.reader()).query
     terms = {t for t in query.iter_all_terms() if t[0] == "content"}
     assert len(terms) <= 26 + MAX_QUERY_PREFIX_WORDS

@@ -16,28 +16,28 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from docsearch.errors import QueryError
-from docsearch.index.store import UNKNOWN_YEAR
-from docsearch.search.query import MAX_QUERY_CHARS
-from docsearch.search.service import UNKNOWN_YEAR_FILTER, SearchRequest
+from docsearch.index.backend import FACETS, MAX_QUERY_CHARS, UNKNOWN_YEAR, UNKNOWN_YEAR_FILTER
+from docsearch.search.service import SearchRequest
 from docsearch.web.urls import Urls
 
-FACET_PARAMS = {"sectors": "secteur", "types": "type", "years": "annee"}
+FACET_PARAMS = {f.key: f.param for f in FACETS}
 SORT_PARAMS = {"pertinence": "relevance", "date": "date", "recents": "added"}
 SORT_LABELS = {"pertinence": "Pertinence", "date": "Année du document", "recents": "Derniers ajouts"}
-KNOWN = ("q", "secteur", "type", "annee", "de", "a", "tri", "page", "par_page")
-FILTERS = ("secteur", "type", "annee", "de", "a")
+YEAR = FACET_PARAMS["years"]
+FILTERS = (*FACET_PARAMS.values(), "de", "a")
+KNOWN = ("q", *FILTERS, "tri", "page", "par_page")
 
 
 def search_request(params: QueryParams) -> SearchRequest:
     page, per_page = _int(params, "page"), _int(params, "par_page")
-    year = UNKNOWN_YEAR_FILTER if params.get("annee") == UNKNOWN_YEAR else _int(params, "annee")
-    if year == 0 and params.get("annee") != UNKNOWN_YEAR:  # 0 only through "inconnue"
+    year = UNKNOWN_YEAR_FILTER if params.get(YEAR) == UNKNOWN_YEAR else _int(params, YEAR)
+    if year == 0 and params.get(YEAR) != UNKNOWN_YEAR:  # 0 only through "inconnue"
         raise QueryError("Année invalide : 0")
     sort = params.get("tri") or "pertinence"
     return SearchRequest(
         q=params.get("q", "")[:MAX_QUERY_CHARS],  # only that much is searched, and echoed
-        sectors=tuple(params.getlist("secteur")),
-        types=tuple(params.getlist("type")),
+        sectors=tuple(params.getlist(FACET_PARAMS["sectors"])),
+        types=tuple(params.getlist(FACET_PARAMS["types"])),
         year=year,
         year_from=_int(params, "de"),
         year_to=_int(params, "a"),
@@ -92,13 +92,13 @@ def _toggle(items: list[tuple[str, str]], facet: str, value: str) -> list[tuple[
     if (name, value) in items:
         return [i for i in items if i != (name, value)]
     if facet == "years":  # one year at a time, replacing a range
-        return [i for i in items if i[0] not in ("annee", "de", "a")] + [(name, value)]
+        return [i for i in items if i[0] not in (YEAR, "de", "a")] + [(name, value)]
     return [*items, (name, value)]
 
 
 def _chips(items: list[tuple[str, str]], data: dict[str, Any], urls: Urls) -> list[dict[str, str]]:
     labels = {(FACET_PARAMS[f], v["value"]): v["label"] for f, values in data["facets"].items() for v in values}
-    names = {"secteur": "Secteur", "type": "Type", "annee": "Année"}
+    names = {f.param: f.chip for f in FACETS}
     chips = []
     for key, value in items:
         if key in names:

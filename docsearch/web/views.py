@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from starlette.datastructures import QueryParams
 
-from docsearch.search.service import SearchRequest, SearchService
+from docsearch.search.service import DocumentView, SearchRequest, SearchService
 from docsearch.web.params import FACET_PARAMS, search_links, search_request
 from docsearch.web.urls import Urls
 
@@ -124,7 +124,7 @@ class DocumentPage:
 
 
 def home_page(service: SearchService, urls: Urls) -> HomePage:
-    totals = service.search(SearchRequest(per_page=NEWEST, sort="added")).to_dict()
+    totals = service.search(SearchRequest(per_page=NEWEST, sort="added")).as_dict()
     for facet, values in totals["facets"].items():
         for value in values:
             value["url"] = urls.search([(FACET_PARAMS[facet], value["value"])])
@@ -136,7 +136,7 @@ def search_page(service: SearchService, params: QueryParams, urls: Urls, format:
     request = search_request(params)
     if format == "atom":  # a feed follows the newest documents of the search
         request = SearchRequest(**{**request.__dict__, "sort": "added", "page": 1, "per_page": FEED_SIZE})
-    data = service.search(request).to_dict()
+    data = service.search(request).as_dict()
     data["hits"] = [_hit_links(hit, urls) for hit in data["hits"]]
     links = search_links(params, data, urls)
     title = f"Recherche « {request.q} »" if request.q else "Recherche"
@@ -152,15 +152,21 @@ def newest_page(service: SearchService, urls: Urls) -> SearchPage:
 
 
 def document_page(service: SearchService, doc_id: str, urls: Urls) -> DocumentPage | None:
-    doc = service.document(doc_id)
-    if doc is None:
+    found = service.document(doc_id)
+    if found is None:
         return None
-    for key in INTERNAL:
-        doc.pop(key, None)
+    doc = _public(found)
     doc.update(_document_links(doc, urls))
     doc["permalink"] = urls.absolute(urls.document(doc_id))
-    similar = [{k: v for k, v in (_document_links(d, urls) | d).items() if k not in INTERNAL} for d in service.similar(doc_id)]
+    similar = [_document_links(_public(d), urls) | _public(d) for d in service.similar(doc_id)]
+    for d in similar:
+        del d["first_lines"]  # only the document itself shows its text
     return DocumentPage(urls=urls, document=doc, similar=similar)
+
+
+def _public(doc: DocumentView) -> dict[str, Any]:
+    """A document's JSON form (``as_dict``) without what only staff see."""
+    return {k: v for k, v in doc.as_dict().items() if k not in INTERNAL}
 
 
 def _document_links(doc: dict[str, Any], urls: Urls) -> dict[str, Any]:
