@@ -266,5 +266,15 @@ def _first_lines(text: str, limit: int = 1500) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-__all__ = ["SearchRequest", "SearchResult", "SearchService", "Hit", "Snippet", "DocumentView", "CodeLabel",
-           "Filters", "FacetValue", "UNKNOWN_YEAR_FILTER"]
+__all__ = [
+    "UNKNOWN_YEAR_FILTER",
+    "CodeLabel",
+    "DocumentView",
+    "FacetValue",
+    "Filters",
+    "Hit",
+    "SearchRequest",
+    "SearchResult",
+    "SearchService",
+    "Snippet",
+]

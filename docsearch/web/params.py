@@ -16,7 +16,12 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from docsearch.errors import QueryError
-from docsearch.index.backend import FACETS, MAX_QUERY_CHARS, UNKNOWN_YEAR, UNKNOWN_YEAR_FILTER
+from docsearch.index.backend import (
+    FACETS,
+    MAX_QUERY_CHARS,
+    UNKNOWN_YEAR,
+    UNKNOWN_YEAR_FILTER,
+)
 from docsearch.search.service import SearchRequest
 from docsearch.web.urls import Urls
 

@@ -14,7 +14,13 @@ from collections.abc import Iterable
 from whoosh import query as Q
 from whoosh.searching import Searcher
 
-from docsearch.index.backend import FACETS, UNKNOWN_YEAR, UNKNOWN_YEAR_FILTER, FacetCount, SearchRequest
+from docsearch.index.backend import (
+    FACETS,
+    UNKNOWN_YEAR,
+    UNKNOWN_YEAR_FILTER,
+    FacetCount,
+    SearchRequest,
+)
 
 
 class FacetSets:

@@ -15,7 +15,13 @@ from whoosh import query as Q
 from whoosh import sorting
 from whoosh.searching import Searcher
 
-from docsearch.index.backend import EngineHit, EngineResult, SearchRequest, Snippet, StoredDocument
+from docsearch.index.backend import (
+    EngineHit,
+    EngineResult,
+    SearchRequest,
+    Snippet,
+    StoredDocument,
+)
 from docsearch.index.engine.facets import FacetSets
 from docsearch.index.engine.query import BonusPhrase, ParsedQuery, QueryParser
 from docsearch.index.engine.ranking import Ranker
@@ -65,8 +71,9 @@ class Search:
         query = Q.Every() if self.parsed.is_browse else self.parsed.query
         start = (request.page - 1) * request.per_page
         terms = [] if self.parsed.is_browse else page_terms(self.parsed.query)
+        found: list[tuple[dict[str, Any], float | None]]
         if self.scores is not None and self._sort() == "relevance":
-            best = self.ranker.top(self.searcher, query, self.scores, allowed, start + request.per_page)[start:]  # type: ignore[arg-type]
+            best = self.ranker.top(self.searcher, query, self.scores, allowed, start + request.per_page)[start:]
             found = [(self.searcher.stored_fields(docnum), score) for docnum, score in best]
         else:
             # Not search_page: it counts every match again, and the total is known.

@@ -65,7 +65,7 @@ def _edits(a: str, b: str) -> int:
 def _written_form(searcher: Searcher, folded: str) -> str:
     """The word as a page of the corpus writes it: "cooperative" → "coopérative"."""
     for hit in searcher.search(Q.Term("page_text", stem(folded)), limit=3):
-        for token in _WORD.findall(hit.get("page_text", "")):
+        for token in _WORD.findall(str(hit.get("page_text", ""))):
             if fold(token) == folded:
-                return token.lower()
+                return str(token).lower()
     return folded

@@ -29,7 +29,13 @@ from whoosh.searching import Searcher
 from docsearch.catalogue.records import Document
 from docsearch.catalogue.vocabulary import Vocabulary
 from docsearch.errors import IndexMissing
-from docsearch.index.backend import EngineResult, Failure, IndexStats, SearchRequest, StoredDocument
+from docsearch.index.backend import (
+    EngineResult,
+    Failure,
+    IndexStats,
+    SearchRequest,
+    StoredDocument,
+)
 from docsearch.index.engine.facets import FacetSets
 from docsearch.index.engine.query import QueryParser
 from docsearch.index.engine.ranking import Ranker
@@ -167,7 +173,7 @@ class WhooshBackend:
     def _live(self) -> tuple[Path, Index]:
         gen = self.store.current_dir()
         if gen is None:  # the first documents make the first generation
-            build, ix = self.store.new_generation()
+            build, _ = self.store.new_generation()
             self.store.write_failures(build, {})
             self._touch(build)
             return self.store.publish(build), self.store.open()
