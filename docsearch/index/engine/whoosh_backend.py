@@ -229,6 +229,18 @@ class _Snapshot:
             searcher.close()
 
 
+def find_document(index_dir: Path, **fields: str) -> StoredDocument | None:
+    """The document record whose fields have these values (``sha256=…``,
+    ``doc_id=…``, ``relpath=…``), or None; for staff's checks, which need one
+    look-up, not a snapshot kept for searching."""
+    store = IndexStore(index_dir)
+    if store.current_dir() is None:
+        return None
+    with store.open().searcher() as searcher:
+        found = searcher.document(kind="doc", **fields)
+    return None if found is None else stored_document(found)
+
+
 def _reader(ix: Index, toc: TOC) -> IndexReader:
     """A reader of exactly the segments of ``toc`` (``Index.reader()`` reads the latest contents)."""
     if not toc.segments:
