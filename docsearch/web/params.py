@@ -22,7 +22,7 @@ from docsearch.index.backend import (
     UNKNOWN_YEAR,
     UNKNOWN_YEAR_FILTER,
 )
-from docsearch.search.service import SearchRequest
+from docsearch.search.service import SearchRequest, SearchResult
 from docsearch.web.urls import Urls
 
 FACET_PARAMS = {f.key: f.param for f in FACETS}
@@ -61,29 +61,30 @@ def _int(params: QueryParams, name: str) -> int | None:
     return int(raw)
 
 
-def search_links(params: QueryParams, data: dict[str, Any], urls: Urls) -> dict[str, Any]:
+def search_links(params: QueryParams, result: SearchResult, urls: Urls) -> dict[str, Any]:
     """The links of a results page, computed from its own parameters
-    (``own``: those parameters, for the page's other formats)."""
+    (``own``: those parameters, for the page's other formats; ``toggles``:
+    facet → value → the page with that value ticked or unticked)."""
     items = [(k, v[:MAX_QUERY_CHARS]) for k, v in params.multi_items() if k in KNOWN and v != ""]
     unpaged = [(k, v) for k, v in items if k != "page"]
-    for facet, values in data["facets"].items():
-        for value in values:
-            value["toggle_url"] = urls.search(_toggle(unpaged, facet, value["value"]))
+    toggles = {facet: {v.value: urls.search(_toggle(unpaged, facet, v.value)) for v in values}
+               for facet, values in result.facets.items()}
     keep_query = [(k, v) for k, v in unpaged if k not in FILTERS]
     has_filters = any(k in FILTERS for k, _ in items)
     return {
         "own": items,
-        "chips": _chips(unpaged, data, urls),
+        "toggles": toggles,
+        "chips": _chips(unpaged, result, urls),
         "clear_url": urls.search(keep_query) if has_filters else None,
         "sorts": [
             {"label": label, "url": urls.search([*(i for i in unpaged if i[0] != "tri"), ("tri", key)]),
-             "current": SORT_PARAMS[key] == data["sort"]}
+             "current": SORT_PARAMS[key] == result.sort}
             for key, label in SORT_LABELS.items()
         ],
-        "pages": _pages(unpaged, data["page"], data["page_count"], urls),
+        "pages": _pages(unpaged, result.page, result.page_count, urls),
         "feed_url": urls.search([i for i in unpaged if i[0] not in ("tri", "par_page")], "atom"),
         "json_url": urls.search(items, "json"),
-        "suggestion_url": urls.search([*(i for i in unpaged if i[0] != "q"), ("q", data["suggestion"])]) if data.get("suggestion") else None,
+        "suggestion_url": urls.search([*(i for i in unpaged if i[0] != "q"), ("q", result.suggestion)]) if result.suggestion else None,
         # What the filter form carries over unchanged (its fields set the rest).
         "keep": [(k, v) for k, v in unpaged if k in ("tri", "par_page")],
         "year_from": params.get("de", ""),
@@ -101,8 +102,8 @@ def _toggle(items: list[tuple[str, str]], facet: str, value: str) -> list[tuple[
     return [*items, (name, value)]
 
 
-def _chips(items: list[tuple[str, str]], data: dict[str, Any], urls: Urls) -> list[dict[str, str]]:
-    labels = {(FACET_PARAMS[f], v["value"]): v["label"] for f, values in data["facets"].items() for v in values}
+def _chips(items: list[tuple[str, str]], result: SearchResult, urls: Urls) -> list[dict[str, str]]:
+    labels = {(FACET_PARAMS[f], v.value): v.label for f, values in result.facets.items() for v in values}
     names = {f.param: f.chip for f in FACETS}
     chips = []
     for key, value in items:
