@@ -149,7 +149,7 @@ def search(settings: Settings, query: tuple[str, ...], sectors: tuple[str, ...],
                             year_to=year_to, sort=sort, page=page, per_page=per_page)
     result = SearchService(settings).search(request)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
         _print_result(result)
 
@@ -314,8 +314,8 @@ def _print_result(result: SearchResult) -> None:
     first = (result.page - 1) * result.per_page
     click.echo(f"{result.total} document(s); page {result.page}/{result.page_count}")
     for rank, hit in enumerate(result.hits, start=first + 1):
-        sectors = ", ".join(s["label"] for s in hit.sectors)
-        click.echo(f"\n{rank}. {hit.title}  [{hit.type['label']}, {hit.year or 'année inconnue'}, {sectors}]")
+        sectors = ", ".join(s.label for s in hit.sectors)
+        click.echo(f"\n{rank}. {hit.title}  [{hit.type.label}, {hit.year or 'année inconnue'}, {sectors}]")
         click.echo(f"   {hit.source}  (id {hit.id})")
         if hit.pages:
             click.echo(f"   pages: {', '.join(map(str, hit.pages[:30]))}{' …' if len(hit.pages) > 30 else ''}")

@@ -6,7 +6,7 @@ from whoosh.filedb.filestore import RamStorage
 from docsearch.index.analysis import analyze
 from docsearch.config import Settings
 from docsearch.index.store import make_schema
-from docsearch.search.query import QueryParser
+from docsearch.index.engine.query import QueryParser
 from docsearch.catalogue.vocabulary import load_vocabulary
 
 DOCUMENTS = {

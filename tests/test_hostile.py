@@ -172,14 +172,14 @@ def consistent(settings: Settings, complete: bool = True) -> None:
     """No indexed document without its file, no half-written file in sight; once a
     run has completed, every file is indexed or reported."""
     service = SearchService(settings)
-    indexed = {d["relpath"] for d in service.all_documents()}
+    indexed = {d.relpath for d in service.all_documents()}
     files = {s.relpath for s in list_sources(settings.corpus_dir, SUPPORTED_SUFFIXES)}
     assert indexed <= files, indexed - files
     assert not [p for p in settings.corpus_dir.rglob("*") if p.name.startswith(".tmp-")]
     for path in files:  # a visible file is whole: it reads
         assert (settings.corpus_dir / path).stat().st_size > 0, path
     if complete:
-        failed = set(service.store.failures())
+        failed = {f.relpath for f in service.backend.stats().failures}
         assert files <= indexed | failed, files - indexed - failed
 
 

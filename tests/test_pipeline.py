@@ -96,7 +96,7 @@ def test_staff_metadata_change_is_picked_up(settings, corpus) -> None:
     report = update_index(settings)
     assert report.indexed == ["page.html"]
     hit = SearchService(settings).search(SearchRequest(q="AMAP")).hits[0]
-    assert hit.title == "Les AMAP normandes" and [s["code"] for s in hit.sectors] == ["culture"]
+    assert hit.title == "Les AMAP normandes" and [s.code for s in hit.sectors] == ["culture"]
 
 
 def test_failed_file_is_retried_only_when_asked_or_changed(settings, corpus) -> None:
@@ -183,7 +183,7 @@ def test_failure_entry_goes_when_the_indexed_version_comes_back(settings, corpus
     assert "page.html" in update_index(settings).failed
     page.write_bytes(good)
     report = update_index(settings)
-    assert report.failed == {} and SearchService(settings).store.failures() == {}
+    assert report.failed == {} and SearchService(settings).backend.stats().failures == []
 
 
 def test_file_name_that_is_not_utf8_is_reported_not_fatal(settings, corpus) -> None:

@@ -73,8 +73,8 @@ def test_staff_can_extend_the_synonyms(tmp_path: Path, field_service) -> None:
 def test_similar_documents(sample_service) -> None:
     report = sample_service.search(SearchRequest(q="méthanisation")).hits[0]
     similar = sample_service.similar(report.id)
-    assert similar and report.id not in [d["id"] for d in similar]
-    assert any("ARDESS" in d["title"] for d in similar)
+    assert similar and report.id not in [d.id for d in similar]
+    assert any("ARDESS" in d.title for d in similar)
 
 
 def test_relevance_benchmark_runs_on_any_split(tmp_path: Path) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from whoosh import query as Q
 
-from docsearch.search.query import QueryParser
-from docsearch.search.ranking import Ranker
-from docsearch.search.service import SearchRequest, SearchService, matching_docs
+from docsearch.index.engine.query import QueryParser
+from docsearch.index.engine.ranking import Ranker
+from docsearch.index.engine.searching import matching_docs
+from docsearch.search.service import SearchRequest, SearchService
 
 QUERIES = [
     "économie sociale et solidaire", "coopérative d'habitants", "tiers-lieu culturel", "méthanisation agricole",
@@ -19,8 +20,9 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def parts(sample_service: SearchService):
-    snap = sample_service._current()
-    return snap.searcher, QueryParser(snap.searcher.schema, sample_service.vocab, snap.synonyms), snap
+    snap = sample_service.backend._current()
+    searcher, _ = snap.thread()
+    return searcher, QueryParser(searcher.schema, sample_service.vocab, snap.synonyms), snap
 
 
 @pytest.mark.parametrize("text", QUERIES)
@@ -28,12 +30,12 @@ def test_matches_and_scores_are_whooshs(parts, text: str) -> None:
     searcher, parser, snap = parts
     q = parser.parse(text, searcher.reader()).query
     assert Ranker.handles(q)
-    ranker = Ranker(searcher, searcher.weighting)
-    scores = ranker.matches(q)
+    ranker = Ranker(searcher.weighting)
+    scores = ranker.matches(searcher, q)
     live = snap.facets.all_docs
     assert set(scores) & live == matching_docs(searcher, q) & live
     whoosh = {hit.docnum: hit.score for hit in searcher.search(q, limit=None, filter=live)}
-    ours = dict(ranker.top(q, scores, set(scores) & live, len(whoosh)))
+    ours = dict(ranker.top(searcher, q, scores, set(scores) & live, len(whoosh)))
     assert ours.keys() == whoosh.keys()
     for docnum, score in whoosh.items():
         assert ours[docnum] == pytest.approx(score, rel=1e-5), searcher.stored_fields(docnum)["relpath"]
@@ -61,7 +63,7 @@ def test_search_pages_rank_like_whoosh(sample_service: SearchService, parts) -> 
 
 
 def test_pages_beyond_the_candidates_show_every_match_once(sample_service: SearchService, monkeypatch) -> None:
-    from docsearch.search import ranking
+    from docsearch.index.engine import ranking
 
     monkeypatch.setattr(ranking, "CANDIDATES", 4)  # so that the pages below go past them
     service = SearchService(sample_service.settings)
@@ -75,13 +77,13 @@ def test_pages_beyond_the_candidates_show_every_match_once(sample_service: Searc
 
 
 def test_kept_scores_stay_within_their_budget(sample_service: SearchService, monkeypatch) -> None:
-    from docsearch.search import ranking
+    from docsearch.index.engine import ranking
 
     monkeypatch.setattr(ranking, "LEAF_POSTINGS", 60)
     service = SearchService(sample_service.settings)
     for text in QUERIES:
         service.search(SearchRequest(q=text))
-        ranker = service._current().ranker
+        ranker = service.backend._current().ranker
         assert ranker.held == sum(len(s) for s in ranker.leaves.values())
         assert ranker.held <= 60 or len(ranker.leaves) == 1
     assert ranker.leaves  # still keeps what fits

@@ -14,6 +14,7 @@ from collections import Counter
 import pytest
 
 from docsearch.config import Settings
+from docsearch.index.store import IndexStore
 from docsearch.index.update import RunReport, update_index
 from docsearch.search.service import SearchRequest, SearchService
 from tests.conftest import REALWORLD
@@ -63,7 +64,7 @@ def test_phrase_finds_its_file(indexed, row: dict[str, str]) -> None:
 
 def test_indexed_text_has_no_mojibake(indexed) -> None:
     _, service = indexed
-    with service.store.open().searcher() as searcher:
+    with IndexStore(service.settings.index_dir).open().searcher() as searcher:
         texts = [fields["page_text"] for fields in searcher.documents(kind="page")]
     assert len(texts) > 300
     for marker in ("Ã©", "Ã¨", "Ã\xa0", "â€™", "Ã§"):

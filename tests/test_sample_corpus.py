@@ -13,12 +13,12 @@ from docsearch.search.service import SearchRequest
 def test_sample_corpus_is_a_believable_documentation_centre(sample_service) -> None:
     docs = sample_service.all_documents()
     assert len(docs) >= 40
-    assert len({s["code"] for d in docs for s in d["sectors"]} - {"non-classe"}) >= 8
-    years = {d["year"] for d in docs if d["year"]}
+    assert len({s.code for d in docs for s in d.sectors} - {"non-classe"}) >= 8
+    years = {d.year for d in docs if d.year}
     assert len(years) >= 10 and min(years) <= 2006 and max(years) >= 2024
-    assert len([d for d in docs if d["type"]["code"] == "rapport-activite" and d["page_count"] >= 10]) >= 3
-    assert {d["format"] for d in docs} == {"pdf", "html"}
-    origins = {d["origins"]["title"] for d in docs}
+    assert len([d for d in docs if d.type.code == "rapport-activite" and d.page_count >= 10]) >= 3
+    assert {d.format for d in docs} == {"pdf", "html"}
+    origins = {d.origins["title"] for d in docs}
     assert {"staff", "embedded", "text"} <= origins
 
 
@@ -47,15 +47,15 @@ def test_word_deep_in_a_long_report_has_its_page_and_snippet(sample_service) -> 
 
 
 def test_inferred_metadata_of_an_unsorted_report(sample_service) -> None:
-    doc = next(d for d in sample_service.all_documents() if d["relpath"] == "a-trier/scan-0012.pdf")
-    assert (doc["year"], doc["type"]["code"]) == (2010, "rapport-activite")
-    assert doc["origins"]["year"] == "text" and "year" in doc["to_check"]
+    doc = next(d for d in sample_service.all_documents() if d.relpath == "a-trier/scan-0012.pdf")
+    assert (doc.year, doc.type.code) == (2010, "rapport-activite")
+    assert doc.origins["year"] == "text" and "year" in doc.to_check
 
 
 def test_unknown_sector_from_staff_is_filed_as_non_classe(sample_service) -> None:
-    doc = next(d for d in sample_service.all_documents() if d["relpath"].endswith("les-ailes-solidaires-plaquette.pdf"))
-    assert "non-classe" in [s["code"] for s in doc["sectors"]]
-    assert any("aéronautique" in w for w in doc["warnings"])
+    doc = next(d for d in sample_service.all_documents() if d.relpath.endswith("les-ailes-solidaires-plaquette.pdf"))
+    assert "non-classe" in [s.code for s in doc.sectors]
+    assert any("aéronautique" in w for w in doc.warnings)
 
 
 def test_activity_reports_of_one_organisation_by_year(sample_service) -> None:

@@ -69,7 +69,7 @@ def test_sector_filter_is_or_within_the_facet_and_keeps_other_values_countable(s
 def test_filters_combine_across_facets(service) -> None:
     result = search(service, q="coopérative", sectors=("culture",), year=2010, per_page=50)
     assert {h.year for h in result.hits} == {2010}
-    assert {s["code"] for h in result.hits for s in h.sectors} == {"culture"}
+    assert {s.code for h in result.hits for s in h.sectors} == {"culture"}
     assert result.total == len(result.hits) == 2
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from docsearch.index.analysis import WORD, word_terms
 from docsearch.extraction import extract_file
-from docsearch.search.snippets import matching_words, snippet_html
+from docsearch.index.engine.snippets import matching_words, snippet_html
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -28,20 +28,22 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.codec import whoosh3
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import Index
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import IndexWriter, PostingPool, SegmentWriter
 
 from docsearch.index.analysis import french_analyzer, words_analyzer
+from docsearch.index.backend import UNKNOWN_YEAR
+from docsearch.index.internals import length_bytes, temp_storage
 from docsearch.corpus.atomic import write_atomic
 from docsearch.errors import IndexMissing, SchemaMismatch
 from docsearch.index.postings import PreAnalyzedText
 
+__all__ = ["UNKNOWN_YEAR", "IndexStore", "make_schema", "check_schema", "open_writer", "faster"]
+
 SCHEMA_VERSION = 5
 WRITER_MEMORY_MB = 128  # postings sorted in memory before they spill to disk
-UNKNOWN_YEAR = "inconnue"
 _CURRENT = "CURRENT"
 _META = "docsearch.json"
 _FAILURES = "failures.json"
@@ -95,9 +97,9 @@ class IndexStore:
         path = self.folder / name
         return path if name and path.is_dir() else None
 
-    def open(self) -> Index:
-        """The live index, checked against this version's schema."""
-        gen = self.current_dir()
+    def open(self, gen: Path | None = None) -> Index:
+        """The live index (or generation ``gen``), checked against this version's schema."""
+        gen = gen or self.current_dir()
         if gen is None:
             raise IndexMissing(f"no index in {self.folder}: run `docsearch index` first")
         check_schema(gen)
@@ -204,16 +206,10 @@ def faster(writer: SegmentWriter, limitmb: int = WRITER_MEMORY_MB) -> SegmentWri
     on its own when the sorting pool spills to disk (a quarter of a
     rebuild), and a seek and read of the document's field length for each
     posting written (a tenth)."""
-    writer.pool = ChunkedPostingPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
+    writer.pool = ChunkedPostingPool(temp_storage(writer), writer.newsegment, limitmb=limitmb)
     per_document_reader = writer.per_document_reader
     writer.per_document_reader = lambda: _Lengths(per_document_reader())
     return writer
-
-
-def length_bytes(perdoc: Any, field: str) -> list[int] | None:
-    """The one-byte lengths of ``field`` in every document of a segment (None: no such column)."""
-    column = perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
-    return None if column is None else list(column)
 
 
 class _Lengths:

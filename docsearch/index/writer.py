@@ -22,6 +22,7 @@ from whoosh.index import Index
 from whoosh.writing import SegmentWriter
 
 from docsearch.errors import DocsearchError
+from docsearch.index.internals import commit_segments, finalize_segment, has_added
 from docsearch.index.store import UNKNOWN_YEAR, WRITER_MEMORY_MB, faster, open_writer
 from docsearch.index.postings import document_terms
 from docsearch.catalogue.records import Document
@@ -85,14 +86,7 @@ class DocumentWriter:
         except BaseException:
             self.cancel()  # the other children stopped, Whoosh's lock and files released
             raise
-        writer = self.writer
-        final = writer._merge_segments(None, None, None) + segments
-        if writer._added:
-            final.append(writer._finalize_segment())
-        else:
-            writer._close_segment()
-        writer._commit_toc(final)
-        writer._finish()
+        commit_segments(self.writer, segments)
 
     @staticmethod
     def _segment(child: subprocess.Popen[bytes]) -> Any:
@@ -143,7 +137,7 @@ def _child(folder: str, indexname: str, parent: int) -> None:
             fault("writer-child-batch")  # a batch received, not yet written
             for doc in batch:
                 write_document(writer, doc)
-        write_frame(stdout, ("ok", writer._finalize_segment() if writer._added else None))
+        write_frame(stdout, ("ok", finalize_segment(writer) if has_added(writer) else None))
     except Exception as exc:
         try:
             write_frame(stdout, ("error", f"{type(exc).__name__}: {exc}"[:300]))

@@ -9,23 +9,18 @@ from docsearch.search.service import SearchService
 
 
 def collect_stats(service: SearchService) -> dict[str, Any]:
+    """The structure of ``stats --json`` and of the staff dashboard."""
+    stats = service.backend.stats()
     docs = service.all_documents()
-    store = service.store
-    gen = store.current_dir()
-    index_bytes = sum(f.stat().st_size for f in gen.iterdir() if f.is_file()) if gen else 0
-    failures = store.failures()
     return {
-        "documents": len(docs),
-        "pages": sum(d["page_count"] for d in docs),
+        "documents": stats.documents,
+        "pages": stats.pages,
         "facets": as_plain(service.facet_totals()),
-        "failures": [
-            {"relpath": path, "reason": f["reason"], "detail": f.get("detail", "")}
-            for path, f in sorted(failures.items())
-        ],
+        "failures": [{"relpath": f.relpath, "reason": f.reason, "detail": f.detail} for f in stats.failures],
         "to_check": [
-            {"id": d["id"], "relpath": d["relpath"], "title": d["title"], "fields": d["to_check"]}
-            for d in docs if d["to_check"]
+            {"id": d.id, "relpath": d.relpath, "title": d.title, "fields": d.to_check}
+            for d in docs if d.to_check
         ],
-        "index_bytes": index_bytes,
-        "updated": store.generation_meta().get("updated"),
+        "index_bytes": stats.index_bytes,
+        "updated": stats.updated,
     }

@@ -33,7 +33,7 @@ from docsearch.errors import ExtractionError, UserError
 from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, check_content, extract_file, sniff_kind
 from docsearch.extraction.registry import canonical_suffix
 from docsearch.corpus.fetch import fetch
-from docsearch.index.store import IndexStore
+from docsearch.index.engine import find_document
 from docsearch.index.update import RunReport, update_index
 from docsearch.catalogue.records import document_id
 from docsearch.catalogue.staff import StaffMetadata, sidecar_values
@@ -164,21 +164,17 @@ def _default_folder(settings: Settings, staff: StaffMetadata) -> str:
 
 def refuse_duplicate(settings: Settings, sha: str, size: int, name: str) -> None:
     """The same content is refused, whether indexed or only lying in the corpus."""
-    store = IndexStore(settings.index_dir)
-    if store.current_dir() is not None:
-        with store.open().searcher() as searcher:
-            existing = searcher.document(sha256=sha, kind="doc")
-        if existing:
-            raise Duplicate(name, existing["relpath"], existing["doc_id"])
+    existing = find_document(settings.index_dir, sha256=sha)
+    if existing is not None:
+        raise Duplicate(name, existing.relpath, existing.id)
     for source in list_sources(settings.corpus_dir, SUPPORTED_SUFFIXES):
         if source.size == size and file_hash(source.path) == sha:  # only same-size files are hashed
             raise Duplicate(name, source.relpath, None)
 
 
 def _title_of(settings: Settings, relpath: str) -> str:
-    with IndexStore(settings.index_dir).open().searcher() as searcher:
-        fields = searcher.document(doc_id=document_id(relpath), kind="doc")
-    return fields["title"] if fields else ""
+    found = find_document(settings.index_dir, doc_id=document_id(relpath))
+    return found.title if found else ""
 
 
 def write_metadata(settings: Settings, relpath: str, staff: StaffMetadata) -> None:
@@ -234,12 +230,9 @@ def restore_from_trash(settings: Settings, trash_relpath: str) -> str:
 
 
 def _relpath_of(settings: Settings, ref: str) -> str:
-    store = IndexStore(settings.index_dir)
-    if store.current_dir() is not None:
-        with store.open().searcher() as searcher:
-            fields = searcher.document(doc_id=ref, kind="doc")
-        if fields:
-            return fields["relpath"]
+    found = find_document(settings.index_dir, doc_id=ref)
+    if found is not None:
+        return found.relpath
     corpus = settings.corpus_dir.resolve()
     candidate = Path(ref)
     if candidate.is_absolute() or candidate.exists():

@@ -166,11 +166,11 @@ class _Views:
         doc = self.service.document(request.path_params["doc_id"])
         if doc is None:
             raise HTTPException(404, "Document introuvable")
-        path = resolve_inside(self.settings.corpus_dir, doc["relpath"])
+        path = resolve_inside(self.settings.corpus_dir, doc.relpath)
         if not path.is_file():
             raise HTTPException(404, "Le fichier n'est plus dans le fonds documentaire")
         disposition = "attachment" if request.query_params.get("telecharger") else "inline"
-        if doc["format"] == "pdf":
+        if doc.format == "pdf":
             return FileResponse(path, media_type="application/pdf", content_disposition_type=disposition, filename=path.name)
         # A saved web page is served as text only: its own scripts never run here.
         return FileResponse(path, media_type="text/plain; charset=utf-8", content_disposition_type=disposition,

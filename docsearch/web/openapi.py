@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from docsearch.catalogue.vocabulary import Vocabulary
+from docsearch.index.backend import FACET_KEYS, FACETS
+
+PARAM = {f.key: f.param for f in FACETS}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -25,11 +28,11 @@ def search_parameters(sectors: list[str], doctypes: list[str]) -> list[dict[str,
     {"name": "q", "in": "query", "description": "Mots, question, \"phrase\", AND/OR/NOT, titre:, secteur:, annee:, type:, "
      "préfixe* (au-delà de 500 caractères, la fin est ignorée)", "schema": {"type": "string"}},
     # An empty value is ignored, as an empty form field.
-    {"name": "secteur", "in": "query", "description": "Code d'un secteur (répétable, OU ; le libellé est aussi accepté)",
+    {"name": PARAM["sectors"], "in": "query", "description": "Code d'un secteur (répétable, OU ; le libellé est aussi accepté)",
      "schema": {"type": "array", "items": {"type": "string", "enum": [*sectors, ""]}}, "style": "form", "explode": True},
-    {"name": "type", "in": "query", "description": "Code d'un type de document (répétable, OU)",
+    {"name": PARAM["types"], "in": "query", "description": "Code d'un type de document (répétable, OU)",
      "schema": {"type": "array", "items": {"type": "string", "enum": [*doctypes, ""]}}, "style": "form", "explode": True},
-    {"name": "annee", "in": "query", "description": "Une année, ou « inconnue »",
+    {"name": PARAM["years"], "in": "query", "description": "Une année, ou « inconnue »",
      "schema": {"type": "string", "pattern": "^([1-9][0-9]{3}|inconnue)?$"}},
     # Forms send empty fields: an empty value means "not given".
     {"name": "de", "in": "query", "schema": {"type": "string", "pattern": "^([1-9][0-9]{3})?$"}},
@@ -61,8 +64,8 @@ SCHEMAS: dict[str, Any] = {
             "properties": {**DOCUMENT_FIELDS, "score": {"type": ["number", "null"]},
                            "pages": {"type": "array", "items": {"type": "integer"}},
                            "snippets": {"type": "array", "items": _ref("Snippet")}}},
-    "Facets": {"type": "object", "required": ["sectors", "types", "years"],
-               "properties": {k: {"type": "array", "items": FACET_VALUE} for k in ("sectors", "types", "years")}},
+    "Facets": {"type": "object", "required": list(FACET_KEYS),
+               "properties": {k: {"type": "array", "items": FACET_VALUE} for k in FACET_KEYS}},
     "SearchResult": {
         "type": "object", "required": ["ok", "query", "total", "page", "per_page", "page_count", "hits", "facets"],
         "properties": {"ok": {"const": True}, "query": {"type": "string"}, "note": {"type": ["string", "null"]},

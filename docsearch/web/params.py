@@ -16,28 +16,33 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from docsearch.errors import QueryError
-from docsearch.index.store import UNKNOWN_YEAR
-from docsearch.search.query import MAX_QUERY_CHARS
-from docsearch.search.service import UNKNOWN_YEAR_FILTER, SearchRequest
+from docsearch.index.backend import (
+    FACETS,
+    MAX_QUERY_CHARS,
+    UNKNOWN_YEAR,
+    UNKNOWN_YEAR_FILTER,
+)
+from docsearch.search.service import SearchRequest, SearchResult
 from docsearch.web.urls import Urls
 
-FACET_PARAMS = {"sectors": "secteur", "types": "type", "years": "annee"}
+FACET_PARAMS = {f.key: f.param for f in FACETS}
 SORT_PARAMS = {"pertinence": "relevance", "date": "date", "recents": "added"}
 SORT_LABELS = {"pertinence": "Pertinence", "date": "Année du document", "recents": "Derniers ajouts"}
-KNOWN = ("q", "secteur", "type", "annee", "de", "a", "tri", "page", "par_page")
-FILTERS = ("secteur", "type", "annee", "de", "a")
+YEAR = FACET_PARAMS["years"]
+FILTERS = (*FACET_PARAMS.values(), "de", "a")
+KNOWN = ("q", *FILTERS, "tri", "page", "par_page")
 
 
 def search_request(params: QueryParams) -> SearchRequest:
     page, per_page = _int(params, "page"), _int(params, "par_page")
-    year = UNKNOWN_YEAR_FILTER if params.get("annee") == UNKNOWN_YEAR else _int(params, "annee")
-    if year == 0 and params.get("annee") != UNKNOWN_YEAR:  # 0 only through "inconnue"
+    year = UNKNOWN_YEAR_FILTER if params.get(YEAR) == UNKNOWN_YEAR else _int(params, YEAR)
+    if year == 0 and params.get(YEAR) != UNKNOWN_YEAR:  # 0 only through "inconnue"
         raise QueryError("Année invalide : 0")
     sort = params.get("tri") or "pertinence"
     return SearchRequest(
         q=params.get("q", "")[:MAX_QUERY_CHARS],  # only that much is searched, and echoed
-        sectors=tuple(params.getlist("secteur")),
-        types=tuple(params.getlist("type")),
+        sectors=tuple(params.getlist(FACET_PARAMS["sectors"])),
+        types=tuple(params.getlist(FACET_PARAMS["types"])),
         year=year,
         year_from=_int(params, "de"),
         year_to=_int(params, "a"),
@@ -56,29 +61,30 @@ def _int(params: QueryParams, name: str) -> int | None:
     return int(raw)
 
 
-def search_links(params: QueryParams, data: dict[str, Any], urls: Urls) -> dict[str, Any]:
+def search_links(params: QueryParams, result: SearchResult, urls: Urls) -> dict[str, Any]:
     """The links of a results page, computed from its own parameters
-    (``own``: those parameters, for the page's other formats)."""
+    (``own``: those parameters, for the page's other formats; ``toggles``:
+    facet → value → the page with that value ticked or unticked)."""
     items = [(k, v[:MAX_QUERY_CHARS]) for k, v in params.multi_items() if k in KNOWN and v != ""]
     unpaged = [(k, v) for k, v in items if k != "page"]
-    for facet, values in data["facets"].items():
-        for value in values:
-            value["toggle_url"] = urls.search(_toggle(unpaged, facet, value["value"]))
+    toggles = {facet: {v.value: urls.search(_toggle(unpaged, facet, v.value)) for v in values}
+               for facet, values in result.facets.items()}
     keep_query = [(k, v) for k, v in unpaged if k not in FILTERS]
     has_filters = any(k in FILTERS for k, _ in items)
     return {
         "own": items,
-        "chips": _chips(unpaged, data, urls),
+        "toggles": toggles,
+        "chips": _chips(unpaged, result, urls),
         "clear_url": urls.search(keep_query) if has_filters else None,
         "sorts": [
             {"label": label, "url": urls.search([*(i for i in unpaged if i[0] != "tri"), ("tri", key)]),
-             "current": SORT_PARAMS[key] == data["sort"]}
+             "current": SORT_PARAMS[key] == result.sort}
             for key, label in SORT_LABELS.items()
         ],
-        "pages": _pages(unpaged, data["page"], data["page_count"], urls),
+        "pages": _pages(unpaged, result.page, result.page_count, urls),
         "feed_url": urls.search([i for i in unpaged if i[0] not in ("tri", "par_page")], "atom"),
         "json_url": urls.search(items, "json"),
-        "suggestion_url": urls.search([*(i for i in unpaged if i[0] != "q"), ("q", data["suggestion"])]) if data.get("suggestion") else None,
+        "suggestion_url": urls.search([*(i for i in unpaged if i[0] != "q"), ("q", result.suggestion)]) if result.suggestion else None,
         # What the filter form carries over unchanged (its fields set the rest).
         "keep": [(k, v) for k, v in unpaged if k in ("tri", "par_page")],
         "year_from": params.get("de", ""),
@@ -92,13 +98,13 @@ def _toggle(items: list[tuple[str, str]], facet: str, value: str) -> list[tuple[
     if (name, value) in items:
         return [i for i in items if i != (name, value)]
     if facet == "years":  # one year at a time, replacing a range
-        return [i for i in items if i[0] not in ("annee", "de", "a")] + [(name, value)]
+        return [i for i in items if i[0] not in (YEAR, "de", "a")] + [(name, value)]
     return [*items, (name, value)]
 
 
-def _chips(items: list[tuple[str, str]], data: dict[str, Any], urls: Urls) -> list[dict[str, str]]:
-    labels = {(FACET_PARAMS[f], v["value"]): v["label"] for f, values in data["facets"].items() for v in values}
-    names = {"secteur": "Secteur", "type": "Type", "annee": "Année"}
+def _chips(items: list[tuple[str, str]], result: SearchResult, urls: Urls) -> list[dict[str, str]]:
+    labels = {(FACET_PARAMS[f], v.value): v.label for f, values in result.facets.items() for v in values}
+    names = {f.param: f.chip for f in FACETS}
     chips = []
     for key, value in items:
         if key in names:

@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
 from docsearch.config import Settings
+from docsearch.index.backend import FACETS
 from docsearch.web.formats import french_date, french_number, french_size
 from docsearch.web.urls import FORMATS, MEDIA_TYPES, Urls
 
@@ -70,6 +71,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     ])
     env = jinja2.Environment(loader=loader, autoescape=True)
     env.filters.update(fr_number=french_number, fr_date=french_date, fr_size=french_size)
+    env.globals["facets"] = FACETS  # their headings and parameters, spelled once
     return Jinja2Templates(env=env, context_processors=[lambda request: {"urls": Urls.of(request)}])
 
 

@@ -37,7 +37,7 @@ from docsearch.staff.ingest import (
 )
 from docsearch.catalogue.records import document_id
 from docsearch.catalogue.staff import StaffMetadata
-from docsearch.search.service import SearchService
+from docsearch.search.service import DocumentView, SearchService
 from docsearch.staff.searchlog import SearchLog
 from docsearch.search.stats import collect_stats
 from docsearch.catalogue.vocabulary import Vocabulary
@@ -232,7 +232,7 @@ class StaffViews:
 
     # Correcting and withdrawing -----------------------------------------
 
-    def _document(self, request: Request) -> dict[str, Any]:
+    def _document(self, request: Request) -> DocumentView:
         doc = self.service.document(request.path_params["doc_id"])
         if doc is None:
             raise HTTPException(404, "Document introuvable")
@@ -241,7 +241,7 @@ class StaffViews:
     async def edit_page(self, request: Request) -> Response:
         doc = await run_in_threadpool(self._document, request)
         return self._page(request, "metadata.html", mode="edit", doc=doc, values=form_fields(_staff_values(doc)), errors={},
-                          vocab=self.vocab, found=found_labels(doc["origins"]))
+                          vocab=self.vocab, found=found_labels(doc.origins))
 
     async def edit(self, request: Request) -> Response:
         form = await self._form(request)
@@ -249,10 +249,10 @@ class StaffViews:
         filled = read_metadata_form(form, self.vocab)
         if filled.errors:
             return self._page(request, "metadata.html", 400, mode="edit", doc=doc, values=filled.shown,
-                              errors=filled.errors, vocab=self.vocab, found=found_labels(doc["origins"]))
-        staff = replace(filled.staff, url=doc["url"] or "")
-        await run_in_threadpool(write_metadata, self.settings, doc["relpath"], staff)
-        return await self._after_change(request, doc["relpath"])
+                              errors=filled.errors, vocab=self.vocab, found=found_labels(doc.origins))
+        staff = replace(filled.staff, url=doc.url or "")
+        await run_in_threadpool(write_metadata, self.settings, doc.relpath, staff)
+        return await self._after_change(request, doc.relpath)
 
     async def withdraw_page(self, request: Request) -> Response:
         doc = await run_in_threadpool(self._document, request)
@@ -261,8 +261,8 @@ class StaffViews:
     async def withdraw(self, request: Request) -> Response:
         await self._form(request)
         doc = await run_in_threadpool(self._document, request)
-        await run_in_threadpool(move_to_trash, self.settings.corpus_dir, doc["relpath"])
-        job = self.queue.submit(only=[], forget=[doc["relpath"]])
+        await run_in_threadpool(move_to_trash, self.settings.corpus_dir, doc.relpath)
+        job = self.queue.submit(only=[], forget=[doc.relpath])
         await run_in_threadpool(job.wait, INDEX_WAIT)
         return RedirectResponse(Urls.of(request).staff("/corbeille"), status_code=303)
 
@@ -299,11 +299,11 @@ def _pending_drafts(settings: Settings) -> list[Any]:
     return drafts
 
 
-def _staff_values(doc: dict[str, Any]) -> StaffMetadata:
+def _staff_values(doc: DocumentView) -> StaffMetadata:
     """An indexed document's values, as the correction form starts from them."""
-    return StaffMetadata(title=doc["title"], sectors=tuple(s["code"] for s in doc["sectors"]), year=doc["year"],
-                         doctype=doc["type"]["code"], summary=doc["summary"], organisation=doc["organisation"],
-                         territory=doc["territory"], url=doc["url"])
+    return StaffMetadata(title=doc.title, sectors=tuple(s.code for s in doc.sectors), year=doc.year,
+                         doctype=doc.type.code, summary=doc.summary, organisation=doc.organisation,
+                         territory=doc.territory, url=doc.url)
 
 
 def _text(form: FormData, name: str) -> str:

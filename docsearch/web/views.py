@@ -1,8 +1,10 @@
 """What each public page shows, as one typed record that every format renders.
 
 A page record (``HomePage``, ``SearchPage``, ``DocumentPage``) is built once
-per request from the search service, with every link it needs (so templates
-hold no logic); the renderers of ``docsearch.web.render`` turn it into HTML
+per request from the search service's typed records, with every link it
+needs (so templates hold no logic): hits, documents and facet values are the
+service's dataclasses extended with their links (``LinkedHit``,
+``LinkedDocument``, ``LinkedFacetValue``…). The renderers of ``docsearch.web.render`` turn it into HTML
 (its ``template``), JSON (``json()``) or Atom (``feed()``), for the formats
 it lists. The JSON of a page is its documented twin: its keys do not change.
 """
@@ -10,12 +12,21 @@ it lists. The JSON of a page is its documented twin: its keys do not change.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, ClassVar
 
 from starlette.datastructures import QueryParams
 
-from docsearch.search.service import SearchRequest, SearchService
+from docsearch.search.service import (
+    DocumentView,
+    FacetValue,
+    Filters,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    SearchService,
+    Snippet,
+)
 from docsearch.web.params import FACET_PARAMS, search_links, search_request
 from docsearch.web.urls import Urls
 
@@ -23,6 +34,8 @@ NEWEST = 6
 FEED_SIZE = 20
 # What a document's staff notes say stays on the staff pages.
 INTERNAL = ("warnings", "to_check", "origins")
+# What only the document's own page shows, not the similar documents beside it.
+OWN_PAGE = ("first_lines", "permalink")
 
 
 @dataclass(frozen=True)
@@ -44,21 +57,61 @@ class Feed:
 
 
 @dataclass
+class DocumentLinks:
+    page_url: str = ""
+    json_url: str = ""
+    file_url: str = ""
+    download_url: str = ""
+
+
+@dataclass
+class PageLink:
+    page: int
+    url: str  # the PDF opened at that page
+
+
+@dataclass
+class LinkedSnippet(Snippet):
+    url: str | None = None  # its page in the PDF
+
+
+@dataclass
+class LinkedHit(DocumentLinks, Hit):
+    page_links: list[PageLink] = field(default_factory=list)
+
+
+@dataclass
+class LinkedDocument(DocumentLinks, DocumentView):
+    permalink: str = ""
+
+
+@dataclass
+class BrowseValue(FacetValue):
+    url: str = ""  # the search for this value alone (home page)
+
+
+@dataclass
+class ToggleValue(FacetValue):
+    toggle_url: str = ""  # this search with the value ticked or unticked
+
+
+@dataclass
 class HomePage:
     template: ClassVar[str] = "home.html"
     formats: ClassVar[tuple[str, ...]] = ("html", "json")
 
     urls: Urls
     total: int
-    facets: dict[str, list[dict[str, Any]]]
-    newest: list[dict[str, Any]]
+    facets: dict[str, list[BrowseValue]]
+    newest: list[LinkedHit]
     feed_url: str
 
     def url(self, format: str) -> str:
         return self.urls.home(format)
 
     def json(self) -> dict[str, Any]:
-        return {"ok": True, "total": self.total, "facets": self.facets, "newest": self.newest, "feed_url": self.feed_url}
+        return {"ok": True, "total": self.total, "facets": plain(self.facets), "newest": plain(self.newest),
+                "feed_url": self.feed_url}
 
 
 @dataclass
@@ -69,7 +122,7 @@ class SearchPage:
     urls: Urls
     params: list[tuple[str, str]]  # the page's own query, for its other formats
     feed_title: str
-    # What the search service found, as the JSON twin shows it.
+    # What the search service found (``SearchResult``), with its links.
     query: str
     note: str | None
     total: int
@@ -77,10 +130,10 @@ class SearchPage:
     per_page: int
     page_count: int
     sort: str
-    filters: dict[str, Any]
+    filters: Filters
     suggestion: str | None
-    hits: list[dict[str, Any]]
-    facets: dict[str, list[dict[str, Any]]]
+    hits: list[LinkedHit]
+    facets: dict[str, list[ToggleValue]]
     links: dict[str, Any]
     feed_address: str = ""  # where the feed lives, when not at the search's own .atom (/feed.atom)
 
@@ -88,15 +141,15 @@ class SearchPage:
         return self.urls.search(self.params, format)
 
     def json(self) -> dict[str, Any]:
-        return {"ok": True, **{name: getattr(self, name) for name in RESULT_FIELDS}}
+        return {"ok": True, **{name: plain(getattr(self, name)) for name in RESULT_FIELDS}}
 
     def feed(self) -> Feed:
-        now = dt.datetime.now().isoformat(timespec="seconds")
-        updated = max((h.get("added") or "" for h in self.hits), default="") or now
+        # A hit carries no date of its own (its JSON twin has none): entries are dated now.
+        updated = dt.datetime.now().isoformat(timespec="seconds")
         entries = [
-            FeedEntry(title=h["title"], url=self.urls.absolute(h["page_url"]), updated=_rfc3339(h.get("added") or updated),
-                      summary=f"{h['type']['label']}{', ' + str(h['year']) if h['year'] else ''}. {h['summary']}",
-                      categories=h["sectors"])
+            FeedEntry(title=h.title, url=self.urls.absolute(h.page_url), updated=_rfc3339(updated),
+                      summary=f"{h.type.label}{', ' + str(h.year) if h.year else ''}. {h.summary}",
+                      categories=[asdict(s) for s in h.sectors])
             for h in self.hits
         ]
         return Feed(title=self.feed_title, self_url=self.urls.absolute(self.feed_address or self.url("atom")),
@@ -113,35 +166,52 @@ class DocumentPage:
     formats: ClassVar[tuple[str, ...]] = ("html", "json")
 
     urls: Urls
-    document: dict[str, Any]
-    similar: list[dict[str, Any]] = field(default_factory=list)
+    document: LinkedDocument
+    similar: list[LinkedDocument] = field(default_factory=list)
 
     def url(self, format: str) -> str:
-        return self.urls.document(self.document["id"], format)
+        return self.urls.document(self.document.id, format)
 
     def json(self) -> dict[str, Any]:
-        return {"ok": True, "document": self.document, "similar": self.similar}
+        return {"ok": True, "document": _public(self.document),
+                "similar": [_public(d, OWN_PAGE) for d in self.similar]}
+
+
+def plain(value: Any) -> Any:
+    """A record (or a list or dict of records) as JSON data."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 def home_page(service: SearchService, urls: Urls) -> HomePage:
-    totals = service.search(SearchRequest(per_page=NEWEST, sort="added")).to_dict()
-    for facet, values in totals["facets"].items():
-        for value in values:
-            value["url"] = urls.search([(FACET_PARAMS[facet], value["value"])])
-    return HomePage(urls=urls, total=totals["total"], facets=totals["facets"],
-                    newest=[_hit_links(hit, urls) for hit in totals["hits"]], feed_url=urls.feed())
+    totals = service.search(SearchRequest(per_page=NEWEST, sort="added"))
+    facets = {facet: [BrowseValue(**_fields(v), url=urls.search([(FACET_PARAMS[facet], v.value)])) for v in values]
+              for facet, values in totals.facets.items()}
+    return HomePage(urls=urls, total=totals.total, facets=facets,
+                    newest=[_linked_hit(hit, urls) for hit in totals.hits], feed_url=urls.feed())
 
 
 def search_page(service: SearchService, params: QueryParams, urls: Urls, format: str = "html") -> SearchPage:
     request = search_request(params)
     if format == "atom":  # a feed follows the newest documents of the search
         request = SearchRequest(**{**request.__dict__, "sort": "added", "page": 1, "per_page": FEED_SIZE})
-    data = service.search(request).to_dict()
-    data["hits"] = [_hit_links(hit, urls) for hit in data["hits"]]
-    links = search_links(params, data, urls)
+    result: SearchResult = service.search(request)
+    links = search_links(params, result, urls)
+    toggles = links.pop("toggles")
+    facets = {facet: [ToggleValue(**_fields(v), toggle_url=toggles[facet][v.value]) for v in values]
+              for facet, values in result.facets.items()}
     title = f"Recherche « {request.q} »" if request.q else "Recherche"
-    found = {name: data[name] for name in RESULT_FIELDS if name != "links"}
-    return SearchPage(urls=urls, params=links.pop("own"), feed_title=title, links=links, **found)
+    return SearchPage(
+        urls=urls, params=links.pop("own"), feed_title=title, query=result.query, note=result.note,
+        total=result.total, page=result.page, per_page=result.per_page, page_count=result.page_count,
+        sort=result.sort, filters=result.filters, suggestion=result.suggestion,
+        hits=[_linked_hit(hit, urls) for hit in result.hits], facets=facets, links=links,
+    )
 
 
 def newest_page(service: SearchService, urls: Urls) -> SearchPage:
@@ -152,30 +222,39 @@ def newest_page(service: SearchService, urls: Urls) -> SearchPage:
 
 
 def document_page(service: SearchService, doc_id: str, urls: Urls) -> DocumentPage | None:
-    doc = service.document(doc_id)
-    if doc is None:
+    found = service.document(doc_id)
+    if found is None:
         return None
-    for key in INTERNAL:
-        doc.pop(key, None)
-    doc.update(_document_links(doc, urls))
-    doc["permalink"] = urls.absolute(urls.document(doc_id))
-    similar = [{k: v for k, v in (_document_links(d, urls) | d).items() if k not in INTERNAL} for d in service.similar(doc_id)]
+    doc = LinkedDocument(**_fields(found), **_document_links(found.id, urls),
+                         permalink=urls.absolute(urls.document(doc_id)))
+    similar = [LinkedDocument(**_fields(d), **_document_links(d.id, urls)) for d in service.similar(doc_id)]
     return DocumentPage(urls=urls, document=doc, similar=similar)
 
 
-def _document_links(doc: dict[str, Any], urls: Urls) -> dict[str, Any]:
-    return {"page_url": urls.document(doc["id"]), "json_url": urls.document(doc["id"], "json"),
-            "file_url": urls.document_file(doc["id"]), "download_url": urls.document_file(doc["id"], download=True)}
+def _public(doc: LinkedDocument, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A document's JSON form without what only staff see."""
+    return {k: v for k, v in asdict(doc).items() if k not in INTERNAL and k not in leave_out}
 
 
-def _hit_links(hit: dict[str, Any], urls: Urls) -> dict[str, Any]:
-    hit.update(_document_links(hit, urls))
+def _fields(record: Any) -> dict[str, Any]:
+    """A record's fields, as they are (not copied into dicts as ``asdict`` does)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+def _document_links(doc_id: str, urls: Urls) -> dict[str, Any]:
+    return {"page_url": urls.document(doc_id), "json_url": urls.document(doc_id, "json"),
+            "file_url": urls.document_file(doc_id), "download_url": urls.document_file(doc_id, download=True)}
+
+
+def _linked_hit(hit: Hit, urls: Urls) -> LinkedHit:
     # A PDF opens at the page (#page=N); a web page has no pages to point to.
-    pdf = hit["format"] == "pdf"
-    hit["page_links"] = [{"page": p, "url": urls.document_file(hit["id"], page=p)} for p in hit["pages"]] if pdf else []
-    for snippet in hit["snippets"]:
-        snippet["url"] = urls.document_file(hit["id"], page=snippet["page"]) if snippet["page"] and pdf else None
-    return hit
+    pdf = hit.format == "pdf"
+    values = _fields(hit) | {
+        "snippets": [LinkedSnippet(s.page, s.html, urls.document_file(hit.id, page=s.page) if s.page and pdf else None)
+                     for s in hit.snippets],
+    }
+    return LinkedHit(**values, **_document_links(hit.id, urls),
+                     page_links=[PageLink(p, urls.document_file(hit.id, page=p)) for p in hit.pages] if pdf else [])
 
 
 def _rfc3339(value: str) -> str:

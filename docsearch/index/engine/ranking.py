@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import itertools
+import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -30,8 +30,8 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from docsearch.index.store import length_bytes
-from docsearch.search.query import TEXT_FIELDS, BonusPhrase
+from docsearch.index.engine.query import TEXT_FIELDS, BonusPhrase
+from docsearch.index.internals import posting_blocks, segment_length_bytes
 from docsearch.index.weighting import LuceneBM25
 
 CANDIDATES = 100  # documents whose pair bonuses are computed, at least
@@ -63,14 +63,23 @@ class Leaf:
 
 
 class Ranker:
-    """One per open searcher: document lengths and leaf results are kept
-    for as long as the searcher lives (one index generation)."""
+    """One per index generation: document lengths and leaf results are kept
+    for as long as the generation is served.
 
-    def __init__(self, searcher: Searcher, weighting: LuceneBM25) -> None:
-        self.searcher, self.weighting = searcher, weighting
+    Several threads search at once, each with its own searcher on the same
+    generation (a Whoosh searcher reads its files through shared file
+    positions): the kept scores, which are document numbers of that
+    generation, serve them all. Only the bookkeeping of the kept scores is
+    locked; two threads may compute the same leaf, and the second one
+    kept wins, with the same values.
+    """
+
+    def __init__(self, weighting: LuceneBM25) -> None:
+        self.weighting = weighting
         self.lengths: dict[str, list[float]] = {}
         self.leaves: OrderedDict[Any, Leaf] = OrderedDict()
         self.held = 0  # documents in self.leaves
+        self._lock = threading.Lock()
 
     @staticmethod
     def handles(q: Q.Query) -> bool:
@@ -89,10 +98,10 @@ class Ranker:
                 return False
         return True
 
-    def matches(self, q: Q.Or) -> Scores:
+    def matches(self, searcher: Searcher, q: Q.Or) -> Scores:
         """Every document the query matches, with the score of its term and
         phrase leaves (not yet the pair bonuses)."""
-        leaves = sorted((self._leaf(leaf) for leaf in q.children() if not isinstance(leaf, BonusPhrase)), key=len)
+        leaves = sorted((self._leaf(searcher, leaf) for leaf in q.children() if not isinstance(leaf, BonusPhrase)), key=len)
         if not leaves:
             return {}
         total = dict(leaves.pop().items())  # the longest, made at C speed; the others added to it
@@ -102,7 +111,7 @@ class Ranker:
                 total[docnum] = get(docnum, 0.0) + score
         return total
 
-    def top(self, q: Q.Or, scores: Scores, allowed: Iterable[int], count: int) -> list[tuple[int, float]]:
+    def top(self, searcher: Searcher, q: Q.Or, scores: Scores, allowed: Iterable[int], count: int) -> list[tuple[int, float]]:
         """The ``count`` best of ``allowed``, best first: the ``CANDIDATES``
         best by their words' scores, re-ranked with the pair bonuses, then the
         others by their words' scores. Every page of results is a slice of
@@ -112,61 +121,69 @@ class Ranker:
         candidates = sorted(final)
         for leaf in q.children():
             if isinstance(leaf, BonusPhrase):
-                for docnum, score in self._phrase(leaf, candidates).items():
+                for docnum, score in self._phrase(searcher, leaf, candidates).items():
                     final[docnum] += score
         reranked = sorted(final.items(), key=lambda item: (-item[1], item[0]))
         return (reranked + [(d, scores[d]) for d in best[CANDIDATES:]])[:count]
 
     # Leaves -----------------------------------------------------------------
 
-    def _leaf(self, leaf: Q.Query) -> Leaf:
+    def _leaf(self, searcher: Searcher, leaf: Q.Query) -> Leaf:
         key = (type(leaf), leaf.field(), tuple(leaf.words) if isinstance(leaf, Q.Phrase) else leaf.text, leaf.boost)
-        cached = self.leaves.get(key)
-        if cached is not None:
-            self.leaves.move_to_end(key)
-            return cached
-        cached = self._term(leaf.fieldname, leaf.text, leaf.boost) if isinstance(leaf, Q.Term) else self._phrase(leaf)
-        self.leaves[key] = cached
-        self.held += len(cached)
-        while self.held > LEAF_POSTINGS and len(self.leaves) > 1:
-            self.held -= len(self.leaves.popitem(last=False)[1])
+        with self._lock:
+            cached = self.leaves.get(key)
+            if cached is not None:
+                self.leaves.move_to_end(key)
+                return cached
+        if isinstance(leaf, Q.Term):
+            cached = self._term(searcher, leaf.fieldname, leaf.text, leaf.boost)
+        else:
+            cached = self._phrase(searcher, leaf)
+        with self._lock:
+            previous = self.leaves.pop(key, None)  # another thread computed it meanwhile
+            if previous is not None:
+                self.held -= len(previous)
+            self.leaves[key] = cached
+            self.held += len(cached)
+            while self.held > LEAF_POSTINGS and len(self.leaves) > 1:
+                self.held -= len(self.leaves.popitem(last=False)[1])
         return cached
 
     def forget(self) -> None:
-        """Drop the kept scores (the searcher is no longer the current one)."""
-        self.leaves.clear()
-        self.held = 0
+        """Drop the kept scores (the generation is no longer the current one)."""
+        with self._lock:
+            self.leaves.clear()
+            self.held = 0
 
-    def _term(self, field: str, text: str, boost: float) -> Leaf:
+    def _term(self, searcher: Searcher, field: str, text: str, boost: float) -> Leaf:
         """BM25 of one term for every document that has it, read block by block."""
-        whole = self.searcher
-        if (field, text) not in whole.reader():
+        if (field, text) not in searcher.reader():
             return Leaf()
-        scorer = self.weighting.scorer(whole, field, text)
+        scorer = self.weighting.scorer(searcher, field, text)
         idf, k1, b, average = scorer.idf, scorer.k1, scorer.b, scorer.average
-        lengths = self._lengths(field)
+        lengths = self._lengths(searcher, field)
         factor = boost * idf * (k1 + 1)
         norm_fixed, norm_length = k1 * (1 - b), k1 * b / average
         result = Leaf()
-        for matcher, offset in self._postings(field, text):
-            for ids, weights in _blocks(matcher):
+        for matcher, offset in self._postings(searcher, field, text):
+            for ids, weights in posting_blocks(matcher):
                 docnums = [d + offset for d in ids] if offset else ids
                 result.ids.extend(docnums)
                 result.scores.extend([factor * w / (w + norm_fixed + norm_length * lengths[d])
                                       for d, w in zip(docnums, weights)])
         return result
 
-    def _phrase(self, leaf: Q.Phrase, among: list[int] | None = None) -> Leaf:
+    def _phrase(self, searcher: Searcher, leaf: Q.Phrase, among: list[int] | None = None) -> Leaf:
         """Documents (of ``among``, sorted, or all) where the words follow one
         another, scored as Whoosh scores a phrase: its boost times the sum of
         its words' scores."""
         field, words = leaf.fieldname, [str(w) for w in leaf.words]
-        each = [self._leaf(Q.Term(field, word)) for word in words]
+        each = [self._leaf(searcher, Q.Term(field, word)) for word in words]
         if among is not None:
             docnums = [d for d in among if all(term.get(d) is not None for term in each)]
         else:
             docnums = sorted(set(each[0].ids).intersection(*(term.ids for term in each[1:])))
-        places = [self._positions(field, word, docnums) for word in words]
+        places = [self._positions(searcher, field, word, docnums) for word in words]
         result = Leaf()
         for docnum in docnums:
             starts = places[0][docnum]
@@ -177,10 +194,10 @@ class Ranker:
                 result.scores.append(leaf.boost * sum(term.get(docnum) or 0.0 for term in each))
         return result
 
-    def _positions(self, field: str, text: str, docnums: list[int]) -> dict[int, set[int]]:
+    def _positions(self, searcher: Searcher, field: str, text: str, docnums: list[int]) -> dict[int, set[int]]:
         """Where ``text`` occurs in each of ``docnums`` (sorted)."""
         places: dict[int, set[int]] = {}
-        for matcher, offset in self._postings(field, text):
+        for matcher, offset in self._postings(searcher, field, text):
             for docnum in docnums:
                 local = docnum - offset
                 if local < 0:
@@ -195,9 +212,10 @@ class Ranker:
                     places[docnum] = set(matcher.value_as("positions"))
         return places
 
-    def _postings(self, field: str, text: str) -> Iterable[tuple[Any, int]]:
+    @staticmethod
+    def _postings(searcher: Searcher, field: str, text: str) -> Iterable[tuple[Any, int]]:
         """The raw posting list of each segment, with its first document number."""
-        for sub, offset in self.searcher.leaf_searchers():
+        for sub, offset in searcher.leaf_searchers():
             try:
                 matcher = sub.reader().postings(field, text)
             except TermNotFound:
@@ -206,11 +224,11 @@ class Ranker:
                 matcher = matcher.child
             yield matcher, offset
 
-    def _lengths(self, field: str) -> list[float]:
+    def _lengths(self, searcher: Searcher, field: str) -> list[float]:
         lengths = self.lengths.get(field)
-        if lengths is None:
+        if lengths is None:  # two threads may both read it: the same list
             lengths = []
-            for sub, _ in self.searcher.leaf_searchers():
+            for sub, _ in searcher.leaf_searchers():
                 lengths += _segment_lengths(sub.reader(), field)
             self.lengths[field] = lengths
         return lengths
@@ -222,28 +240,7 @@ _LENGTHS = [float(byte_to_length(b) or 1) for b in range(256)]
 def _segment_lengths(reader: Any, field: str) -> list[float]:
     """The length of ``field`` in each document of a segment, as Whoosh's
     scorers see it (stored as one byte)."""
-    column = length_bytes(reader._perdoc, field)
+    column = segment_length_bytes(reader, field)
     if column is None:
         return [1.0] * reader.doc_count_all()
     return [_LENGTHS[b] for b in column]
-
-
-def _blocks(matcher: Any) -> Iterable[tuple[Any, Any]]:
-    """The (ids, weights) of each block of a Whoosh 3 posting list; one
-    posting at a time for any other kind of matcher."""
-    if not hasattr(matcher, "_read_data") or matcher._byteids:
-        while matcher.is_active():
-            yield [matcher.id()], [matcher.weight()]
-            matcher.next()
-        return
-    while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        deltas, weights = matcher._data[0], matcher._data[1]
-        count, start = matcher._blocklength, matcher._i
-        # What _read_ids and _read_weights do, with the delta decoding in C.
-        ids = list(itertools.accumulate(deltas))
-        if weights is None or isinstance(weights, float):
-            weights = [1.0 if weights is None else weights] * count
-        yield ids[start:], weights[start:]
-        matcher._next_block()

@@ -35,15 +35,15 @@ from whoosh.qparser.plugins import (
 )
 from whoosh.reading import IndexReader
 
-from docsearch.index.analysis import stem
-from docsearch.index.store import UNKNOWN_YEAR
-from docsearch.search.synonyms import Synonyms
-from docsearch.text import fold
 from docsearch.catalogue.vocabulary import Vocabulary
+from docsearch.index.analysis import stem
+from docsearch.index.backend import MAX_QUERY_CHARS, UNKNOWN_YEAR
+from docsearch.index.engine.suggest import near_words
+from docsearch.index.engine.synonyms import Synonyms
+from docsearch.text import fold
 
 T = TypeVar("T")
 
-MAX_QUERY_CHARS = 500
 # Fields searched by plain words, with their weights. The whole text carries
 # the title too (see ``pipeline``); the metadata fields add a little, since
 # documents of one series often share most title words.
@@ -116,7 +116,7 @@ class StarWildcardPlugin(WildcardPlugin):
 
 class BonusPhrase(Q.Phrase):
     """A phrase that only adds to the score of documents the words already
-    match: counting the matches (``search.matching_docs``) skips it, since
+    match: counting the matches (``searching.matching_docs``) skips it, since
     matching phrases is the costly part of a query."""
 
 
@@ -213,7 +213,8 @@ class QueryParser:
         stems: list[str] = []
         for form in forms:
             if len(form) >= 4 and not form.isdigit() and not reader.doc_frequency("words", form):
-                stems += [stem(near) for near in _near_words(reader, form)]
+                near = near_words(reader, form, limit=50)
+                stems += [stem(w) for w in sorted(near, key=lambda w: -reader.doc_frequency("words", w))[:NEAR_WORDS]]
         return _unique(s for s in stems if reader.doc_frequency("content", s))
 
     def parse_plain(self, text: str, reader: IndexReader) -> ParsedQuery:
@@ -302,13 +303,6 @@ class _Normaliser:
 
 def _unique(items: Iterator[T]) -> list[T]:
     return list(dict.fromkeys(items))
-
-
-def _near_words(reader: IndexReader, word: str) -> list[str]:
-    """The index's words closest to a word it lacks, most frequent first."""
-    distance = 2 if len(word) >= 6 else 1
-    near = itertools.islice(reader.terms_within("words", word, distance, prefix=1), 50)
-    return sorted(near, key=lambda w: -reader.doc_frequency("words", w))[:NEAR_WORDS]
 
 
 def _lucene_not(q: Q.Query) -> Q.Query:

@@ -13,7 +13,6 @@ import html
 import itertools
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
 
 from whoosh import query as Q
@@ -21,6 +20,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from docsearch.index.analysis import CJK, WORD, word_terms
+from docsearch.index.backend import Snippet
 from docsearch.text import fold
 
 SNIPPET_PAGES = 1  # pages a hit shows a snippet from (the costly part: highlighting)
@@ -28,12 +28,6 @@ MAX_PAGE_TERMS = 64
 SNIPPET_CHARS = 240  # at most, per passage (a passage with one word is about 140)
 SNIPPET_CONTEXT = 70  # characters of context each side of the words
 MAX_MATCHES = 100  # matched words of a page that passages are chosen from  # enough to place the words; a bound on the work per hit
-
-
-@dataclass
-class Snippet:
-    page: int | None
-    html: str  # document text HTML-escaped, matched words in <mark>
 
 
 def page_terms(q: Q.Query) -> list[str]:

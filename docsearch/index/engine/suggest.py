@@ -1,14 +1,19 @@
-"""“Did you mean”: spelling corrections from the index's own words.
+"""The index's words near a word it lacks: for the query (near words are
+searched too) and for "did you mean".
 
-``suggest(searcher, text)`` replaces each word the index does not know by
-its closest frequent word (edit distance 1, or 2 for longer words), written
-as the documents write it (with its accents: *cooperatve* → *coopérative*).
-It returns None when every word is known.
+``near_words`` is the one lexicon lookup: the index's unstemmed words
+within one edit of a word of up to five letters, two beyond (a short word
+two edits away is mostly another word: "sport" and "port"), first letter
+fixed. ``suggest(searcher, text)`` replaces each unknown word by its
+closest, most frequent near word, written as the documents write it (with
+its accents: *cooperatve* → *coopérative*); None when every word is known.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+from typing import Any
 
 from whoosh import query as Q
 from whoosh.searching import Searcher
@@ -17,6 +22,13 @@ from docsearch.index.analysis import STOP_WORDS, stem
 from docsearch.text import fold
 
 _WORD = re.compile(r"\w+")
+LONG_WORD = 6  # letters from which two edits are allowed
+
+
+def near_words(reader: Any, word: str, limit: int | None = None) -> list[str]:
+    """The index's words (of the ``words`` field) near ``word``, in lexicon order, at most ``limit``."""
+    distance = 2 if len(word) >= LONG_WORD else 1
+    return list(itertools.islice(reader.terms_within("words", word, distance, prefix=1), limit))
 
 
 def suggest(searcher: Searcher, text: str) -> str | None:
@@ -28,22 +40,15 @@ def suggest(searcher: Searcher, text: str) -> str | None:
         word = fold(match.group())
         if len(word) < 4 or word in STOP_WORDS or word.isdigit() or reader.doc_frequency("words", word):
             return match.group()
-        best = _closest(reader, word)
-        if best is None:
+        candidates = near_words(reader, word)
+        if not candidates:
             return match.group()
+        best = min(candidates, key=lambda c: (_edits(word, c), -reader.doc_frequency("words", c)))
         changed = True
         return _written_form(searcher, best)
 
     corrected = _WORD.sub(correct, text)
     return corrected if changed else None
-
-
-def _closest(reader: object, word: str) -> str | None:
-    distance = 1 if len(word) <= 5 else 2
-    candidates = list(reader.terms_within("words", word, distance, prefix=1))  # type: ignore[attr-defined]
-    if not candidates:
-        return None
-    return min(candidates, key=lambda c: (_edits(word, c), -reader.doc_frequency("words", c)))  # type: ignore[attr-defined]
 
 
 def _edits(a: str, b: str) -> int:
@@ -60,7 +65,7 @@ def _edits(a: str, b: str) -> int:
 def _written_form(searcher: Searcher, folded: str) -> str:
     """The word as a page of the corpus writes it: "cooperative" → "coopérative"."""
     for hit in searcher.search(Q.Term("page_text", stem(folded)), limit=3):
-        for token in _WORD.findall(hit.get("page_text", "")):
+        for token in _WORD.findall(str(hit.get("page_text", ""))):
             if fold(token) == folded:
-                return token.lower()
+                return str(token).lower()
     return folded

@@ -1,0 +1,141 @@
+"""One search on one Whoosh searcher: matches, facet counts, the page of hits.
+
+Plain words are ranked by the term-at-a-time ``Ranker`` (whose scores also
+give the matches the facets count); queries with syntax go through Whoosh's
+matchers, and their matches are counted on sets (``matching_docs``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Hashable
+from typing import Any
+
+from whoosh import query as Q
+from whoosh import sorting
+from whoosh.searching import Searcher
+
+from docsearch.index.backend import (
+    EngineHit,
+    EngineResult,
+    SearchRequest,
+    Snippet,
+    StoredDocument,
+)
+from docsearch.index.engine.facets import FacetSets
+from docsearch.index.engine.query import BonusPhrase, ParsedQuery, QueryParser
+from docsearch.index.engine.ranking import Ranker
+from docsearch.index.engine.snippets import PageFinder, page_terms
+from docsearch.index.engine.suggest import suggest
+
+SIMILAR_TERMS = 20  # words of a document that "similar documents" look for
+
+
+class Search:
+    def __init__(self, searcher: Searcher, parser: QueryParser, facets: FacetSets, ranker: Ranker,
+                 request: SearchRequest, plain: bool = False) -> None:
+        self.searcher, self.facets, self.ranker, self.request = searcher, facets, ranker, request
+        parse = parser.parse_plain if plain else parser.parse
+        self.parsed: ParsedQuery = parse(request.q, searcher.reader())
+        # Plain words are ranked by the term-at-a-time ranker (its scores for every match).
+        self.scores = ranker.matches(searcher, self.parsed.query) if Ranker.handles(self.parsed.query) else None
+
+    def run(self, generation: Hashable) -> EngineResult:
+        request, facets = self.request, self.facets
+        if self.parsed.is_browse:
+            matched = set(facets.all_docs)
+        else:
+            matched = facets.restrict(self.scores if self.scores is not None else matching_docs(self.searcher, self.parsed.query))
+        selection = facets.selection(request)
+        final = matched.intersection(*(s for s in selection.values() if s is not None))
+        result = EngineResult(generation=generation, total=len(final), sort=self._sort(), note=self.parsed.note)
+        result.facets = facets.counts(matched, selection, request)
+        if self.parsed.is_plain:  # None when the index knows every word
+            result.suggestion = suggest(self.searcher, request.q)
+        if (request.page - 1) * request.per_page < len(final):
+            result.hits = self._hits(final)
+        return result
+
+    def _sort(self) -> str:
+        if self.parsed.is_browse and self.request.sort == "relevance":
+            return "date"  # nothing to rank by
+        return self.request.sort
+
+    def _hits(self, allowed: set[int]) -> list[EngineHit]:
+        request = self.request
+        kwargs: dict[str, Any] = {"filter": allowed}
+        if self._sort() == "date":
+            kwargs["sortedby"] = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True), sorting.ScoreFacet()])
+        elif self._sort() == "added":
+            kwargs["sortedby"] = sorting.FieldFacet("added", reverse=True)
+        query = Q.Every() if self.parsed.is_browse else self.parsed.query
+        start = (request.page - 1) * request.per_page
+        terms = [] if self.parsed.is_browse else page_terms(self.parsed.query)
+        found: list[tuple[dict[str, Any], float | None]]
+        if self.scores is not None and self._sort() == "relevance":
+            best = self.ranker.top(self.searcher, query, self.scores, allowed, start + request.per_page)[start:]
+            found = [(self.searcher.stored_fields(docnum), score) for docnum, score in best]
+        else:
+            # Not search_page: it counts every match again, and the total is known.
+            page = self.searcher.search(query, limit=start + request.per_page, **kwargs)[start:start + request.per_page]
+            # Sorted results carry their sort key, not a relevance score.
+            found = [(hit.fields(), hit.score if isinstance(hit.score, float) else None) for hit in page]
+        finder = PageFinder(self.searcher, terms, [fields["doc_id"] for fields, _ in found])
+        return [self._hit(fields, score, finder) for fields, score in found]
+
+    @staticmethod
+    def _hit(fields: dict[str, Any], score: float | None, finder: PageFinder) -> EngineHit:
+        doc = stored_document(fields)
+        pages, snippets = finder.locate(doc.id)
+        if not snippets and doc.summary:
+            snippets = [Snippet(page=None, html=html.escape(doc.summary, quote=False))]
+        return EngineHit(doc, None if score is None else round(score, 4), pages, snippets)
+
+
+def matching_docs(searcher: Searcher, q: Q.Query) -> set[int]:
+    """Every record the query matches, with boolean logic done on sets.
+
+    whoosh-reloaded 2.7.5's ``AndNotMatcher`` lets the first positive
+    document through when the excluded side starts lower, so "culture NOT
+    coopérative" would count a document it excludes.
+    """
+    if isinstance(q, Q.AndNot):
+        return matching_docs(searcher, q.a) - matching_docs(searcher, q.b)
+    if isinstance(q, (Q.And, Q.Require)):
+        parts = [matching_docs(searcher, child) for child in q.children()]
+        return set.intersection(*parts) if parts else set()
+    if isinstance(q, Q.Or):
+        children = [c for c in q.children() if not isinstance(c, BonusPhrase)]
+        return set().union(*(matching_docs(searcher, child) for child in children))
+    if isinstance(q, Q.AndMaybe):
+        return matching_docs(searcher, q.a)
+    if isinstance(q, Q.Not):
+        return set(searcher.docs_for_query(Q.Every())) - matching_docs(searcher, q.query)
+    return set(searcher.docs_for_query(q))
+
+
+def similar_documents(searcher: Searcher, doc_id: str, limit: int) -> list[StoredDocument]:
+    """Documents that share the most telling words of ``doc_id`` ("more like this")."""
+    pages = list(searcher.document_numbers(doc_id=doc_id, kind="page"))
+    own = list(searcher.document_numbers(doc_id=doc_id, kind="doc"))
+    if not pages or not own:
+        return []
+    key_terms = searcher.key_terms(pages, "page_text", numterms=SIMILAR_TERMS)
+    query = Q.Or([Q.Term("content", term, boost=weight) for term, weight in key_terms])
+    hits = searcher.search(query, limit=limit, filter=Q.Term("kind", "doc"), mask=set(own))
+    return [stored_document(hit.fields()) for hit in hits]
+
+
+def stored_document(fields: dict[str, Any]) -> StoredDocument:
+    """A document record's stored fields as a typed record."""
+    info = fields.get("info") or {}
+    codes = info.get("sectors") or [c for c in fields.get("sectors", "").split(",") if c]
+    return StoredDocument(
+        id=fields["doc_id"], title=fields.get("title", ""), relpath=fields.get("relpath", ""),
+        url=info.get("url", ""), format=info.get("format", ""), sectors=tuple(codes),
+        year=fields.get("year") or None, doctype=fields.get("doctype", ""), summary=fields.get("summary", ""),
+        organisation=fields.get("organisation", ""), territory=fields.get("territory", ""),
+        page_count=info.get("page_count", 0), size=info.get("size", 0), added=info.get("added", ""),
+        origins=dict(info.get("origins", {})), warnings=tuple(info.get("warnings", [])),
+        to_check=tuple(info.get("to_check", [])),
+    )

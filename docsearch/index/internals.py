@@ -1,0 +1,133 @@
+"""Every use of a private attribute of Whoosh, in one place.
+
+docsearch reaches into whoosh-reloaded 2.7.5 in three spots where the public
+API is too slow or too narrow: committing segments written by several
+processes (``writer``), reading a segment's field-length column whole
+(``store``, ``ranking``) and reading posting lists a block at a time
+(``ranking``). Each goes through a small function here, and this module
+checks when it is imported that the attributes it needs are still there, so
+another Whoosh version fails at start-up with a clear message rather than
+with wrong results halfway through a search.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from whoosh.codec import whoosh3
+from whoosh.reading import SegmentReader
+from whoosh.writing import SegmentWriter
+
+PINNED = "whoosh-reloaded 2.7.5"
+
+# Methods looked up on the class; instance attributes, which only exist once
+# an object is built, are checked in the code of the method that sets them
+# (its ``co_names`` lists every attribute it reads or writes).
+_METHODS: list[tuple[type, str]] = [
+    (SegmentWriter, "_merge_segments"),
+    (SegmentWriter, "_finalize_segment"),
+    (SegmentWriter, "_close_segment"),
+    (SegmentWriter, "_commit_toc"),
+    (SegmentWriter, "_finish"),
+    (whoosh3.W3PerDocReader, "_cached_reader"),
+    (whoosh3.W3LeafMatcher, "_read_data"),
+    (whoosh3.W3LeafMatcher, "_next_block"),
+]
+_INSTANCE: list[tuple[Callable[..., Any], str]] = [
+    (SegmentWriter.__init__, "_added"),
+    (SegmentWriter.__init__, "_tempstorage"),
+    (SegmentReader.__init__, "_perdoc"),
+    (whoosh3.W3LeafMatcher.__init__, "_byteids"),
+    (whoosh3.W3LeafMatcher._goto, "_data"),
+    (whoosh3.W3LeafMatcher._goto, "_i"),
+    (whoosh3.W3LeafMatcher._goto, "_blocklength"),
+]
+_FUNCTIONS = ["_lenfield", "LENGTHS_COLUMN"]
+
+
+def _check() -> None:
+    missing = [f"{cls.__name__}.{name}" for cls, name in _METHODS if not callable(getattr(cls, name, None))]
+    missing += [f"{method.__qualname__} sets {name}" for method, name in _INSTANCE
+                if name not in getattr(getattr(method, "__code__", None), "co_names", ())]
+    missing += [f"whoosh.codec.whoosh3.{name}" for name in _FUNCTIONS if not hasattr(whoosh3, name)]
+    if missing:
+        raise ImportError(
+            f"docsearch needs {PINNED} exactly (pinned in pyproject.toml): the installed Whoosh lacks "
+            + ", ".join(missing)
+        )
+
+
+_check()
+
+
+# Committing segments written elsewhere (``writer``) -------------------------
+
+
+def has_added(writer: SegmentWriter) -> bool:
+    """Whether this writer was given any document of its own."""
+    return bool(writer._added)
+
+
+def finalize_segment(writer: SegmentWriter) -> Any:
+    """Close the writer's own segment and return it (for another writer to commit)."""
+    return writer._finalize_segment()
+
+
+def commit_segments(writer: SegmentWriter, segments: list[Any]) -> None:
+    """Commit the writer's segments (its own, if it wrote any) plus
+    ``segments`` written by other processes, in one table of contents,
+    as ``whoosh.multiproc`` does."""
+    final = writer._merge_segments(None, None, None) + segments
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final)
+    writer._finish()
+
+
+def temp_storage(writer: SegmentWriter) -> Any:
+    """Where the writer's posting pool spills its sorted runs."""
+    return writer._tempstorage
+
+
+# Field lengths a column at a time (``store``, ``ranking``) ------------------
+
+
+def length_bytes(perdoc: Any, field: str) -> list[int] | None:
+    """The one-byte lengths of ``field`` in every document of a segment
+    (``perdoc``: its per-document reader); None: no such column."""
+    column = perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
+    return None if column is None else list(column)
+
+
+def segment_length_bytes(reader: Any, field: str) -> list[int] | None:
+    """``length_bytes`` for a segment reader."""
+    return length_bytes(reader._perdoc, field)
+
+
+# Posting lists a block at a time (``ranking``) ------------------------------
+
+
+def posting_blocks(matcher: Any) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
+    """The (ids, weights) of each block of a Whoosh 3 posting list, from the
+    matcher's current position; one posting at a time for any other kind of
+    matcher. What ``_read_ids`` and ``_read_weights`` do, with the delta
+    decoding in C."""
+    if not isinstance(matcher, whoosh3.W3LeafMatcher) or matcher._byteids:
+        while matcher.is_active():
+            yield [matcher.id()], [matcher.weight()]
+            matcher.next()
+        return
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        deltas, weights = matcher._data[0], matcher._data[1]
+        count, start = matcher._blocklength, matcher._i
+        ids = list(itertools.accumulate(deltas))
+        if weights is None or isinstance(weights, float):
+            weights = [1.0 if weights is None else weights] * count
+        yield ids[start:], weights[start:]
+        matcher._next_block()
