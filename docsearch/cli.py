@@ -268,7 +268,7 @@ class _ProgressBar:
         self.enabled = enabled
         self.bar: Any = None
 
-    def __enter__(self) -> "_ProgressBar":
+    def __enter__(self) -> _ProgressBar:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -334,7 +334,8 @@ def _plain(html: str) -> str:
 
 
 def _print_stats(data: dict[str, Any]) -> None:
-    click.echo(f"{data['documents']} documents, {data['pages']} pages; index {data['index_bytes'] / 1e6:.1f} MB; last update {data['updated']}")
+    click.echo(f"{data['documents']} documents, {data['pages']} pages; "
+               f"index {data['index_bytes'] / 1e6:.1f} MB; last update {data['updated']}")
     titles = {"sectors": "by sector", "types": "by type", "years": "by year"}
     for facet, values in data["facets"].items():
         click.echo(f"\n{titles[facet]}:")

@@ -66,7 +66,7 @@ class Settings:
         return self.max_file_mb * 1024 * 1024
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from ``DOCSEARCH_*`` variables, then explicit overrides (None ignored)."""
         env = dict(os.environ if env is None else env)
         values: dict[str, object] = {}

@@ -14,7 +14,8 @@ import unicodedata
 from functools import lru_cache
 
 # NFKC already expands ﬁ/ﬂ/ﬀ…; these letters are not decomposed by it.
-_LETTER_FOLDS = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"})
+_LETTER_FOLDS = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O",
+                               "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"})
 # Soft hyphens and zero-width marks; PDFium writes a hyphen that splits a
 # word across lines as U+FFFE (or \x02) and joins the lines itself.
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\ufffe\x02]")

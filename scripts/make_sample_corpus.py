@@ -39,7 +39,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from fpdf import FPDF
@@ -55,7 +55,7 @@ CET = timezone(timedelta(hours=1))
 CEST = timezone(timedelta(hours=2))
 # Date given to fpdf2 for documents that must not carry one: it only feeds the
 # /ID hash, the /CreationDate entry itself is blanked out afterwards.
-NEUTRAL_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NEUTRAL_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 # ---------------------------------------------------------------------------
 # Text banks (French). Placeholders are filled by Writer.fill():
@@ -2504,7 +2504,7 @@ def main() -> None:
     for doc in DOCS:
         size, pages = write_document(doc, out, labels)
         total += size
-        print(f"{str(doc.relpath):70} {doc.kind:16} {','.join(doc.sectors):42} "
+        print(f"{doc.relpath!s:70} {doc.kind:16} {','.join(doc.sectors):42} "
               f"{doc.year} {doc.origin:8} {pages:3}p {size // 1024:5} KB")
     (out / "README.md").write_text(README, encoding="utf-8")
     print(f"{len(DOCS)} documents, {total / 1e6:.2f} MB")

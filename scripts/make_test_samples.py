@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from fpdf import FPDF
@@ -29,7 +29,7 @@ from pypdf.generic import ArrayObject
 ROOT = Path(__file__).resolve().parent.parent
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 CEST = timezone(timedelta(hours=2))
-FIXED_DATE = datetime(2015, 1, 15, 12, 0, tzinfo=timezone.utc)
+FIXED_DATE = datetime(2015, 1, 15, 12, 0, tzinfo=UTC)
 
 # ---------------------------------------------------------------------------
 # PDF files
@@ -100,7 +100,7 @@ def encrypt(plain: bytes, user_password: str, owner_password: str) -> bytes:
     writer.encrypt(user_password=user_password, owner_password=owner_password,
                    algorithm="RC4-128")
     # pypdf draws the second half of /ID at random; the key only depends on the first.
-    writer._ID = ArrayObject((writer._ID[0], writer._ID[0]))  # noqa: SLF001
+    writer._ID = ArrayObject((writer._ID[0], writer._ID[0]))
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
@@ -319,7 +319,7 @@ def samples() -> dict[str, bytes]:
         "user-password.pdf": user_password(),
         "truncated.pdf": truncated(),
         "image-only.pdf": image_only(),
-        "not-a-pdf.pdf": "ceci n'est pas un PDF\n".encode("utf-8"),
+        "not-a-pdf.pdf": b"ceci n'est pas un PDF\n",
         "empty.pdf": b"",
     }
     files.update(html_samples())

@@ -3,11 +3,11 @@
 import pytest
 from whoosh.filedb.filestore import RamStorage
 
-from docsearch.index.analysis import analyze
-from docsearch.config import Settings
-from docsearch.index.store import make_schema
-from docsearch.index.engine.query import QueryParser
 from docsearch.catalogue.vocabulary import load_vocabulary
+from docsearch.config import Settings
+from docsearch.index.analysis import analyze
+from docsearch.index.engine.query import QueryParser
+from docsearch.index.store import make_schema
 
 DOCUMENTS = {
     "eco": "Le développement de l'Économie sociale dans la région.",

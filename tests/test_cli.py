@@ -97,7 +97,8 @@ def test_unknown_sector_filter_is_refused(indexed) -> None:
 def test_add_copies_with_metadata_and_indexes(indexed, tmp_path) -> None:
     source = tmp_path / "Plaquette de l'AMAP (v2).html"
     source.write_bytes(html_page("AMAP", "Les paniers de légumes de l'AMAP du Bocage."))
-    result = run(indexed, "add", str(source), "--title", "Plaquette AMAP", "--sector", "agriculture", "--year", "2019", "--type", "plaquette")
+    result = run(indexed, "add", str(source), "--title", "Plaquette AMAP", "--sector", "agriculture",
+                 "--year", "2019", "--type", "plaquette")
     assert result.exit_code == 0, result.output
     added = indexed.corpus_dir / "agriculture-alimentation" / "2019" / "plaquette-de-l-amap-v2.html"
     assert added.is_file() and added.with_name(added.name + ".meta.toml").is_file()

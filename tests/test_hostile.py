@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from docsearch.config import Settings
+from docsearch.corpus.scan import list_sources
 from docsearch.errors import QueryError
+from docsearch.extraction import SUPPORTED_SUFFIXES
 from docsearch.index.update import update_index
 from docsearch.search.service import SearchRequest, SearchService
-from docsearch.corpus.scan import list_sources
-from docsearch.extraction import SUPPORTED_SUFFIXES
 from docsearch.web.app import create_app
 from tests.conftest import (
     DATA,
@@ -46,7 +46,8 @@ SYNTAX = st.sampled_from(['"', "(", ")", "*", "?", ":", "-", "+", "AND", "OR", "
 WORDS = st.sampled_from(["économie", "coopérative", "insertion", "2012", "Haute-Normandie", "AMAP", "zzz", "d'", "les"])
 QUERIES = st.one_of(st.text(max_size=200), st.lists(st.one_of(SYNTAX, WORDS, st.text(max_size=8)), max_size=12).map(" ".join),
                     st.text(min_size=450, max_size=1500))  # around the length limit
-FILTER_VALUES = st.lists(st.one_of(st.sampled_from(["iae", "culture", "Culture", "non-classe", "brochure", "étude"]), st.text(max_size=10)), max_size=3)
+FILTER_VALUES = st.lists(st.one_of(st.sampled_from(["iae", "culture", "Culture", "non-classe", "brochure", "étude"]),
+                                   st.text(max_size=10)), max_size=3)
 # A query is never an error: only the filters, the sort and the page can be.
 FILTER_ERRORS = ("Secteur inconnu", "Type de document inconnu", "Année invalide", "Tri inconnu", "Numéro de page invalide")
 

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from docsearch.config import Settings
-from docsearch.extraction import Extracted
 from docsearch.catalogue.metadata import resolve_metadata
 from docsearch.catalogue.staff import StaffMetadata, read_sidecar, sidecar_values
-from docsearch.corpus.write import write_sidecar
 from docsearch.catalogue.vocabulary import load_vocabulary
+from docsearch.config import Settings
+from docsearch.corpus.write import write_sidecar
+from docsearch.extraction import Extracted
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,8 @@ def test_staff_metadata_wins_over_everything(vocab) -> None:
 
 
 def test_embedded_metadata_before_path(vocab) -> None:
-    meta = resolve_metadata("culture/2007/x.pdf", pdf(title="Rapport d'activité 2011", keywords="ressourcerie, réemploi", date="2012-03-01"), StaffMetadata(), vocab)
+    extracted = pdf(title="Rapport d'activité 2011", keywords="ressourcerie, réemploi", date="2012-03-01")
+    meta = resolve_metadata("culture/2007/x.pdf", extracted, StaffMetadata(), vocab)
     assert meta.title == "Rapport d'activité 2011"
     assert meta.sectors == ["environnement"] and meta.origins["sectors"] == "embedded"
     assert meta.year == 2011 and meta.origins["year"] == "embedded"  # the title's year before the file's date

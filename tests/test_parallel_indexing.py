@@ -14,8 +14,8 @@ from whoosh import index as whoosh_index
 
 from docsearch.config import Settings
 from docsearch.index.store import IndexStore
-from docsearch.index.writer import IndexingError
 from docsearch.index.update import update_index
+from docsearch.index.writer import IndexingError
 from docsearch.search.service import SearchRequest, SearchService
 from tests.conftest import SAMPLE_CORPUS, html_page
 from tests.faults import Faults

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from docsearch.index import writer as indexwriter
 from docsearch.config import Settings
 from docsearch.errors import SchemaMismatch
+from docsearch.index import writer as indexwriter
 from docsearch.index.update import update_index
 from docsearch.search.service import SearchRequest, SearchService
 from tests.conftest import copy_sample, html_page

@@ -8,8 +8,8 @@ import pytest
 from whoosh.fields import TEXT
 
 from docsearch.extraction import extract_file
-from docsearch.index.store import make_schema
 from docsearch.index.postings import document_terms
+from docsearch.index.store import make_schema
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docsearch.index.analysis import WORD, word_terms
 from docsearch.extraction import extract_file
+from docsearch.index.analysis import WORD, word_terms
 from docsearch.index.engine.snippets import matching_words, snippet_html
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from docsearch.staff.accounts import Accounts
 from docsearch.cli import cli
 from docsearch.config import Settings
 from docsearch.index.update import update_index
+from docsearch.staff.accounts import Accounts
 from docsearch.staff.searchlog import SearchLog
 from docsearch.web.app import create_app
 from docsearch.web.security import SignInThrottle
@@ -366,7 +366,8 @@ def test_users_cli(tmp_path) -> None:
     assert run(cli, ["--instance", str(instance), "users", "list"]).output.split() == ["paul"]
     short = run(cli, ["--instance", str(instance), "users", "add", "zoe"], input="court\ncourt\n")
     assert short.exit_code == 2 and "at least" in short.output
-    assert run(cli, ["--instance", str(instance), "users", "passwd", "paul"], input="nouveau-mot-solide\nnouveau-mot-solide\n").exit_code == 0
+    new_password = "nouveau-mot-solide\nnouveau-mot-solide\n"
+    assert run(cli, ["--instance", str(instance), "users", "passwd", "paul"], input=new_password).exit_code == 0
     assert Accounts(instance).verify("paul", "nouveau-mot-solide") and not Accounts(instance).verify("paul", PASSWORD)
     assert run(cli, ["--instance", str(instance), "users", "remove", "paul"]).exit_code == 0
     assert run(cli, ["--instance", str(instance), "users", "list"]).output == ""

@@ -27,7 +27,9 @@ PASSWORD = "bienvenue-au-centre"
 def site(tmp_path_factory) -> Iterator[str]:
     """A little web site on 127.0.0.1 with one article to save."""
     folder = tmp_path_factory.mktemp("site")
-    (folder / "garage.html").write_bytes(html_page("Le garage solidaire ouvre le samedi", "Le garage solidaire de Lisieux ouvre désormais le samedi matin pour les réparations."))
+    (folder / "garage.html").write_bytes(html_page(
+        "Le garage solidaire ouvre le samedi",
+        "Le garage solidaire de Lisieux ouvre désormais le samedi matin pour les réparations."))
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.RequestHandlerClass.log_message = lambda *a: None

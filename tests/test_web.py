@@ -19,7 +19,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 @pytest.fixture
 def client(settings, corpus):
     # Entities in the source: the extracted title is the literal text "<b>Festival</b> & solidarité".
-    (corpus / "festival.html").write_bytes(html_page("&lt;b&gt;Festival&lt;/b&gt; &amp; solidarité", "L'économie sociale fait son festival."))
+    (corpus / "festival.html").write_bytes(
+        html_page("&lt;b&gt;Festival&lt;/b&gt; &amp; solidarité", "L'économie sociale fait son festival."))
     copy_sample(corpus, "good-report.pdf")
     update_index(settings)
     return TestClient(create_app(settings))
@@ -66,7 +67,8 @@ def test_document_page_and_twin(sample_client) -> None:
     document = data["document"]
     assert document["permalink"].endswith(hit["page_url"]) and document["page_count"] == 18
     assert {"size", "added", "first_lines", "sectors", "year", "type", "source"} <= set(document)
-    for label in ("18", "Télécharger le PDF", "Documents similaires", "Lien permanent", "novembre" if "-11-" in document["added"] else "20"):
+    month = "novembre" if "-11-" in document["added"] else "20"
+    for label in ("18", "Télécharger le PDF", "Documents similaires", "Lien permanent", month):
         assert label in page.text
 
 

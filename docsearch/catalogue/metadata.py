@@ -14,11 +14,11 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
-from docsearch.extraction import Extracted
 from docsearch.catalogue.records import Metadata
 from docsearch.catalogue.staff import StaffMetadata
-from docsearch.text import clean_line, fold_key
 from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, WEB_TYPE, Vocabulary
+from docsearch.extraction import Extracted
+from docsearch.text import clean_line, fold_key
 
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 _MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
@@ -121,7 +121,7 @@ class _PathHints:
         self.sectors, self.year, self.doctype = sectors, year, doctype
 
     @classmethod
-    def read(cls, relpath: str, vocab: Vocabulary) -> "_PathHints":
+    def read(cls, relpath: str, vocab: Vocabulary) -> _PathHints:
         parts = PurePosixPath(relpath).parts
         folders, stem = parts[:-1], PurePosixPath(relpath).stem
         sectors = _unique(code for part in folders if (code := vocab.sector_code(part)))
@@ -258,7 +258,7 @@ def _continued(lines: list[str]) -> tuple[str, list[str]]:
 
 def _looks_like_title(line: str) -> bool:
     letters = sum(c.isalpha() for c in line)
-    return 3 <= letters and 4 <= len(line) <= 160 and letters >= 0.5 * len(line) and not line.lower().startswith(("page ", "www.", "http"))
+    return letters >= 3 and 4 <= len(line) <= 160 and letters >= 0.5 * len(line) and not line.lower().startswith(("page ", "www.", "http"))
 
 
 def _title_from_name(relpath: str) -> str:

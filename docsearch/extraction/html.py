@@ -15,8 +15,8 @@ import webencodings  # type: ignore[import-untyped]  # the library ships no type
 from bs4 import BeautifulSoup, Comment, Tag
 
 from docsearch.errors import ExtractionError
-from docsearch.text import clean_line, clean_text
 from docsearch.extraction.extracted import Extracted
+from docsearch.text import clean_line, clean_text
 
 # Removed wherever they are: never content.
 BOILERPLATE_TAGS = (

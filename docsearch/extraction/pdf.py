@@ -17,8 +17,8 @@ from io import BytesIO
 from pypdf import PasswordType, PdfReader
 
 from docsearch.errors import ExtractionError
-from docsearch.text import clean_line, clean_text
 from docsearch.extraction.extracted import Extracted
+from docsearch.text import clean_line, clean_text
 
 # pypdf reports recoverable damage through logging; a broken file is judged
 # by what we can read, not by its warnings.

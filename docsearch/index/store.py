@@ -33,14 +33,14 @@ from whoosh.index import Index
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import IndexWriter, PostingPool, SegmentWriter
 
+from docsearch.corpus.atomic import write_atomic
+from docsearch.errors import IndexMissing, SchemaMismatch
 from docsearch.index.analysis import french_analyzer, words_analyzer
 from docsearch.index.backend import UNKNOWN_YEAR
 from docsearch.index.internals import length_bytes, temp_storage
-from docsearch.corpus.atomic import write_atomic
-from docsearch.errors import IndexMissing, SchemaMismatch
 from docsearch.index.postings import PreAnalyzedText
 
-__all__ = ["UNKNOWN_YEAR", "IndexStore", "make_schema", "check_schema", "open_writer", "faster"]
+__all__ = ["UNKNOWN_YEAR", "IndexStore", "check_schema", "faster", "make_schema", "open_writer"]
 
 SCHEMA_VERSION = 5
 WRITER_MEMORY_MB = 128  # postings sorted in memory before they spill to disk

@@ -19,16 +19,11 @@ from whoosh.index import Index
 from whoosh.query import Term
 from whoosh.searching import Searcher
 
-from docsearch.extraction.cache import ExtractionCache
-from docsearch.config import Settings
-from docsearch.errors import ExtractionError, SchemaMismatch
-from docsearch.faults import fault
-from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, extract_file
-from docsearch.index.store import SCHEMA_VERSION, IndexStore
-from docsearch.index.writer import DocumentWriter
 from docsearch.catalogue.metadata import resolve_metadata
-from docsearch.catalogue.staff import read_sidecar
 from docsearch.catalogue.records import Document, document_id
+from docsearch.catalogue.staff import read_sidecar
+from docsearch.catalogue.vocabulary import Vocabulary, load_vocabulary
+from docsearch.config import Settings
 from docsearch.corpus.scan import (
     SourceFile,
     file_hash,
@@ -37,8 +32,13 @@ from docsearch.corpus.scan import (
     sidecar_hash,
     source_for,
 )
-from docsearch.catalogue.vocabulary import Vocabulary, load_vocabulary
+from docsearch.errors import ExtractionError, SchemaMismatch
+from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, extract_file
+from docsearch.extraction.cache import ExtractionCache
 from docsearch.extraction.workers import Outcome, map_isolated, read_ahead
+from docsearch.faults import fault
+from docsearch.index.store import SCHEMA_VERSION, IndexStore
+from docsearch.index.writer import DocumentWriter
 
 # Failures that depend on this machine and its limits rather than on the
 # file: not cached, so a rebuild (or a higher limit) tries again.

@@ -21,14 +21,14 @@ from whoosh import index as whoosh_index
 from whoosh.index import Index
 from whoosh.writing import SegmentWriter
 
-from docsearch.errors import DocsearchError
-from docsearch.index.internals import commit_segments, finalize_segment, has_added
-from docsearch.index.store import UNKNOWN_YEAR, WRITER_MEMORY_MB, faster, open_writer
-from docsearch.index.postings import document_terms
 from docsearch.catalogue.records import Document
-from docsearch.text import fold
+from docsearch.errors import DocsearchError
 from docsearch.extraction.workers import exit_with_parent, read_frame, write_frame
 from docsearch.faults import fault
+from docsearch.index.internals import commit_segments, finalize_segment, has_added
+from docsearch.index.postings import document_terms
+from docsearch.index.store import UNKNOWN_YEAR, WRITER_MEMORY_MB, faster, open_writer
+from docsearch.text import fold
 
 BATCH = 16  # documents per message to a child process
 

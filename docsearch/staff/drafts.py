@@ -19,15 +19,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from docsearch.corpus.atomic import write_atomic
-from docsearch.extraction.cache import ExtractionCache
-from docsearch.config import Settings
-from docsearch.errors import UserError
-from docsearch.extraction import Extracted
 from docsearch.catalogue.metadata import resolve_metadata
 from docsearch.catalogue.records import Metadata
 from docsearch.catalogue.staff import StaffMetadata
 from docsearch.catalogue.vocabulary import load_vocabulary
+from docsearch.config import Settings
+from docsearch.corpus.atomic import write_atomic
+from docsearch.errors import UserError
+from docsearch.extraction import Extracted
+from docsearch.extraction.cache import ExtractionCache
 
 _ID_CHARS = "0123456789abcdef"
 

@@ -18,10 +18,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from docsearch.corpus.atomic import write_atomic
-from docsearch.extraction.cache import ExtractionCache
-from docsearch.extraction.html import charset_codec
+from docsearch.catalogue.records import document_id
+from docsearch.catalogue.staff import StaffMetadata, sidecar_values
+from docsearch.catalogue.vocabulary import load_vocabulary
 from docsearch.config import Settings
+from docsearch.corpus.atomic import write_atomic
+from docsearch.corpus.fetch import fetch
+from docsearch.corpus.scan import TRASH_DIR, file_hash, list_sources, resolve_inside, sidecar_path
 from docsearch.corpus.write import (
     corpus_lock,
     move_to_trash,
@@ -31,16 +34,12 @@ from docsearch.corpus.write import (
 )
 from docsearch.errors import ExtractionError, UserError
 from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, check_content, extract_file, sniff_kind
+from docsearch.extraction.cache import ExtractionCache
+from docsearch.extraction.html import charset_codec
 from docsearch.extraction.registry import canonical_suffix
-from docsearch.corpus.fetch import fetch
+from docsearch.extraction.workers import map_isolated
 from docsearch.index.engine import find_document
 from docsearch.index.update import RunReport, update_index
-from docsearch.catalogue.records import document_id
-from docsearch.catalogue.staff import StaffMetadata, sidecar_values
-from docsearch.corpus.scan import TRASH_DIR, file_hash, list_sources, resolve_inside, sidecar_path
-from docsearch.catalogue.vocabulary import load_vocabulary
-from docsearch.extraction.workers import map_isolated
-
 
 
 class Duplicate(UserError):

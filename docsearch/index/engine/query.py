@@ -204,7 +204,7 @@ class QueryParser:
                          else Q.Phrase("content", list(member), boost=SYNONYM_BOOST))
         if not parts:
             return None
-        parts += [BonusPhrase("content", [a, b], slop=1, boost=PAIR_BOOST) for a, b in zip(terms, terms[1:]) if a != b]
+        parts += [BonusPhrase("content", [a, b], slop=1, boost=PAIR_BOOST) for a, b in itertools.pairwise(terms) if a != b]
         return Q.Or(parts)
 
     @staticmethod
