@@ -8,6 +8,7 @@ reads the environment.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -76,7 +77,7 @@ class Settings:
             if raw:
                 values[name] = _convert(name, raw, f.type)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = cls(**values)  # type: ignore[arg-type]
+        settings = cls(**values)  # type: ignore[arg-type]  # each value has its field's type (_convert, or the caller's)
         return replace(
             settings,
             corpus_dir=Path(settings.corpus_dir),
@@ -85,7 +86,7 @@ class Settings:
         )
 
 
-_CONVERTERS = {"Path": Path, "int": int, "float": float, "str": str,
+_CONVERTERS: dict[str, Callable[[str], object]] = {"Path": Path, "int": int, "float": float, "str": str,
                "bool": lambda raw: raw.strip().lower() in ("1", "true", "yes", "oui")}
 
 

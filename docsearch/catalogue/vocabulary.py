@@ -11,6 +11,7 @@ import hashlib
 import re
 import tomllib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,10 +137,18 @@ def _entries(items: list[dict[str, object]], path: Path) -> dict[str, Entry]:
             entry = Entry(
                 code=str(item["code"]),
                 label=str(item["label"]),
-                synonyms=tuple(str(s) for s in item.get("synonyms", [])),  # type: ignore[union-attr]
-                keywords=tuple(str(s) for s in item.get("keywords", [])),  # type: ignore[union-attr]
+                synonyms=_strings(item.get("synonyms", [])),
+                keywords=_strings(item.get("keywords", [])),
             )
         except (KeyError, TypeError) as exc:
             raise UserError(f"{path}: an entry lacks code or label ({exc})") from None
         entries[entry.code] = entry
     return entries
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    """Each item of a TOML value as a string; a value that cannot be iterated
+    raises the TypeError ``tuple()`` would raise (the entry is then refused)."""
+    if not isinstance(value, Iterable):
+        raise TypeError(f"'{type(value).__name__}' object is not iterable")
+    return tuple(str(s) for s in value)

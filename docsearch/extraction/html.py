@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 
-import webencodings  # type: ignore[import-untyped]  # the library ships no type information
+import webencodings
 from bs4 import BeautifulSoup, Comment, Tag
 
 from docsearch.errors import ExtractionError
@@ -174,7 +174,7 @@ def _metadata(soup: BeautifulSoup) -> dict[str, str]:
 
 def _main_content(soup: BeautifulSoup) -> Tag:
     _drop_boilerplate(soup)
-    candidates = soup.find_all("main") or soup.find_all(attrs={"role": "main"})
+    candidates = soup.find_all("main") or soup.find_all(None, {"role": "main"})
     if not candidates:
         candidates = soup.find_all("article")
     if candidates:
@@ -199,9 +199,9 @@ def _drop_boilerplate(soup: BeautifulSoup) -> None:
         comment.extract()
     for tag in soup.find_all(BOILERPLATE_TAGS):
         tag.decompose()
-    for tag in soup.find_all(attrs={"role": CHROME_ROLES}):
+    for tag in soup.find_all(None, {"role": CHROME_ROLES}):
         tag.decompose()
-    for tag in soup.find_all(attrs={"hidden": True}):
+    for tag in soup.find_all(None, {"hidden": True}):
         tag.decompose()
     for tag in soup.find_all(CHROME_TAGS):
         if tag.find_parent(("main", "article")) is None:

@@ -58,7 +58,7 @@ def _pdfium_pages(data: bytes) -> list[str] | None:
 
 def _pdfium_page_text(document: object, index: int) -> str:
     try:
-        page = document[index]  # type: ignore[index]
+        page = document[index]  # type: ignore[index]  # a pypdfium2 PdfDocument, annotated object
         textpage = page.get_textpage()
         try:
             return clean_text(textpage.get_text_range())
@@ -102,7 +102,7 @@ def _open(data: bytes) -> PdfReader:
 def _page_text(pages: object, index: int) -> str:
     """Text of one page; a damaged page is empty rather than fatal."""
     try:
-        return clean_text(pages[index].extract_text() or "")  # type: ignore[index]
+        return clean_text(pages[index].extract_text() or "")  # type: ignore[index]  # pypdf's reader.pages, annotated object
     except Exception:
         return ""
 

@@ -166,7 +166,7 @@ class _Pool:
     def _collect(self) -> Iterator[tuple[int, Outcome]]:
         busy = self._busy()
         next_deadline = min(w.deadline for w in busy)
-        ready = wait([w.stdout for w in busy], timeout=max(0.0, next_deadline - time.monotonic()))
+        ready = _readable([w.stdout for w in busy], timeout=max(0.0, next_deadline - time.monotonic()))
         for worker in busy:
             index = worker.task
             assert index is not None
@@ -201,6 +201,15 @@ class _Pool:
     def close(self) -> None:
         for worker in self.workers:
             worker.stop(kill=worker.task is not None)
+
+
+def _readable(streams: list[IO[bytes]], timeout: float) -> list[IO[bytes]]:
+    """The streams with something to read (or at end of file) within ``timeout``.
+
+    ``wait`` is given their descriptors: it takes any object with a
+    ``fileno()``, but its type stubs only name connections, sockets and ints."""
+    by_fd = {stream.fileno(): stream for stream in streams}
+    return [by_fd[fd] for fd in wait(list(by_fd), timeout=timeout) if isinstance(fd, int)]
 
 
 def write_frame(stream: IO[bytes], message: object) -> None:

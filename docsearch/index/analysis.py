@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
-from typing import Any
+from typing import Protocol
 
 from whoosh.analysis import Token, Tokenizer
 from whoosh.analysis.analyzers import Analyzer
@@ -62,7 +62,7 @@ class FrenchTokenizer(Tokenizer):
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs: object) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        matches = WORD.finditer(value) if tokenize else [_Whole(value)]
+        matches: Iterable[_Match] = WORD.finditer(value) if tokenize else [_Whole(value)]
         pos = None
         for index, match in enumerate(matches):
             folded = _fold_word(match.group())
@@ -78,7 +78,7 @@ class FrenchTokenizer(Tokenizer):
             yield token
 
     @staticmethod
-    def _fill(token: Token, match: Any, folded: str, text: str, pos: int, start_char: int, keeporiginal: bool) -> None:
+    def _fill(token: Token, match: _Match, folded: str, text: str, pos: int, start_char: int, keeporiginal: bool) -> None:
         token.text, token.boost = text, 1.0
         if keeporiginal:
             token.original = match.group()
@@ -86,6 +86,16 @@ class FrenchTokenizer(Tokenizer):
             token.pos = pos
         if token.chars:
             token.startchar, token.endchar = start_char + match.start(), start_char + match.end()
+
+
+class _Match(Protocol):
+    """What the tokenizer reads of a word: a ``re.Match`` or ``_Whole``."""
+
+    def group(self) -> str: ...
+
+    def start(self) -> int: ...
+
+    def end(self) -> int: ...
 
 
 class _Whole:
@@ -128,7 +138,7 @@ def words_analyzer() -> Analyzer:
     return FrenchTokenizer(stem=False, minsize=2)
 
 
-_french_stem = stemmer_for_language("fr")
+_french_stem: Callable[[str], str] = stemmer_for_language("fr")  # Whoosh is untyped: a Snowball stem function
 
 
 @lru_cache(maxsize=50_000)

@@ -41,12 +41,15 @@ class Analyzed(str):
         return value
 
 
-class PreAnalyzedText(TEXT):  # type: ignore[misc]
+class PreAnalyzedText(TEXT):
     """A TEXT field that takes the postings of ``Analyzed`` values as they are."""
 
     def index(self, value: str, **kwargs: object) -> Iterable[Posting]:
-        postings = getattr(value, "postings", None)
-        return postings if postings is not None else super().index(value, **kwargs)
+        postings: list[Posting] | None = getattr(value, "postings", None)
+        if postings is not None:
+            return postings
+        indexed: Iterable[Posting] = super().index(value, **kwargs)  # Whoosh is untyped
+        return indexed
 
 
 @dataclass
@@ -78,7 +81,8 @@ def positions_postings(stems: list[str], first: int, fmt: Format) -> list[Postin
 def _encode_positions(places: list[int]) -> bytes:
     """``Positions.encode``: the count, then the pickled gaps between positions."""
     gaps = [b - a for a, b in zip([0, *places], places)]
-    return pack_uint(len(gaps)) + pickle.dumps(gaps, 2)
+    count: bytes = pack_uint(len(gaps))  # Whoosh is untyped: a struct packer
+    return count + pickle.dumps(gaps, 2)
 
 
 def frequency_postings(words: Iterable[str]) -> list[Posting]:

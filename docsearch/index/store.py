@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -117,7 +117,8 @@ class IndexStore:
         if gen is None:
             return {}
         try:
-            return json.loads((gen / name).read_text(encoding="utf-8"))
+            # json gives Any: these files hold one JSON object each.
+            return cast(dict[str, Any], json.loads((gen / name).read_text(encoding="utf-8")))
         except (FileNotFoundError, ValueError):
             return {}
 
@@ -232,7 +233,7 @@ class _Lengths:
         return getattr(self.reader, name)
 
 
-class ChunkedPostingPool(PostingPool):  # type: ignore[misc]
+class ChunkedPostingPool(PostingPool):
     CHUNK = 20_000
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:

@@ -146,8 +146,9 @@ class _Run:
         if rebuild:
             gen, ix = self.store.new_generation()
         else:
-            assert live is not None
-            gen, ix = self.store.current_dir(), live  # type: ignore[assignment]
+            current = self.store.current_dir()
+            assert live is not None and current is not None  # live was opened from the current generation
+            gen, ix = current, live
         self.report.rebuilt = rebuild
         processes = self.settings.index_processes if len(tasks) >= self.settings.index_parallel_from else 1
         with DocumentWriter(ix, processes) as writer:

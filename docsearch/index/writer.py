@@ -67,7 +67,8 @@ class DocumentWriter:
 
     def _tell(self, child: subprocess.Popen[bytes], message: object) -> None:
         try:
-            write_frame(child.stdin, message)  # type: ignore[arg-type]
+            assert child.stdin is not None  # started with stdin=PIPE
+            write_frame(child.stdin, message)
         except OSError:
             self._segment(child)  # raises with the child's own reason if it left one
             raise IndexingError("an indexing process stopped") from None
@@ -91,7 +92,8 @@ class DocumentWriter:
     @staticmethod
     def _segment(child: subprocess.Popen[bytes]) -> Any:
         try:
-            status, value = read_frame(child.stdout)  # type: ignore[arg-type]
+            assert child.stdout is not None  # started with stdout=PIPE
+            status, value = read_frame(child.stdout)
         except (EOFError, OSError, pickle.UnpicklingError):
             raise IndexingError(f"an indexing process stopped (exit code {child.wait()})") from None
         child.wait()

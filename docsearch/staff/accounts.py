@@ -14,7 +14,7 @@ import json
 import re
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from docsearch.corpus.atomic import write_atomic
 from docsearch.errors import UserError
@@ -44,7 +44,8 @@ class Accounts:
 
     def _load(self) -> dict[str, dict[str, Any]]:
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
+            # json gives Any: users.json maps each user name to its record.
+            return cast(dict[str, dict[str, Any]], json.loads(self.path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             return {}
 

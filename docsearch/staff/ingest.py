@@ -16,6 +16,7 @@ import hashlib
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 from docsearch.catalogue.records import document_id
@@ -128,7 +129,8 @@ def extract_checked(settings: Settings, data: bytes, suffix: str, name: str) -> 
                                             timeout=settings.extract_timeout, memory_mb=settings.worker_memory_mb))
     if outcome.error is not None:
         raise UserError(f"{name} : illisible : {outcome.error.reason} ({outcome.error.detail})")
-    return outcome.value
+    # The outcome of a worker is Any: this one ran extract_file.
+    return cast(Extracted, outcome.value)
 
 
 def place_in_corpus(settings: Settings, data: bytes, name: str, staff: StaffMetadata,

@@ -93,7 +93,7 @@ def create_app(settings: Settings, service: SearchService | None = None, throttl
         staff.queue.submit(only=None)
         yield
 
-    app = Starlette(routes=routes, exception_handlers=handlers, middleware=middleware, lifespan=lifespan)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, exception_handlers=handlers, middleware=middleware, lifespan=lifespan)
     app.state.service = service
     return app
 

@@ -18,7 +18,7 @@ def app() -> Starlette:
     return create_app(Settings.from_env())
 
 
-class NoDelayHTTP(H11Protocol):  # type: ignore[misc]
+class NoDelayHTTP(H11Protocol):
     """HTTP/1.1 with Nagle's algorithm off on every connection.
 
     asyncio turns it off only on sockets it recognises as TCP; the sockets

@@ -24,7 +24,7 @@ from urllib.parse import quote
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docsearch.staff.accounts import Accounts
@@ -54,7 +54,9 @@ def session_valid(connection: HTTPConnection, accounts: Accounts) -> bool:
     """A signed-in session whose account still exists, with the same password,
     and was not signed out since."""
     user = signed_in(connection)
-    return bool(user) and accounts.session_version(user) == connection.session.get("v")
+    if not user:
+        return False
+    return accounts.session_version(user) == connection.session.get("v")
 
 
 def csrf_token(connection: HTTPConnection) -> str:
@@ -94,6 +96,7 @@ class StaffGate:
         path = path[len(prefix):] if prefix and path.startswith(prefix + "/") else path
         if path not in PUBLIC_STAFF_PATHS and not session_valid(connection, self.accounts):
             connection.session.pop("user", None)
+            response: Response
             if scope["method"] in ("GET", "HEAD"):
                 response = RedirectResponse(f"{prefix}{SIGN_IN_PATH}?suite={quote(path)}", status_code=303)
             else:

@@ -23,7 +23,7 @@ from starlette.templating import Jinja2Templates
 from docsearch.staff.accounts import Accounts, is_account_name
 from docsearch.config import Settings
 from docsearch.corpus.write import move_to_trash
-from docsearch.staff.drafts import claimed, create_draft, discard_draft, drafts_folder, load_draft
+from docsearch.staff.drafts import Draft, claimed, create_draft, discard_draft, drafts_folder, load_draft
 from docsearch.errors import UserError
 from docsearch.index.store import IndexStore
 from docsearch.staff.ingest import (
@@ -159,7 +159,8 @@ class StaffViews:
         form = await read_form(request, self.settings.max_file_bytes, max_files=20)
         uploads = [f for f in form.getlist("fichiers") if isinstance(f, UploadFile) and f.filename]
         url = _text(form, "url").strip()
-        drafts, errors = [], []
+        drafts: list[Draft] = []
+        errors: list[dict[str, str | None]] = []
         try:
             for upload in uploads:
                 data = await upload.read(self.settings.max_file_bytes + 1)
@@ -179,8 +180,8 @@ class StaffViews:
         status = 200 if drafts else 400
         return self._page(request, "add.html", status, limit=self.settings.max_file_mb, drafts=drafts, errors=errors)
 
-    async def _draft(self, request: Request, data: bytes, name: str, url: str, drafts: list,
-                     errors: list) -> tuple[list, list]:
+    async def _draft(self, request: Request, data: bytes, name: str, url: str, drafts: list[Draft],
+                     errors: list[dict[str, str | None]]) -> tuple[list[Draft], list[dict[str, str | None]]]:
         try:
             drafts.append(await run_in_threadpool(create_draft, self.settings, data, name, url))
         except Duplicate as exc:
