@@ -236,8 +236,17 @@ def find_document(index_dir: Path, **fields: str) -> StoredDocument | None:
     store = IndexStore(index_dir)
     if store.current_dir() is None:
         return None
-    with store.open().searcher() as searcher:
-        found = searcher.document(kind="doc", **fields)
+    for attempt in range(5):
+        try:
+            with store.open().searcher() as searcher:
+                found = searcher.document(kind="doc", **fields)
+            break
+        except FileNotFoundError:
+            # A commit in another thread or process replaced the table of
+            # contents between reading its number and opening it (seen once
+            # in about 30 runs of twenty parallel uploads): read the new one.
+            if attempt == 4:
+                raise
     return None if found is None else stored_document(found)
 
 
