@@ -3,6 +3,7 @@ a timeout, a size cap, and the content type checked from the bytes."""
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import socket
 import urllib.error
@@ -39,7 +40,8 @@ def fetch(url: str, timeout: float, max_bytes: int, allow_private: bool = False)
             headers: Message = response.headers
     except urllib.error.HTTPError as exc:
         raise UserError(f"{url} : le serveur a répondu {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    # HTTPException: a server answering something that is not HTTP (BadStatusLine).
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
         raise UserError(f"{url} : page inaccessible ({reason})") from None
     if len(data) > max_bytes:
@@ -48,14 +50,19 @@ def fetch(url: str, timeout: float, max_bytes: int, allow_private: bool = False)
 
 
 def _check_address(url: str, allow_private: bool) -> None:
-    """http(s) only, and no loopback, private or link-local host unless allowed."""
-    parts = urlsplit(url)
+    """http(s) only, a well-formed address, and no loopback, private or
+    link-local host unless allowed."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for "h:1:80" or port 99999
+    except ValueError:  # "http://[::1/": an unclosed IPv6 address
+        raise UserError(f"{url[:200]!r} n'est pas une adresse web valide (nom de serveur ou port incorrect)") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UserError(f"{url!r} n'est pas une adresse http ou https")
+        raise UserError(f"{url[:200]!r} n'est pas une adresse http ou https")
     if allow_private:
         return
     try:
-        addresses = {str(info[4][0]) for info in socket.getaddrinfo(parts.hostname, parts.port or 80, proto=socket.IPPROTO_TCP)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(parts.hostname, port or 80, proto=socket.IPPROTO_TCP)}
     except (OSError, UnicodeError):
         raise UserError(f"{url} : adresse introuvable") from None
     for address in addresses:
