@@ -55,6 +55,15 @@ class Settings:
     # The address visitors use (https://ressources.example.org): absolute
     # links (permalinks, feeds, OpenSearch) use it instead of the Host header.
     public_url: str = ""
+    # Seconds one search may take: past them it answers with what it found,
+    # with a note (a query crafted to be slow holds a server thread no longer).
+    search_timeout: float = 3.0
+    # Addresses of the reverse proxies in front of `docsearch serve`
+    # (comma-separated, "127.0.0.1" or "10.0.0.5,10.0.0.6"; "*" for any):
+    # only from them are X-Forwarded-For and X-Forwarded-Proto believed. By
+    # default none is: a visitor could otherwise choose the address the
+    # sign-in throttle counts.
+    trusted_proxies: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
 

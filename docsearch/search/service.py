@@ -134,7 +134,8 @@ class SearchService:
     def __init__(self, settings: Settings, vocab: Vocabulary | None = None, backend: Backend | None = None) -> None:
         self.settings = settings
         self.vocab = vocab or load_vocabulary(settings.vocabulary_file)
-        self.backend: Backend = backend or WhooshBackend(settings.index_dir, self.vocab, settings.synonyms_file)
+        self.backend: Backend = backend or WhooshBackend(settings.index_dir, self.vocab, settings.synonyms_file,
+                                                             settings.search_timeout)
         # Result pages of the generation being served (visitors repeat the
         # same searches); a new generation starts with an empty cache.
         self._lock = threading.Lock()  # the cache's bookkeeping only, never a search

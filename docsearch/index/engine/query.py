@@ -38,6 +38,7 @@ from whoosh.reading import IndexReader
 from docsearch.catalogue.vocabulary import Vocabulary
 from docsearch.index.analysis import stem
 from docsearch.index.backend import MAX_QUERY_CHARS, UNKNOWN_YEAR
+from docsearch.index.engine.deadline import CHECK_EVERY, TIME_NOTE, WILDCARD_NOTE, Deadline
 from docsearch.index.engine.suggest import near_words
 from docsearch.index.engine.synonyms import Synonyms
 from docsearch.text import fold
@@ -74,6 +75,10 @@ FIELD_ALIASES = {
 # the prefixes of one query together at most the second number.
 MAX_PREFIX_WORDS = 64
 MAX_QUERY_PREFIX_WORDS = 128
+# Words of the lexicon the wildcards of one query may look at, in all: an
+# infix pattern ("*abc*") is a scan of the whole lexicon, and sixty of them
+# in one query were seconds of work.
+MAX_QUERY_SCANNED_WORDS = 100_000  # about 0.4 s of lexicon reading
 MIN_PREFIX = 3  # letters a pattern needs: "a*" would stand for most of the index, it is searched as "a"
 
 
@@ -155,8 +160,16 @@ class QueryParser:
         parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
         return parser
 
-    def parse(self, text: str, reader: IndexReader) -> ParsedQuery:
-        """``reader`` supplies the index's words that a ``prefix*`` stands for."""
+    def parse(self, text: str, reader: IndexReader, deadline: Deadline | None = None) -> ParsedQuery:
+        """``reader`` supplies the index's words that a ``prefix*`` stands for;
+        their expansion stops at ``deadline`` (or the word budgets), with a note."""
+        cuts: list[str] = []  # why an expansion stopped early, if one did
+        parsed = self._parse(text, reader, deadline, cuts)
+        if cuts:
+            parsed.note = " ".join(filter(None, [parsed.note, cuts[0]]))
+        return parsed
+
+    def _parse(self, text: str, reader: IndexReader, deadline: Deadline | None, cuts: list[str]) -> ParsedQuery:
         # Lone surrogates cannot be encoded: they are no part of any word.
         text = " ".join(_SURROGATES.sub("", text or "").split())
         note = None
@@ -169,7 +182,7 @@ class QueryParser:
             words = self.words(text, reader)
             if words is not None:
                 return ParsedQuery(words, note, is_plain=True)
-        parsed = self._try(self.full, text, reader) or self._only_exclusions(text, reader)
+        parsed = self._try(self.full, text, reader, deadline, cuts) or self._only_exclusions(text, reader, deadline, cuts)
         if parsed is None:
             parsed = self._try(self.plain, _words_only(text), reader)
             if parsed is not None:
@@ -224,24 +237,32 @@ class QueryParser:
             return ParsedQuery(Q.NullQuery, "Aucun mot à chercher : la requête ne contient que des mots trop courants.")
         return ParsedQuery(parsed, "La syntaxe de la requête n'a pas été comprise : elle est cherchée comme de simples mots.")
 
-    def _try(self, parser: MultifieldParser, text: str, reader: IndexReader) -> Q.Query | None:
+    def _try(self, parser: MultifieldParser, text: str, reader: IndexReader,
+             deadline: Deadline | None = None, cuts: list[str] | None = None) -> Q.Query | None:
         # The parser is not supposed to raise; if it or Whoosh's query
         # rewriting does on some input, the words alone are searched instead.
         try:
             q = parser.parse(text)
             if q is Q.NullQuery or _has_error(q):
                 return None
-            q = _lucene_not(_Normaliser(self.vocab, reader).normalise(q))
+            normaliser = _Normaliser(self.vocab, reader, deadline)
+            q = _lucene_not(normaliser.normalise(q))
         except Exception:
             return None
+        if normaliser.cut and cuts is not None:
+            cuts.append(normaliser.cut)
         return None if q is Q.NullQuery else q
 
-    def _only_exclusions(self, text: str, reader: IndexReader) -> Q.Query | None:
+    def _only_exclusions(self, text: str, reader: IndexReader, deadline: Deadline | None,
+                         cuts: list[str]) -> Q.Query | None:
         """"-sport" alone: every document but those (Whoosh parses it to nothing)."""
         excluded = _EXCLUDED.findall(text)
         if not excluded or _EXCLUDED.sub(" ", text).strip():
             return None
-        q = self._try(self.full, " ".join(excluded), reader)
+        before = len(cuts)
+        q = self._try(self.full, " ".join(excluded), reader, deadline, cuts)
+        if len(cuts) > before:  # not every excluded word is known: exclude everything rather than too little
+            q = Q.Every()
         return Q.AndNot(Q.Every(), q) if q is not None else None
 
 
@@ -254,15 +275,35 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 
 class _Normaliser:
     """Rewrites one parsed query: vocabulary fields to codes, prefixes to
-    the index's stems (with a budget, so "a* b* c* …" stays cheap), year
-    conditions to documents whose year is known."""
+    the index's stems (with budgets of words found and words looked at, and
+    the search's deadline, so "a* b* c* …" and "*abc* *abd* …" stay cheap),
+    year conditions to documents whose year is known.
 
-    def __init__(self, vocab: Vocabulary, reader: IndexReader) -> None:
-        self.vocab, self.reader = vocab, reader
+    ``cut`` is the note to show when an expansion stopped early. What a
+    query excludes is never cut short: an exclusion whose wildcards were
+    not all expanded excludes everything (fewer results, never a document
+    the visitor excluded)."""
+
+    def __init__(self, vocab: Vocabulary, reader: IndexReader, deadline: Deadline | None = None) -> None:
+        self.vocab, self.reader, self.deadline = vocab, reader, deadline
         self.budget = MAX_QUERY_PREFIX_WORDS
+        self.scan_budget = MAX_QUERY_SCANNED_WORDS
         self.expansions: dict[tuple[type, str], list[str]] = {}
+        self.cut: str | None = None
 
     def normalise(self, q: Q.Query) -> Q.Query:
+        if isinstance(q, Q.Not):
+            return Q.Not(self._excluded(q.query), boost=q.boost)
+        if isinstance(q, Q.AndNot):
+            return Q.AndNot(self.normalise(q.a), self._excluded(q.b))
+        return self._normalise(q)
+
+    def _excluded(self, q: Q.Query) -> Q.Query:
+        before = self.cut
+        q = self.normalise(q)
+        return Q.Every() if self.cut != before else q
+
+    def _normalise(self, q: Q.Query) -> Q.Query:
         if isinstance(q, Q.Term) and q.fieldname in ("sectors", "doctype"):
             lookup = self.vocab.sector_code if q.fieldname == "sectors" else self.vocab.doctype_code
             return Q.Term(q.fieldname, lookup(str(q.text)) or str(q.text), boost=q.boost)
@@ -290,15 +331,37 @@ class _Normaliser:
         """
         key = (type(q), fold(str(q.text)))
         if key not in self.expansions:
-            pattern = key[1]
-            if isinstance(q, Q.Prefix):
-                words = self.reader.expand_prefix("words", pattern)
-            else:
-                words = (text for _, text in Q.Wildcard("words", pattern).expanded_terms(self.reader))
-            first = list(itertools.islice(words, max(0, min(MAX_PREFIX_WORDS, self.budget))))
+            pattern = key[1] + ("*" if isinstance(q, Q.Prefix) else "")
+            first = self._expand(pattern, max(0, min(MAX_PREFIX_WORDS, self.budget)))
             self.budget -= len(first)
-            self.expansions[key] = sorted({stem(w.decode("utf-8") if isinstance(w, bytes) else w) for w in first})
+            self.expansions[key] = sorted({stem(w) for w in first})
         return self.expansions[key]
+
+    def _expand(self, pattern: str, limit: int) -> list[str]:
+        """Up to ``limit`` words of the index that ``pattern`` (``*`` for any
+        letters, ``?`` for one, as Whoosh's ``Wildcard``) matches, looking at no more words than the query has left."""
+        found: list[str] = []
+        if limit:
+            prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
+            match = re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), re.DOTALL).fullmatch
+            looked = 0
+            for raw in self.reader.expand_prefix("words", prefix):
+                if looked >= self.scan_budget:
+                    self.cut = self.cut or WILDCARD_NOTE
+                    break
+                if looked % CHECK_EVERY == 0 and self.deadline is not None and self.deadline.passed():
+                    self.cut = TIME_NOTE
+                    break
+                looked += 1
+                word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                if match(word):
+                    found.append(word)
+                    if len(found) >= limit:
+                        break
+            self.scan_budget -= looked
+        if len(found) >= limit and limit < MAX_PREFIX_WORDS:  # the query's budget, not the word's, ran out
+            self.cut = self.cut or WILDCARD_NOTE
+        return found
 
 
 def _unique(items: Iterator[T]) -> list[T]:

@@ -30,6 +30,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from docsearch.index.engine.deadline import Deadline
 from docsearch.index.engine.query import TEXT_FIELDS, BonusPhrase
 from docsearch.index.internals import posting_blocks, segment_length_bytes
 from docsearch.index.weighting import LuceneBM25
@@ -98,10 +99,17 @@ class Ranker:
                 return False
         return True
 
-    def matches(self, searcher: Searcher, q: Q.Or) -> Scores:
+    def matches(self, searcher: Searcher, q: Q.Or, deadline: Deadline | None = None) -> Scores:
         """Every document the query matches, with the score of its term and
-        phrase leaves (not yet the pair bonuses)."""
-        leaves = sorted((self._leaf(searcher, leaf) for leaf in q.children() if not isinstance(leaf, BonusPhrase)), key=len)
+        phrase leaves (not yet the pair bonuses); past ``deadline``, the
+        documents of the leaves read so far."""
+        leaves = []
+        for leaf in q.children():
+            if deadline is not None and deadline.passed():
+                break
+            if not isinstance(leaf, BonusPhrase):
+                leaves.append(self._leaf(searcher, leaf))
+        leaves.sort(key=len)
         if not leaves:
             return {}
         total = dict(leaves.pop().items())  # the longest, made at C speed; the others added to it

@@ -3,6 +3,9 @@
 Plain words are ranked by the term-at-a-time ``Ranker`` (whose scores also
 give the matches the facets count); queries with syntax go through Whoosh's
 matchers, and their matches are counted on sets (``matching_docs``).
+
+Every stage looks at the search's ``Deadline``: past it, the search answers
+with what it found (never a document it would not have matched) and says so.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from whoosh import query as Q
 from whoosh import sorting
+from whoosh.collectors import FilterCollector
 from whoosh.searching import Searcher
 
 from docsearch.index.backend import (
@@ -22,6 +26,7 @@ from docsearch.index.backend import (
     Snippet,
     StoredDocument,
 )
+from docsearch.index.engine.deadline import TIME_NOTE, Deadline, DeadlineCollector, OutOfTime
 from docsearch.index.engine.facets import FacetSets
 from docsearch.index.engine.query import BonusPhrase, ParsedQuery, QueryParser
 from docsearch.index.engine.ranking import Ranker
@@ -33,28 +38,38 @@ SIMILAR_TERMS = 20  # words of a document that "similar documents" look for
 
 class Search:
     def __init__(self, searcher: Searcher, parser: QueryParser, facets: FacetSets, ranker: Ranker,
-                 request: SearchRequest, plain: bool = False) -> None:
+                 request: SearchRequest, plain: bool = False, deadline: Deadline | None = None) -> None:
         self.searcher, self.facets, self.ranker, self.request = searcher, facets, ranker, request
-        parse = parser.parse_plain if plain else parser.parse
-        self.parsed: ParsedQuery = parse(request.q, searcher.reader())
+        self.deadline = deadline
+        if plain:
+            self.parsed: ParsedQuery = parser.parse_plain(request.q, searcher.reader())
+        else:
+            self.parsed = parser.parse(request.q, searcher.reader(), deadline)
         # Plain words are ranked by the term-at-a-time ranker (its scores for every match).
-        self.scores = ranker.matches(searcher, self.parsed.query) if Ranker.handles(self.parsed.query) else None
+        self.scores = (ranker.matches(searcher, self.parsed.query, deadline) if Ranker.handles(self.parsed.query)
+                       else None)
 
     def run(self, generation: Hashable) -> EngineResult:
         request, facets = self.request, self.facets
         if self.parsed.is_browse:
             matched = set(facets.all_docs)
         else:
-            matched = facets.restrict(self.scores if self.scores is not None else matching_docs(self.searcher, self.parsed.query))
+            matched = facets.restrict(self.scores if self.scores is not None
+                                      else matching_docs(self.searcher, self.parsed.query, self.deadline))
         selection = facets.selection(request)
         final = matched.intersection(*(s for s in selection.values() if s is not None))
         result = EngineResult(generation=generation, total=len(final), sort=self._sort(), note=self.parsed.note)
         result.facets = facets.counts(matched, selection, request)
-        if self.parsed.is_plain:  # None when the index knows every word
+        if self.parsed.is_plain and not self._late():  # None when the index knows every word
             result.suggestion = suggest(self.searcher, request.q)
         if (request.page - 1) * request.per_page < len(final):
             result.hits = self._hits(final)
+        if self._late() and TIME_NOTE not in (result.note or ""):
+            result.note = " ".join(filter(None, [result.note, TIME_NOTE]))
         return result
+
+    def _late(self) -> bool:
+        return self.deadline is not None and self.deadline.passed()
 
     def _sort(self) -> str:
         if self.parsed.is_browse and self.request.sort == "relevance":
@@ -77,11 +92,24 @@ class Search:
             found = [(self.searcher.stored_fields(docnum), score) for docnum, score in best]
         else:
             # Not search_page: it counts every match again, and the total is known.
-            page = self.searcher.search(query, limit=start + request.per_page, **kwargs)[start:start + request.per_page]
+            page = self._collect(query, start + request.per_page, kwargs)[start:start + request.per_page]
             # Sorted results carry their sort key, not a relevance score.
             found = [(hit.fields(), hit.score if isinstance(hit.score, float) else None) for hit in page]
         finder = PageFinder(self.searcher, terms, [fields["doc_id"] for fields, _ in found])
         return [self._hit(fields, score, finder) for fields, score in found]
+
+    def _collect(self, query: Q.Query, limit: int, kwargs: dict[str, Any]) -> Any:
+        """The best ``limit`` hits, or those collected before the deadline."""
+        if self.deadline is None:
+            return self.searcher.search(query, limit=limit, **kwargs)
+        allowed = kwargs.pop("filter")
+        timed = DeadlineCollector(self.searcher.collector(limit=limit, **kwargs), self.deadline)
+        collector = FilterCollector(timed, allow=allowed)
+        try:
+            self.searcher.search_with_collector(query, collector)
+        except OutOfTime:
+            pass
+        return collector.results()
 
     @staticmethod
     def _hit(fields: dict[str, Any], score: float | None, finder: PageFinder) -> EngineHit:
@@ -92,26 +120,37 @@ class Search:
         return EngineHit(doc, None if score is None else round(score, 4), pages, snippets)
 
 
-def matching_docs(searcher: Searcher, q: Q.Query) -> set[int]:
+def matching_docs(searcher: Searcher, q: Q.Query, deadline: Deadline | None = None) -> set[int]:
     """Every record the query matches, with boolean logic done on sets.
 
     whoosh-reloaded 2.7.5's ``AndNotMatcher`` lets the first positive
     document through when the excluded side starts lower, so "culture NOT
     coopérative" would count a document it excludes.
+
+    Past ``deadline``, the leaves not yet read count as matching nothing, and
+    an exclusion not read in full excludes everything: the answer is then
+    part of the matches, never a document the query would not match.
     """
-    if isinstance(q, Q.AndNot):
-        return matching_docs(searcher, q.a) - matching_docs(searcher, q.b)
+    return _matching(searcher, q, deadline)[0]
+
+
+def _matching(searcher: Searcher, q: Q.Query, deadline: Deadline | None) -> tuple[set[int], bool]:
+    """The matches of ``q`` (all of them, or some if the deadline came) and whether they are all."""
+    if deadline is not None and deadline.passed():
+        return set(), False
+    if isinstance(q, (Q.AndNot, Q.Not)):
+        kept, whole = _matching(searcher, q.a, deadline) if isinstance(q, Q.AndNot) else (set(searcher.docs_for_query(Q.Every())), True)
+        excluded, complete = _matching(searcher, q.b if isinstance(q, Q.AndNot) else q.query, deadline)
+        return (kept - excluded, whole) if complete else (set(), False)
     if isinstance(q, (Q.And, Q.Require)):
-        parts = [matching_docs(searcher, child) for child in q.children()]
-        return set.intersection(*parts) if parts else set()
+        parts = [_matching(searcher, child, deadline) for child in q.children()]
+        return (set.intersection(*(p for p, _ in parts)) if parts else set()), all(c for _, c in parts)
     if isinstance(q, Q.Or):
-        children = [c for c in q.children() if not isinstance(c, BonusPhrase)]
-        return set().union(*(matching_docs(searcher, child) for child in children))
+        parts = [_matching(searcher, child, deadline) for child in q.children() if not isinstance(child, BonusPhrase)]
+        return set().union(*(p for p, _ in parts)), all(c for _, c in parts)
     if isinstance(q, Q.AndMaybe):
-        return matching_docs(searcher, q.a)
-    if isinstance(q, Q.Not):
-        return set(searcher.docs_for_query(Q.Every())) - matching_docs(searcher, q.query)
-    return set(searcher.docs_for_query(q))
+        return _matching(searcher, q.a, deadline)
+    return set(searcher.docs_for_query(q)), True
 
 
 def similar_documents(searcher: Searcher, doc_id: str, limit: int) -> list[StoredDocument]:

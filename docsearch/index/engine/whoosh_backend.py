@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Hashable, Iterable
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 
 from whoosh.index import TOC, Index
@@ -36,6 +38,7 @@ from docsearch.index.backend import (
     SearchRequest,
     StoredDocument,
 )
+from docsearch.index.engine.deadline import Deadline
 from docsearch.index.engine.facets import FacetSets
 from docsearch.index.engine.query import QueryParser
 from docsearch.index.engine.ranking import Ranker
@@ -46,12 +49,19 @@ from docsearch.index.weighting import LuceneBM25
 from docsearch.index.writer import DocumentWriter
 
 OPEN_ATTEMPTS = 3  # a commit may remove a segment between reading the contents and opening it
+SEARCH_TIMEOUT = 3.0  # seconds, unless the settings say (Settings.search_timeout)
+SIMILAR_KEPT = 1024  # "similar documents" lists kept per generation
 
 
 class WhooshBackend:
-    def __init__(self, index_dir: Path, vocab: Vocabulary, synonyms_file: Path) -> None:
+    """``search_timeout``: seconds one search may take before it answers with
+    what it found; ``clock`` (monotonic seconds) may be replaced by a test."""
+
+    def __init__(self, index_dir: Path, vocab: Vocabulary, synonyms_file: Path,
+                 search_timeout: float = SEARCH_TIMEOUT, clock: Callable[[], float] = time.monotonic) -> None:
         self.store = IndexStore(index_dir)
         self.vocab, self.synonyms_file = vocab, synonyms_file
+        self.search_timeout, self.clock = search_timeout, clock
         self._lock = threading.Lock()  # held only to make and swap snapshots
         self._snapshot: _Snapshot | None = None
         self._previous: _Snapshot | None = None
@@ -62,8 +72,9 @@ class WhooshBackend:
         return self._current().key
 
     def search(self, request: SearchRequest, *, plain: bool = False) -> EngineResult:
+        deadline = Deadline(self.search_timeout, self.clock)
         snap, searcher, parser = self._thread()
-        return Search(searcher, parser, snap.facets, snap.ranker, request, plain).run(snap.key)
+        return Search(searcher, parser, snap.facets, snap.ranker, request, plain, deadline).run(snap.key)
 
     def document(self, doc_id: str) -> StoredDocument | None:
         _, searcher, _ = self._thread()
@@ -76,8 +87,14 @@ class WhooshBackend:
         return str(fields.get("page_text", ""))
 
     def similar(self, doc_id: str, limit: int = 5) -> list[StoredDocument]:
-        _, searcher, _ = self._thread()
-        return similar_documents(searcher, doc_id, limit)
+        """Kept per generation: each one is a search of twenty words, for a
+        page that anyone may ask for again and again."""
+        snap, searcher, _ = self._thread()
+        found = snap.similar.get((doc_id, limit))
+        if found is None:
+            found = similar_documents(searcher, doc_id, limit)
+            snap.similar.put((doc_id, limit), found)
+        return list(found)
 
     def documents(self) -> list[StoredDocument]:
         snap, searcher, _ = self._thread()
@@ -201,6 +218,7 @@ class _Snapshot:
         self.facets = FacetSets(first)
         self.ranker = Ranker(self.weighting)
         self.synonyms: Synonyms = load_synonyms(synonyms_file, self.toc.schema["content"].analyzer)
+        self.similar = _Kept(SIMILAR_KEPT)
         self._local.state = (first, QueryParser(first.schema, vocab, self.synonyms))
 
     def serves(self, gen: Path | None) -> bool:
@@ -227,6 +245,28 @@ class _Snapshot:
             opened, self._opened = self._opened, []
         for searcher in opened:
             searcher.close()
+
+
+class _Kept:
+    """A small thread-safe LRU of "similar documents" lists."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, int], list[StoredDocument]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> list[StoredDocument] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, int], value: list[StoredDocument]) -> None:
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def find_document(index_dir: Path, **fields: str) -> StoredDocument | None:
