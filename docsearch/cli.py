@@ -234,7 +234,10 @@ def users_remove(settings: Settings, name: str) -> None:
 def serve(settings: Settings, host: str | None, port: int | None, workers: int, root_path: str) -> None:
     """Serve the search interface over HTTP.
 
-    No access log: it would keep visitors' addresses beside their searches."""
+    Behind a reverse proxy, name it in DOCSEARCH_TRUSTED_PROXIES (its address,
+    comma-separated for several): only then are X-Forwarded-For and
+    X-Forwarded-Proto believed. No access log: it would keep visitors'
+    addresses beside their searches."""
     import os
 
     import uvicorn
@@ -245,15 +248,19 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int, 
 
     host, port = host or settings.host, port or settings.port
     root_path = "/" + root_path.strip("/") if root_path.strip("/") else ""
+    # X-Forwarded-For/-Proto only from the proxies the settings name: uvicorn
+    # would otherwise believe them from 127.0.0.1, and anyone reaching the
+    # server there could pick the address the sign-in throttle counts.
+    proxies = settings.trusted_proxies.strip()
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, http=NoDelayHTTP,
-                    root_path=root_path)
+                    root_path=root_path, proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
         return
     session_secret(settings.instance_dir)  # made once, before the workers share it
     for name in ("corpus_dir", "index_dir", "instance_dir"):
         os.environ[f"DOCSEARCH_{name.upper()}"] = str(getattr(settings, name).resolve())
     uvicorn.run("docsearch.web.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="info",
-                access_log=False, http=NoDelayHTTP, root_path=root_path)
+                access_log=False, http=NoDelayHTTP, root_path=root_path, proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
 
 
 def main() -> None:

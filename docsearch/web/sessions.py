@@ -2,8 +2,8 @@
 SameSite=Lax, and Secure (``https_only``) for requests that came over HTTPS.
 
 A request is over HTTPS when its scheme says so: the server's own TLS, a
-proxy on this machine sending ``X-Forwarded-Proto`` (uvicorn trusts
-127.0.0.1), or ``DOCSEARCH_PUBLIC_URL`` starting with ``https://`` (then
+proxy sending ``X-Forwarded-Proto`` (believed only from the addresses in
+``DOCSEARCH_TRUSTED_PROXIES``), or ``DOCSEARCH_PUBLIC_URL`` starting with ``https://`` (then
 ``PublicAddress`` gives every request that scheme). Over plain HTTP the
 cookie is not marked Secure, or a browser would never send it back there.
 """
