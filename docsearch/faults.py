@@ -23,7 +23,7 @@ inherit the environment. Points in use: ``update-locked``,
 ``update-document``, ``update-committed``, ``update-publish``,
 ``update-published`` (docsearch.index.update), ``writer-commit``,
 ``writer-child-batch`` (docsearch.index.writer), ``extract-worker-task``
-(docsearch.extraction.workers).
+(docsearch.extraction.workers), ``draft-claimed`` (docsearch.staff.drafts).
 """
 
 from __future__ import annotations

@@ -3,14 +3,24 @@
 ``create_draft`` checks an upload (type from the content, size, readable
 text, not already in the corpus), extracts it in a worker, guesses its
 metadata and keeps it in ``instance/drafts/<id>/`` — outside the corpus, so
-nothing is published before staff confirm. ``publish_draft`` writes the file
-and its staff metadata into the corpus (see ``ingest``).
+nothing is published before staff confirm. Publishing ``claimed`` a draft:
+the metadata staff typed are saved beside it, its folder renamed
+``<id>.publication`` (so two clicks publish once), the file and its
+metadata written into the corpus (see ``ingest``), the folder removed.
+
+A server killed in between leaves ``<id>.publication`` behind:
+``recover_publications`` (at start, and on the dashboard) finishes it with
+the saved metadata, or puts it back as a draft if they were not saved yet.
+A publication under way holds a lock on its folder, so recovery never
+takes one that another request or process is still doing.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -28,8 +38,12 @@ from docsearch.corpus.atomic import write_atomic
 from docsearch.errors import UserError
 from docsearch.extraction import Extracted
 from docsearch.extraction.cache import ExtractionCache
+from docsearch.faults import fault
 
 _ID_CHARS = "0123456789abcdef"
+PUBLICATION = ".publication"  # suffix of a draft's folder while it is being published
+TYPED = "publication.json"  # the metadata staff typed, saved before the folder is renamed
+_LOCK = ".lock"
 
 
 @dataclass
@@ -63,33 +77,113 @@ def create_draft(settings: Settings, data: bytes, name: str, url: str = "") -> D
     return draft
 
 
-def load_draft(settings: Settings, draft_id: str) -> Draft:
+def load_draft(settings: Settings, draft_id: str, folder: Path | None = None) -> Draft:
     if len(draft_id) != 24 or any(c not in _ID_CHARS for c in draft_id):
         raise UserError("brouillon introuvable")
     try:
-        raw = json.loads((drafts_folder(settings) / draft_id / "draft.json").read_text(encoding="utf-8"))
+        raw = json.loads(((folder or drafts_folder(settings) / draft_id) / "draft.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         raise UserError("brouillon introuvable") from None
     return Draft(raw["id"], raw["name"], raw["suffix"], raw["url"], Metadata(**raw["meta"]))
 
 
 @contextmanager
-def claimed(settings: Settings, draft: Draft) -> Iterator[bytes]:
-    """Take a draft for publication, so that two clicks publish it once: its
-    folder is renamed (atomic); the draft is gone if the body succeeds, back
-    if it fails."""
+def claimed(settings: Settings, draft: Draft, staff: StaffMetadata | None = None) -> Iterator[bytes]:
+    """Take a draft for publication, so that two clicks publish it once: the
+    typed metadata are saved, then its folder is renamed (atomic); the draft
+    is gone if the body succeeds, back if it fails."""
     folder = drafts_folder(settings) / draft.id
-    taken = folder.with_name(f"{draft.id}.publication")
+    taken = folder.with_name(draft.id + PUBLICATION)
+    with _held(folder):
+        try:
+            if staff is not None:
+                write_atomic(folder / TYPED, json.dumps(_staff_json(staff), ensure_ascii=False).encode("utf-8"))
+            else:
+                (folder / TYPED).unlink(missing_ok=True)  # from a publication killed before its rename
+            folder.rename(taken)
+        except FileNotFoundError:  # published or discarded meanwhile
+            raise UserError("brouillon introuvable") from None
+        fault("draft-claimed")
+        try:
+            yield (taken / f"document{draft.suffix}").read_bytes()
+        except BaseException:
+            (taken / TYPED).unlink(missing_ok=True)
+            taken.rename(folder)
+            raise
+        shutil.rmtree(taken, ignore_errors=True)
+
+
+@contextmanager
+def _held(folder: Path) -> Iterator[None]:
+    """The lock of a draft's folder (it follows the folder when renamed);
+    refused at once if a publication of this draft is under way."""
     try:
-        folder.rename(taken)
-    except FileNotFoundError:
+        descriptor = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    except (FileNotFoundError, NotADirectoryError):
         raise UserError("brouillon introuvable") from None
     try:
-        yield (taken / f"document{draft.suffix}").read_bytes()
-    except BaseException:
-        taken.rename(folder)
-        raise
-    shutil.rmtree(taken, ignore_errors=True)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError("brouillon introuvable") from None
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock, also when the process dies
+
+
+@dataclass
+class Recovered:
+    """A publication found interrupted, and what became of it."""
+
+    name: str  # the uploaded file's name
+    title: str
+    published: bool  # True: now in the corpus (at relpath); False: a draft again
+    relpath: str = ""
+    draft_id: str = ""
+
+
+def recover_publications(settings: Settings) -> list[Recovered]:
+    """Finish the publications a killed server left (``<id>.publication``):
+    with the metadata staff typed, the file goes into the corpus (unless it
+    already got there); without them, the folder becomes a draft again. The
+    corpus paths written are for the caller to index."""
+    from docsearch.staff.ingest import Duplicate, place_in_corpus, refuse_duplicate
+
+    folder = drafts_folder(settings)
+    recovered: list[Recovered] = []
+    for taken in sorted(folder.glob("*" + PUBLICATION)) if folder.is_dir() else []:
+        draft_id = taken.name.removesuffix(PUBLICATION)
+        if len(draft_id) != 24 or any(c not in _ID_CHARS for c in draft_id) or not taken.is_dir():
+            continue
+        try:
+            with _held(taken):
+                draft = load_draft(settings, draft_id, taken)
+                data = (taken / f"document{draft.suffix}").read_bytes()
+                if not (taken / TYPED).is_file():
+                    taken.rename(taken.with_name(draft_id))
+                    recovered.append(Recovered(draft.name, draft.meta.title, False, draft_id=draft_id))
+                    continue
+                staff = _staff_from_json(json.loads((taken / TYPED).read_text(encoding="utf-8")))
+                try:
+                    refuse_duplicate(settings, hashlib.sha256(data).hexdigest(), len(data), draft.name)
+                    relpath = place_in_corpus(settings, data, draft.name, staff, None)
+                except Duplicate as exc:  # placed before the kill, not yet cleaned up
+                    relpath = exc.relpath
+                shutil.rmtree(taken, ignore_errors=True)
+                recovered.append(Recovered(draft.name, staff.title or draft.meta.title, True, relpath=relpath))
+        except (UserError, OSError, ValueError):
+            continue  # under way in another request, or unreadable: left as it is
+    return recovered
+
+
+def _staff_json(staff: StaffMetadata) -> dict[str, Any]:
+    data = asdict(staff)
+    data["sectors"], data["cleared"] = list(staff.sectors), sorted(staff.cleared)
+    return data
+
+
+def _staff_from_json(data: dict[str, Any]) -> StaffMetadata:
+    return StaffMetadata(**{**data, "sectors": tuple(data.get("sectors", ())), "cleared": frozenset(data.get("cleared", ()))})
 
 
 def discard_draft(settings: Settings, draft_id: str) -> None:

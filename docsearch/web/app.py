@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Mapping
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -88,8 +89,10 @@ def create_app(settings: Settings, service: SearchService | None = None, throttl
     ]
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # Catch up with whatever changed while the server was down (an upload
-        # interrupted between the corpus and the index, files copied by hand).
+        # Finish the publications a kill interrupted, then catch up with
+        # whatever changed while the server was down (an upload interrupted
+        # between the corpus and the index, files copied by hand).
+        await run_in_threadpool(staff.recover)
         staff.queue.submit(only=None)
         yield
 
@@ -177,7 +180,7 @@ class _Views:
                             filename=path.name, headers={"content-security-policy": "sandbox"})
 
     def opensearch(self, request: Request) -> Response:
-        return self.templates.TemplateResponse(request, "opensearch.xml", {}, media_type="application/opensearchdescription+xml")
+        return self.renderers.xml(request, "opensearch.xml", {}, "application/opensearchdescription+xml")
 
     def openapi(self, request: Request) -> Response:
         urls = Urls.of(request)

@@ -9,11 +9,15 @@ builder of the site's addresses.
 ``Renderers`` is the table keyed by format name (``html``, ``json``,
 ``atom``): a page's view builds its record once, and the suffix of the
 requested path (``/search.json``) picks the renderer. An HTML answer names
-its other formats in a ``Link`` header (``rel="alternate"``).
+its other formats in a ``Link`` header (``rel="alternate"``). Every XML
+answer (Atom, OpenSearch) goes through ``Renderers.xml``, which drops the
+characters XML 1.0 forbids (a control character typed in a query, U+FFFF in
+a sidecar's title): a feed reader rejects the whole document for one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -31,6 +35,12 @@ from docsearch.web.urls import FORMATS, MEDIA_TYPES, Urls
 
 # The shipped templates under this prefix, for an override that extends the page it replaces.
 SHIPPED_PREFIX = "docsearch"
+# What XML 1.0 does not allow anywhere in a document (its production "Char").
+XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    return XML_FORBIDDEN.sub("", text)
 
 
 class Page(Protocol):
@@ -101,4 +111,10 @@ class Renderers:
 
     def atom(self, request: Request, page: Page) -> Response:
         assert isinstance(page, FeedPage)
-        return self.templates.TemplateResponse(request, "feed.xml", {"feed": page.feed()}, media_type=MEDIA_TYPES["atom"])
+        return self.xml(request, "feed.xml", {"feed": page.feed()}, MEDIA_TYPES["atom"])
+
+    def xml(self, request: Request, template: str, context: dict[str, Any], media_type: str) -> Response:
+        """An XML template, rendered, without the characters XML forbids."""
+        rendered = self.templates.TemplateResponse(request, template, context, media_type=media_type)
+        headers = {k: v for k, v in rendered.headers.items() if k != "content-length"}
+        return Response(xml_safe(bytes(rendered.body).decode("utf-8")), status_code=rendered.status_code, headers=headers)

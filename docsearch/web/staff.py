@@ -23,7 +23,16 @@ from starlette.templating import Jinja2Templates
 from docsearch.staff.accounts import Accounts, is_account_name
 from docsearch.config import Settings
 from docsearch.corpus.write import move_to_trash
-from docsearch.staff.drafts import Draft, claimed, create_draft, discard_draft, drafts_folder, load_draft
+from docsearch.staff.drafts import (
+    Draft,
+    Recovered,
+    claimed,
+    create_draft,
+    discard_draft,
+    drafts_folder,
+    load_draft,
+    recover_publications,
+)
 from docsearch.errors import UserError
 from docsearch.index.store import IndexStore
 from docsearch.staff.ingest import (
@@ -59,6 +68,7 @@ class StaffViews:
         self.queue = IndexQueue(settings)
         self.throttle = throttle or SignInThrottle(settings.instance_dir)
         self.log = SearchLog(settings.instance_dir)
+        self.recovered: list[Recovered] = []  # interrupted publications finished or put back, for the dashboard
 
     @property
     def vocab(self) -> Vocabulary:
@@ -130,10 +140,21 @@ class StaffViews:
 
     # Dashboard, attention, reports --------------------------------------
 
+    def recover(self) -> list[Recovered]:
+        """Finish the publications a killed server (or worker process) left
+        half done, and queue the files it placed for indexing."""
+        found = recover_publications(self.settings)
+        placed = [r.relpath for r in found if r.published]
+        if placed:
+            self.queue.submit(only=placed)
+        self.recovered = (found + self.recovered)[:50]
+        return found
+
     async def dashboard(self, request: Request) -> Response:
+        await run_in_threadpool(self.recover)
         stats = await run_in_threadpool(collect_stats, self.service)
         drafts = await run_in_threadpool(_pending_drafts, self.settings)
-        return self._page(request, "dashboard.html", stats=stats, drafts=drafts)
+        return self._page(request, "dashboard.html", stats=stats, drafts=drafts, recovered=self.recovered)
 
     async def attention_page(self, request: Request) -> Response:
         stats = await run_in_threadpool(collect_stats, self.service)
@@ -214,7 +235,7 @@ class StaffViews:
         return await self._after_change(request, relpath)
 
     def _place_draft(self, draft: Any, staff: StaffMetadata) -> str:
-        with claimed(self.settings, draft) as data:
+        with claimed(self.settings, draft, staff) as data:
             # Someone may have published the same file since the upload.
             refuse_duplicate(self.settings, hashlib.sha256(data).hexdigest(), len(data), draft.name)
             return place_in_corpus(self.settings, data, draft.name, staff, None)
