@@ -289,7 +289,8 @@ class _Normaliser:
         self.budget = MAX_QUERY_PREFIX_WORDS
         self.scan_budget = MAX_QUERY_SCANNED_WORDS
         self.expansions: dict[tuple[type, str], list[str]] = {}
-        self.cut: str | None = None
+        self.cut: str | None = None  # the first reason an expansion stopped early (the deadline wins)
+        self.cuts = 0  # expansions stopped early
 
     def normalise(self, q: Q.Query) -> Q.Query:
         if isinstance(q, Q.Not):
@@ -299,9 +300,9 @@ class _Normaliser:
         return self._normalise(q)
 
     def _excluded(self, q: Q.Query) -> Q.Query:
-        before = self.cut
+        before = self.cuts
         q = self.normalise(q)
-        return Q.Every() if self.cut != before else q
+        return Q.Every() if self.cuts != before else q
 
     def _normalise(self, q: Q.Query) -> Q.Query:
         if isinstance(q, Q.Term) and q.fieldname in ("sectors", "doctype"):
@@ -339,7 +340,8 @@ class _Normaliser:
 
     def _expand(self, pattern: str, limit: int) -> list[str]:
         """Up to ``limit`` words of the index that ``pattern`` (``*`` for any
-        letters, ``?`` for one, as Whoosh's ``Wildcard``) matches, looking at no more words than the query has left."""
+        letters, ``?`` for one, as Whoosh's ``Wildcard``) matches, looking at
+        no more words than the query has left, and not past the deadline."""
         found: list[str] = []
         if limit:
             prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
@@ -347,10 +349,10 @@ class _Normaliser:
             looked = 0
             for raw in self.reader.expand_prefix("words", prefix):
                 if looked >= self.scan_budget:
-                    self.cut = self.cut or WILDCARD_NOTE
+                    self._stopped(WILDCARD_NOTE)
                     break
                 if looked % CHECK_EVERY == 0 and self.deadline is not None and self.deadline.passed():
-                    self.cut = TIME_NOTE
+                    self._stopped(TIME_NOTE)
                     break
                 looked += 1
                 word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
@@ -360,8 +362,12 @@ class _Normaliser:
                         break
             self.scan_budget -= looked
         if len(found) >= limit and limit < MAX_PREFIX_WORDS:  # the query's budget, not the word's, ran out
-            self.cut = self.cut or WILDCARD_NOTE
+            self._stopped(WILDCARD_NOTE)
         return found
+
+    def _stopped(self, note: str) -> None:
+        self.cuts += 1
+        self.cut = TIME_NOTE if note == TIME_NOTE else self.cut or note
 
 
 def _unique(items: Iterator[T]) -> list[T]:
