@@ -40,7 +40,8 @@ from docsearch.extraction.workers import Outcome, map_isolated, read_ahead
 
 # Failures that depend on this machine and its limits rather than on the
 # file: not cached, so a rebuild (or a higher limit) tries again.
-MACHINE_REASONS = frozenset({"timeout", "crashed", "too-large", "unreadable", "bad-filename"})
+# Not cached: they depend on the machine (a tool installed later reads the file).
+MACHINE_REASONS = frozenset({"timeout", "crashed", "too-large", "unreadable", "bad-filename", "missing-tool"})
 
 
 class Progress(Protocol):

@@ -31,7 +31,7 @@ from docsearch.corpus.write import (
 )
 from docsearch.errors import ExtractionError, UserError
 from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, check_content, extract_file, sniff_kind
-from docsearch.extraction.registry import canonical_suffix
+from docsearch.extraction.registry import canonical_suffix, formats_label
 from docsearch.corpus.fetch import fetch
 from docsearch.index.store import IndexStore
 from docsearch.index.update import RunReport, update_index
@@ -107,7 +107,7 @@ def check_upload(settings: Settings, data: bytes, name: str) -> str:
     """The file's suffix, once its name, size, content and novelty are checked."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise UserError(f"{name} : seuls les PDF (.pdf) et les pages web (.html) peuvent être ajoutés")
+        raise UserError(f"{name} : formats acceptés : {formats_label()}")
     if len(data) > settings.max_file_bytes:
         raise UserError(f"{name} : plus de {settings.max_file_mb} Mo")
     try:
