@@ -13,41 +13,42 @@ from pathlib import Path
 from docsearch.errors import ExtractionError
 from docsearch.extraction.containers import ZIP_MAGIC, SafeZip
 from docsearch.extraction.extracted import Extracted
+from docsearch.extraction.ocr import OcrOptions
 from docsearch.extraction.sniff import sniff_kind
 
 
-def _pdf(data: bytes) -> Extracted:
+def _pdf(data: bytes, options: OcrOptions) -> Extracted:
     from docsearch.extraction.pdf import extract_pdf  # pypdfium2 is loaded only where PDFs are read
 
-    return extract_pdf(data)
+    return extract_pdf(data, options)
 
 
-def _html(data: bytes) -> Extracted:
+def _html(data: bytes, options: OcrOptions) -> Extracted:
     from docsearch.extraction.html import extract_html
 
     return extract_html(data)
 
 
-def _docx(data: bytes) -> Extracted:
+def _docx(data: bytes, options: OcrOptions) -> Extracted:
     from docsearch.extraction.ooxml import extract_docx
 
     return extract_docx(data)
 
 
-def _pptx(data: bytes) -> Extracted:
+def _pptx(data: bytes, options: OcrOptions) -> Extracted:
     from docsearch.extraction.ooxml import extract_pptx
 
     return extract_pptx(data)
 
 
-def _xlsx(data: bytes) -> Extracted:
+def _xlsx(data: bytes, options: OcrOptions) -> Extracted:
     from docsearch.extraction.ooxml import extract_xlsx
 
     return extract_xlsx(data)
 
 
-def _odf(kind: str) -> Callable[[bytes], Extracted]:
-    def read(data: bytes) -> Extracted:
+def _odf(kind: str) -> Callable[[bytes, OcrOptions], Extracted]:
+    def read(data: bytes, options: OcrOptions) -> Extracted:
         from docsearch.extraction.odf import extract_odf
 
         return extract_odf(data, kind)
@@ -55,8 +56,8 @@ def _odf(kind: str) -> Callable[[bytes], Extracted]:
     return read
 
 
-def _legacy(kind: str) -> Callable[[bytes], Extracted]:
-    def read(data: bytes) -> Extracted:
+def _legacy(kind: str) -> Callable[[bytes, OcrOptions], Extracted]:
+    def read(data: bytes, options: OcrOptions) -> Extracted:
         from docsearch.extraction.legacy import extract_legacy
 
         return extract_legacy(data, kind)
@@ -64,25 +65,34 @@ def _legacy(kind: str) -> Callable[[bytes], Extracted]:
     return read
 
 
-def _rtf(data: bytes) -> Extracted:
+def _image(kind: str) -> Callable[[bytes, OcrOptions], Extracted]:
+    def read(data: bytes, options: OcrOptions) -> Extracted:
+        from docsearch.extraction.images import extract_image
+
+        return extract_image(data, kind, options)
+
+    return read
+
+
+def _rtf(data: bytes, options: OcrOptions) -> Extracted:
     from docsearch.extraction.rtf import extract_rtf
 
     return extract_rtf(data)
 
 
-def _epub(data: bytes) -> Extracted:
+def _epub(data: bytes, options: OcrOptions) -> Extracted:
     from docsearch.extraction.epub import extract_epub
 
     return extract_epub(data)
 
 
-def _text(data: bytes) -> Extracted:
+def _text(data: bytes, options: OcrOptions) -> Extracted:
     from docsearch.extraction.plaintext import extract_text
 
     return extract_text(data)
 
 
-def _markdown(data: bytes) -> Extracted:
+def _markdown(data: bytes, options: OcrOptions) -> Extracted:
     from docsearch.extraction.plaintext import extract_markdown
 
     return extract_markdown(data)
@@ -93,7 +103,7 @@ class Reader:
     kind: str  # what sniff_kind says of the content
     suffixes: tuple[str, ...]  # file names it is found under; the first is the canonical one
     label: str  # in French, for messages: "un PDF"
-    read: Callable[[bytes], Extracted]
+    read: Callable[[bytes, OcrOptions], Extracted]
     # Other sniffed kinds this reader takes: a text file may hold HTML tags,
     # an encrypted Word file is an OLE container the reader reports.
     accepts: tuple[str, ...] = ()
@@ -117,6 +127,9 @@ READERS: dict[str, Reader] = {
         Reader("doc", (".doc",), "un document Word 97-2003", _legacy("doc")),
         Reader("ppt", (".ppt",), "une présentation PowerPoint 97-2003", _legacy("ppt")),
         Reader("xls", (".xls",), "un classeur Excel 97-2003", _legacy("xls")),
+        Reader("jpeg", (".jpg", ".jpeg"), "une image JPEG", _image("jpeg")),
+        Reader("png", (".png",), "une image PNG", _image("png")),
+        Reader("tiff", (".tif", ".tiff"), "une image TIFF", _image("tiff")),
     )
 }
 # Kinds the sniffing knows that no reader reads by that name.
@@ -153,10 +166,12 @@ def check_content(path_suffix: str, data: bytes) -> Reader:
     return expected
 
 
-def extract_file(path: str, max_bytes: int) -> Extracted:
+def extract_file(path: str, max_bytes: int, ocr: OcrOptions | None = None) -> Extracted:
     """Extract one file; raises ``ExtractionError`` with the reason it cannot.
 
-    Runs inside an isolated worker process (see ``workers``)."""
+    Runs inside an isolated worker process (see ``workers``). Scanned pages
+    are recognised as ``ocr`` says (by default: French and English, no page
+    cache)."""
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix not in BY_SUFFIX:
@@ -168,4 +183,4 @@ def extract_file(path: str, max_bytes: int) -> Extracted:
         data = file.read_bytes()
     except OSError as exc:
         raise ExtractionError("unreadable", exc.strerror or str(exc)) from None
-    return check_content(suffix, data).read(data)
+    return check_content(suffix, data).read(data, ocr or OcrOptions())

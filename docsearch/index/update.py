@@ -36,6 +36,7 @@ from docsearch.corpus.scan import (
     source_for,
 )
 from docsearch.catalogue.vocabulary import Vocabulary, load_vocabulary
+from docsearch.extraction.ocr import ocr_options
 from docsearch.extraction.workers import Outcome, map_isolated, read_ahead
 
 # Failures that depend on this machine and its limits rather than on the
@@ -239,7 +240,7 @@ class _Run:
                 to_run.append(task)
             else:
                 yield task, cached
-        items = [(str(t.source.path), self.settings.max_file_bytes) for t in to_run]
+        items = [(str(t.source.path), self.settings.max_file_bytes, ocr_options(self.settings)) for t in to_run]
         outcomes = map_isolated(extract_file, items, workers=self.settings.workers,
                                 timeout=self.settings.extract_timeout, memory_mb=self.settings.worker_memory_mb)
         yield from read_ahead(self._cached(to_run, outcomes))

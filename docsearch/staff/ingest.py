@@ -38,6 +38,7 @@ from docsearch.index.update import RunReport, update_index
 from docsearch.catalogue.records import document_id
 from docsearch.corpus.scan import TRASH_DIR, file_hash, list_sources, resolve_inside, sidecar_path
 from docsearch.catalogue.vocabulary import load_vocabulary
+from docsearch.extraction.ocr import ocr_options
 from docsearch.extraction.workers import map_isolated
 
 
@@ -123,7 +124,7 @@ def extract_checked(settings: Settings, data: bytes, suffix: str, name: str) -> 
     with tempfile.TemporaryDirectory(prefix="docsearch-add-") as folder:
         path = Path(folder) / f"document{suffix}"
         path.write_bytes(data)
-        ((_, outcome),) = list(map_isolated(extract_file, [(str(path), settings.max_file_bytes)], workers=1,
+        ((_, outcome),) = list(map_isolated(extract_file, [(str(path), settings.max_file_bytes, ocr_options(settings))], workers=1,
                                             timeout=settings.extract_timeout, memory_mb=settings.worker_memory_mb))
     if outcome.error is not None:
         raise UserError(f"{name} : illisible : {outcome.error.reason} ({outcome.error.detail})")
