@@ -84,6 +84,9 @@ _APIS: dict[str, Any] = {}
 def _api(language: str) -> Any:
     """One loaded Tesseract per language, kept for the worker's life."""
     if language not in _APIS:
+        # One thread per recognition: the pool already runs one worker per
+        # core, and OpenMP threads on top of them only contend.
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         import tesserocr  # type: ignore[import-untyped]  # no stubs published
 
         folder = tessdata_dir(language)
