@@ -150,3 +150,11 @@ def test_decompression_bomb_image_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ExtractionError) as error:
         extract_file(str(path), LIMIT)
     assert error.value.reason == "too-large"
+
+
+@needs_ocr
+def test_a_documents_language_picks_installed_models_only() -> None:
+    from docsearch.extraction.ocr import tesseract_language
+
+    assert tesseract_language("fr") == "fra" and tesseract_language(["anglais", "français"]) == "eng+fra"
+    assert tesseract_language("klingon") == "fra+eng" and tesseract_language("") == "fra+eng"

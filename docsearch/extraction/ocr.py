@@ -7,9 +7,9 @@ pytesseract costs the same as the CLI). The models are Debian's
 (``tesseract-ocr-fra``, ``-eng``, ``-osd``): nothing is downloaded at run
 time, and without them scans are reported as such.
 
-Orientation: page segmentation with orientation detection (``AUTO_OSD``)
-when the ``osd`` model is there reads a page turned 90° or 180° upright in
-the same pass; Tesseract's layout analysis tolerates a few degrees of skew.
+Orientation: Tesseract's orientation detection (the ``osd`` model) turns a page upright; then the skew is measured (the rotation
+that makes the rows of ink sharpest) and removed: with 2–3° of skew,
+Tesseract's layout analysis loses whole paragraphs of a scanned page.
 
 Limits: each page is recognised under a time limit (tesserocr's cancel
 deadline), and asks the worker pool for that much more time first
@@ -32,7 +32,7 @@ from docsearch.errors import ExtractionError
 from docsearch.text import clean_text
 
 # Bump when the recognition changes: cached pages are then recognised again.
-OCR_VERSION = 1
+OCR_VERSION = 2
 NOT_INSTALLED = "image seulement : OCR non installé (apt-get install tesseract-ocr-fra)"
 TESSDATA_DIRS = (
     "/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
@@ -56,6 +56,30 @@ def ocr_options(settings: Settings, language: str | None = None) -> OcrOptions:
     """The OCR options of a run; ``language`` for one document (its sidecar's ``langue``)."""
     return OcrOptions(language=language or settings.ocr_language, cache_dir=str(settings.cache_dir / "ocr"),
                       page_timeout=settings.ocr_page_timeout, enabled=settings.ocr_enabled)
+
+
+# Sidecar ``langue`` values → Tesseract model codes.
+_LANGUAGES = {
+    "fr": "fra", "fra": "fra", "fre": "fra", "francais": "fra", "français": "fra", "french": "fra",
+    "en": "eng", "eng": "eng", "anglais": "eng", "english": "eng",
+    "de": "deu", "deu": "deu", "ger": "deu", "allemand": "deu", "es": "spa", "spa": "spa", "espagnol": "spa",
+    "it": "ita", "ita": "ita", "italien": "ita", "pt": "por", "por": "por", "portugais": "por",
+    "nl": "nld", "nld": "nld", "néerlandais": "nld", "oc": "oci", "occitan": "oci", "br": "bre", "breton": "bre",
+    "eu": "eus", "basque": "eus", "ca": "cat", "catalan": "cat",
+}
+
+
+def tesseract_language(value: object, default: str = "fra+eng") -> str:
+    """A document's ``langue`` ("fr", "anglais", ["fr", "en"], "fr, de") as
+    Tesseract's codes, keeping only the installed models; ``default`` when
+    none is known or installed."""
+    values = value if isinstance(value, list) else str(value or "").replace(";", ",").replace("+", ",").split(",")
+    codes: list[str] = []
+    for item in values:
+        code = _LANGUAGES.get(str(item).strip().lower())
+        if code and code not in codes and tessdata_dir(code):
+            codes.append(code)
+    return "+".join(codes) or default
 
 
 def tessdata_dir(language: str) -> str | None:
@@ -82,7 +106,8 @@ _APIS: dict[str, Any] = {}
 
 
 def _api(language: str) -> Any:
-    """One loaded Tesseract per language, kept for the worker's life."""
+    """One loaded Tesseract per language (and one for orientation, "osd"),
+    kept for the worker's life."""
     if language not in _APIS:
         # One thread per recognition: the pool already runs one worker per
         # core, and OpenMP threads on top of them only contend.
@@ -92,10 +117,52 @@ def _api(language: str) -> Any:
         folder = tessdata_dir(language)
         if folder is None:
             raise ExtractionError("image-only", NOT_INSTALLED)
-        osd = (Path(folder) / "osd.traineddata").is_file()
-        psm = tesserocr.PSM.AUTO_OSD if osd else tesserocr.PSM.AUTO
+        psm = tesserocr.PSM.OSD_ONLY if language == "osd" else tesserocr.PSM.AUTO
         _APIS[language] = tesserocr.PyTessBaseAPI(path=folder + "/", lang=language, psm=psm)
     return _APIS[language]
+
+
+def upright(image: Any) -> Any:
+    """The page turned upright (orientation detection, when the ``osd``
+    model is installed) and deskewed."""
+    from PIL import Image
+
+    if tessdata_dir("osd"):
+        osd = _api("osd")
+        osd.SetImage(image)  # the whole page: on a thumbnail the confidence is too low to act on
+        try:
+            found = osd.DetectOrientationScript() or {}
+        except RuntimeError:
+            found = {}  # too little text to tell: leave it as it is
+        osd.Clear()
+        degrees = int(found.get("orient_deg") or 0)
+        if degrees and float(found.get("orient_conf") or 0) >= 1.5:
+            image = image.rotate(degrees, expand=True, fillcolor=255)
+    angle = skew_angle(image)
+    if angle:
+        image = image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    return image
+
+
+def skew_angle(image: Any) -> float:
+    """The small rotation (±4°) that makes text lines horizontal: the one
+    whose row profile of ink is the sharpest (projection profile), coarse
+    then fine, on a thumbnail."""
+    from PIL import Image
+
+    small = image.copy()
+    small.thumbnail((900, 900))
+    ink = small.point(lambda v: 255 if v < 150 else 0)
+
+    def sharpness(angle: float) -> float:
+        turned = ink.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)
+        rows = list(turned.resize((1, turned.height), Image.Resampling.BOX).tobytes())
+        mean = sum(rows) / len(rows)
+        return sum((r - mean) ** 2 for r in rows)
+
+    best = max((a / 2 for a in range(-8, 9)), key=sharpness)
+    best = max((best + a / 10 for a in range(-4, 5)), key=sharpness)
+    return best if abs(best) >= 0.2 else 0.0
 
 
 def recognise(image: Any, options: OcrOptions, what: str = "la page") -> str:
@@ -104,8 +171,8 @@ def recognise(image: Any, options: OcrOptions, what: str = "la page") -> str:
 
     extend_deadline(options.page_timeout + 10)
     api = _api(options.language)
-    grey = image.convert("L")
-    api.SetImage(grey)
+    page = upright(image.convert("L"))
+    api.SetImage(page)
     api.SetSourceResolution(options.dpi)
     if not api.Recognize(timeout=int(options.page_timeout * 1000)):
         api.Clear()
