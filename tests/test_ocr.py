@@ -158,3 +158,13 @@ def test_a_documents_language_picks_installed_models_only() -> None:
 
     assert tesseract_language("fr") == "fra" and tesseract_language(["anglais", "français"]) == "eng+fra"
     assert tesseract_language("klingon") == "fra+eng" and tesseract_language("") == "fra+eng"
+
+
+def test_the_pages_to_recognise_are_known_before_recognising(tmp_path: Path) -> None:
+    from docsearch.extraction.registry import ocr_workload
+
+    pdf = tmp_path / "scan.pdf"
+    page_image(LINES).save(pdf, save_all=True, append_images=[page_image(LINES)], resolution=300)
+    assert ocr_workload(str(pdf), LIMIT) == 2
+    assert ocr_workload(str(DATA / "good-report.pdf"), LIMIT) == 0
+    assert ocr_workload(str(DATA / "office" / "rapport.docx"), LIMIT) == 0

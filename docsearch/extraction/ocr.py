@@ -112,7 +112,7 @@ def _api(language: str) -> Any:
         # One thread per recognition: the pool already runs one worker per
         # core, and OpenMP threads on top of them only contend.
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-        import tesserocr  # type: ignore[import-untyped]  # no stubs published
+        import tesserocr
 
         folder = tessdata_dir(language)
         if folder is None:
@@ -158,7 +158,7 @@ def skew_angle(image: Any) -> float:
         turned = ink.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)
         rows = list(turned.resize((1, turned.height), Image.Resampling.BOX).tobytes())
         mean = sum(rows) / len(rows)
-        return sum((r - mean) ** 2 for r in rows)
+        return float(sum((r - mean) ** 2 for r in rows))
 
     best = max((a / 2 for a in range(-8, 9)), key=sharpness)
     best = max((best + a / 10 for a in range(-4, 5)), key=sharpness)

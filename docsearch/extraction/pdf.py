@@ -107,6 +107,21 @@ def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int
         document.close()
 
 
+def pages_to_recognise(data: bytes) -> list[int]:
+    """The pages (1-based) OCR would recognise, without recognising them:
+    for ordering work (born-digital files first) and progress."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return []
+    try:
+        return [i + 1 for i in range(len(document)) if _look(document, i).needs_ocr()]
+    finally:
+        document.close()
+
+
 def _look(document: Any, index: int) -> _PageLook:
     text = _pdfium_page_text(document, index)
     try:

@@ -184,3 +184,27 @@ def extract_file(path: str, max_bytes: int, ocr: OcrOptions | None = None) -> Ex
     except OSError as exc:
         raise ExtractionError("unreadable", exc.strerror or str(exc)) from None
     return check_content(suffix, data).read(data, ocr or OcrOptions())
+
+
+def ocr_workload(path: str, max_bytes: int) -> int:
+    """How many pages extracting this file would recognise by OCR (0 for a
+    born-digital file), cheaply: a planner can index born-digital files
+    first and show pages to recognise. Cached pages are counted too."""
+    try:
+        data = Path(path).read_bytes() if Path(path).stat().st_size <= max_bytes else b""
+    except OSError:
+        return 0
+    kind = sniff_kind(data[:8192]) if data else None
+    if kind == "pdf":
+        from docsearch.extraction.pdf import pages_to_recognise
+
+        return len(pages_to_recognise(data))
+    if kind in ("jpeg", "png", "tiff"):
+        from PIL import Image
+
+        try:
+            with Image.open(Path(path)) as image:
+                return int(getattr(image, "n_frames", 1))
+        except Exception:
+            return 1
+    return 0
