@@ -35,7 +35,7 @@ def soffice() -> str | None:
 
 def extract_legacy(data: bytes, kind: str) -> Extracted:
     if is_encrypted(data, kind):
-        raise ExtractionError("encrypted", f"{LABELS[kind]} protégé par un mot de passe")
+        raise ExtractionError("encrypted", f"protégé par un mot de passe ({LABELS[kind]})")
     program = soffice()
     if program is None:
         raise ExtractionError("missing-tool", MISSING)

@@ -155,7 +155,7 @@ def extract_odf(data: bytes, kind: str) -> Extracted:
         package = SafeZip(data)
         manifest = package.find("META-INF/manifest.xml")
         if manifest and b"encryption-data" in package.read(manifest, 4 << 20):
-            raise ExtractionError("encrypted", f"{what} OpenDocument protégé par un mot de passe")
+            raise ExtractionError("encrypted", f"protégé par un mot de passe ({what} OpenDocument)")
         if not package.has("content.xml"):
             raise ExtractionError("corrupt", "paquet OpenDocument sans content.xml")
         pages = _body_pages(_kind_body(parse_xml(package.read("content.xml"), "content.xml"), kind), kind)

@@ -44,7 +44,7 @@ def attr(element: Element, name: str) -> str | None:
 
 def open_package(data: bytes, label: str) -> SafeZip:
     if data.startswith(OLE_MAGIC):
-        raise ExtractionError("encrypted", f"{label} protégé par un mot de passe (paquet chiffré)")
+        raise ExtractionError("encrypted", f"protégé par un mot de passe ({label}, paquet chiffré)")
     return SafeZip(data)
 
 
