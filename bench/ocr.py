@@ -1,6 +1,7 @@
 """OCR quality and speed of docsearch beside ``ocrmypdf --skip-text``, on the same files in the same run.
 
     .venv/bin/python bench/ocr.py [--pages 12] [--seed 13] [--work /tmp/docsearch-ocr-bench] [--no-ocrmypdf]
+                                  [--ocrmypdf-extra "--rotate-pages --deskew"] [--no-real]
 
 Pages of the sample corpus (``corpus/``), whose text is known from their text
 layer, are rendered to images at 200–300 dpi and damaged like scans are:
@@ -117,7 +118,7 @@ def run_docsearch(pdfs: list[Path]) -> tuple[list[str], float]:
     return texts, time.perf_counter() - started
 
 
-def run_ocrmypdf(pdfs: list[Path], work: Path) -> tuple[list[str], float] | str:
+def run_ocrmypdf(pdfs: list[Path], work: Path, extra: list[str]) -> tuple[list[str], float] | str:
     program = shutil.which("ocrmypdf")
     if program is None:
         return "ocrmypdf is not installed (apt-get install ocrmypdf, or pip install ocrmypdf)"
@@ -126,7 +127,7 @@ def run_ocrmypdf(pdfs: list[Path], work: Path) -> tuple[list[str], float] | str:
     for pdf in pdfs:
         out = work / f"{pdf.stem}.ocrmypdf.pdf"
         result = subprocess.run([program, "--skip-text", "-l", "fra+eng", "-j", "1", "--output-type", "pdf",
-                                 "--optimize", "0", "--quiet", str(pdf), str(out)], capture_output=True, text=True)
+                                 "--optimize", "0", "--quiet", *extra, str(pdf), str(out)], capture_output=True, text=True)
         if result.returncode != 0:
             return f"ocrmypdf failed on {pdf.name}: {result.stderr.strip()[-300:]}"
         texts.append("\n".join(pdf_text(out)))
@@ -135,7 +136,7 @@ def run_ocrmypdf(pdfs: list[Path], work: Path) -> tuple[list[str], float] | str:
 
 def score(refs: list[str], texts: list[str]) -> tuple[float, float]:
     chars = char_errors = words = word_errors = 0
-    for ref, text in zip(refs, texts):
+    for ref, text in zip(refs, texts, strict=True):
         ce, cn, we, wn = distances(ref, text)
         char_errors, chars, word_errors, words = char_errors + ce, chars + cn, word_errors + we, words + wn
     return char_errors / max(chars, 1), word_errors / max(words, 1)
@@ -147,6 +148,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "docsearch-ocr-bench")
     parser.add_argument("--no-ocrmypdf", action="store_true")
+    parser.add_argument("--no-real", action="store_true", help="skip the real scans of ../shared/realworld")
+    parser.add_argument("--ocrmypdf-extra", default="", help='more ocrmypdf options, e.g. "--rotate-pages --deskew"')
     args = parser.parse_args()
     if not available():
         sys.exit("Tesseract with the fra and eng models is not installed (apt-get install tesseract-ocr-fra tesseract-ocr-eng)")
@@ -172,7 +175,7 @@ def main() -> None:
     results["docsearch"] = {"cer": cer, "wer": wer, "seconds": seconds, "pages_per_s": len(pdfs) / seconds}
     upright = [i for i in range(len(pdfs)) if i % 4 != 3]
     results["docsearch"]["cer_upright"] = score([refs[i] for i in upright], [texts[i] for i in upright])[0]
-    other = None if args.no_ocrmypdf else run_ocrmypdf(pdfs, args.work)
+    other = None if args.no_ocrmypdf else run_ocrmypdf(pdfs, args.work, args.ocrmypdf_extra.split())
     if isinstance(other, tuple):
         o_texts, o_seconds = other
         o_cer, o_wer = score(refs, o_texts)
@@ -192,7 +195,7 @@ def main() -> None:
               f"| {d['wer'] / max(o['wer'], 1e-9):.2f} | {d['seconds'] / o['seconds']:.2f} | |")
 
     real = Path(ROOT).parent / "shared" / "realworld"
-    if real.is_dir():
+    if real.is_dir() and not args.no_real:
         print()
         print("| real scan | phrase | docsearch | ocrmypdf |")
         print("|---|---|---|---|")
