@@ -66,6 +66,11 @@ class Settings:
     trusted_proxies: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+    # OCR of scanned pages: Tesseract's languages ("fra+eng"), the time one
+    # page may take, and whether to recognise at all.
+    ocr_language: str = "fra+eng"
+    ocr_page_timeout: float = 120.0
+    ocr_enabled: bool = True
 
     @property
     def cache_dir(self) -> Path:

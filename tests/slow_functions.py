@@ -24,3 +24,13 @@ def fail() -> None:
 
 def echo(value: object) -> object:
     return value
+
+
+def sleep_in_steps(steps: int, seconds: float) -> str:
+    """A long task made of bounded steps, each asking for its own time."""
+    from docsearch.extraction.workers import extend_deadline
+
+    for _ in range(steps):
+        extend_deadline(30)
+        time.sleep(seconds)
+    return "done"

@@ -110,7 +110,7 @@ def test_add_copies_with_metadata_and_indexes(indexed, tmp_path) -> None:
 
 def test_add_refuses_content_that_is_not_what_its_name_says(indexed) -> None:
     result = run(indexed, "add", str(DATA / "not-a-pdf.pdf"))
-    assert result.exit_code == 2 and "ni un PDF ni une page HTML" in result.output
+    assert result.exit_code == 2 and "son contenu est du texte" in result.output
     assert not list(indexed.corpus_dir.rglob("not-a-pdf*"))
 
 

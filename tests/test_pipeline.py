@@ -159,7 +159,7 @@ def test_schema_mismatch_asks_for_a_rebuild(settings, corpus) -> None:
 def test_hidden_folders_and_other_files_are_not_documents(settings, corpus) -> None:
     (corpus / ".corbeille").mkdir()
     (corpus / ".corbeille" / "old.html").write_bytes(html_page("Vieux", "Texte retiré."))
-    (corpus / "notes.txt").write_text("pas un document")
+    (corpus / "notes.xyz").write_text("pas un document")
     (corpus / "a.html").write_bytes(html_page("Actuel", "Texte présent."))
     assert update_index(settings).indexed == ["a.html"]
 

@@ -75,7 +75,7 @@ def test_indexed_text_has_no_mojibake(indexed) -> None:
     ("name", "reason"),
     [
         ("pdf/pdfminer__aes-128.pdf", "encrypted"),
-        ("pdf/ocrmypdf__francais.pdf", "image-only"),
+        ("pdf/ocrmypdf__no_contents.pdf", "image-only"),  # blank: nothing to read, even by OCR
         ("pdf/pdfplumber__empty.pdf", "empty"),
         ("pdf/ocrmypdf__invalid.pdf", "corrupt"),
     ],

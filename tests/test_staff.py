@@ -180,8 +180,8 @@ def test_upload_prefills_then_publishes_and_visitors_find_it(staff, staff_settin
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("faux.pdf", (DATA / "not-a-pdf.pdf").read_bytes(), "ni un PDF ni une page HTML"),
-        ("photo.jpg", b"\xff\xd8\xff\xe0 JFIF", "seuls les PDF"),
+        ("faux.pdf", (DATA / "not-a-pdf.pdf").read_bytes(), "son contenu est du texte"),
+        ("archive.7z", b"7z\xbc\xaf\x27\x1c", "formats acceptés"),
         ("scan.pdf", (DATA / "image-only.pdf").read_bytes() + b"\n% autre copie\n", "image-only"),
         ("vide.pdf", b"", "le fichier est vide"),
     ],

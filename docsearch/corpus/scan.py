@@ -39,6 +39,10 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
+# Files at the top of the corpus that describe the folder, not documents.
+FOLDER_NOTES = frozenset({"README.md", "README.txt", "LISEZMOI.md", "LISEZMOI.txt"})
+
+
 def list_sources(corpus: Path, suffixes: Iterable[str]) -> list[SourceFile]:
     """Every file of the corpus whose suffix is one of ``suffixes`` (those the
     extraction registry reads), sorted by relative path."""
@@ -67,6 +71,8 @@ def list_sources(corpus: Path, suffixes: Iterable[str]) -> list[SourceFile]:
                     continue
                 if os.path.splitext(entry.name)[1].lower() not in suffixes:
                     continue
+                if folder == root and entry.name in FOLDER_NOTES:
+                    continue  # the corpus folder's own notes, now that .md and .txt are documents
                 stat = entry.stat()
             except OSError:
                 continue  # vanished or unreadable: the next run will see it

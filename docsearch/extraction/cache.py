@@ -14,6 +14,7 @@ from pathlib import Path
 from docsearch.corpus.atomic import write_atomic
 from docsearch.errors import ExtractionError
 from docsearch.extraction import EXTRACTOR_VERSION, Extracted
+from docsearch.extraction.ocr import NOT_INSTALLED, available
 
 
 class ExtractionCache:
@@ -30,6 +31,8 @@ class ExtractionCache:
         except (OSError, ValueError, EOFError):
             return None  # missing or damaged entry: extract again
         if "error" in data:
+            if data["error"] == "image-only" and NOT_INSTALLED in data.get("detail", "") and available():
+                return None  # reported before Tesseract was installed: recognise it now
             return ExtractionError(data["error"], data.get("detail", ""))
         return Extracted.from_dict(data)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Bump when extraction output changes: cached results are then recomputed.
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3
 
 
 @dataclass
@@ -16,11 +16,17 @@ class Extracted:
     # Embedded metadata, already cleaned: title, subject, keywords, author,
     # description, date (ISO-like text), url.
     meta: dict[str, str] = field(default_factory=dict)
+    # Pages (1-based) whose text was recognised (OCR), and in which language.
+    ocr_pages: list[int] = field(default_factory=list)
+    ocr_language: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return {"format": self.format, "pages": self.pages, "meta": self.meta}
+        return {"format": self.format, "pages": self.pages, "meta": self.meta,
+                "ocr_pages": self.ocr_pages, "ocr_language": self.ocr_language}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Extracted:
         return cls(format=str(data["format"]), pages=[str(p) for p in data["pages"]],
-                   meta={str(k): str(v) for k, v in dict(data["meta"]).items()})
+                   meta={str(k): str(v) for k, v in dict(data["meta"]).items()},
+                   ocr_pages=[int(p) for p in data.get("ocr_pages", [])],
+                   ocr_language=str(data.get("ocr_language", "")))

@@ -11,13 +11,20 @@ reason.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
+from dataclasses import dataclass
+from functools import partial
 from io import BytesIO
+from typing import Any
 
 from pypdf import PasswordType, PdfReader
 
 from docsearch.errors import ExtractionError
 from docsearch.extraction.extracted import Extracted
+from docsearch.extraction.ocr import NOT_INSTALLED, OcrOptions, available, page_text
+from docsearch.extraction.words import looks_like_garbage
 from docsearch.text import clean_line, clean_text
 
 # pypdf reports recoverable damage through logging; a broken file is judged
@@ -25,23 +32,45 @@ from docsearch.text import clean_line, clean_text
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
-def extract_pdf(data: bytes) -> Extracted:
-    pages = _pdfium_pages(data)
-    if pages is None:
+def extract_pdf(data: bytes, options: OcrOptions | None = None) -> Extracted:
+    options = options or OcrOptions(enabled=False)
+    read = _pdfium_pages(data, options)
+    if read is None:
         return _extract_with_pypdf(data)
-    if not pages:
-        raise ExtractionError("corrupt", "the PDF has no page")
-    if not any(pages):
-        raise ExtractionError("image-only", f"no text layer on its {len(pages)} page(s), scanned or drawn")
+    pages, ocr_pages = read
     try:
         meta = _metadata(_open(data))
     except ExtractionError:
         meta = {}  # pypdf cannot parse what PDFium read: the text speaks for it
-    return Extracted(format="pdf", pages=pages, meta=meta)
+    return Extracted(format="pdf", pages=pages, meta=meta, ocr_pages=ocr_pages,
+                     ocr_language=options.language if ocr_pages else "")
 
 
-def _pdfium_pages(data: bytes) -> list[str] | None:
-    """The text of each page, or None when PDFium cannot open the file."""
+@dataclass
+class _PageLook:
+    """What a page's text layer and drawing say about whether to recognise it."""
+
+    text: str
+    area: float  # of the page, in points²
+    text_area: float  # covered by text objects
+    image_area: float  # covered by images
+    objects: int
+
+    def needs_ocr(self) -> bool:
+        if not self.text:
+            return self.objects > 0  # a scan (a blank page has nothing to read)
+        if len(self.text) < THIN_TEXT and self.image_area >= 0.05 * self.area and self.image_area > 3 * self.text_area:
+            return True  # a thin header over a scanned body
+        return looks_like_garbage(self.text)  # a font that maps glyphs to the wrong letters
+
+
+# Fewer characters than this over images: the text layer is a header, not the page.
+THIN_TEXT = 300
+
+
+def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int]] | None:
+    """The text of each page and the pages recognised, or None when PDFium
+    cannot open the file."""
     import pypdfium2 as pdfium
 
     try:
@@ -51,9 +80,87 @@ def _pdfium_pages(data: bytes) -> list[str] | None:
             raise ExtractionError("encrypted", "a password is needed to open it") from None
         return None
     try:
-        return [_pdfium_page_text(document, i) for i in range(len(document))]
+        looks = [_look(document, i) for i in range(len(document))]
+        if not looks:
+            raise ExtractionError("corrupt", "the PDF has no page")
+        pages = [look.text for look in looks]
+        wanted = [i for i, look in enumerate(looks) if look.needs_ocr()]
+        recognised: list[int] = []
+        if wanted and options.enabled and available(options.language):
+            sha256 = hashlib.sha256(data).hexdigest()
+            for i in wanted:
+                text = page_text(sha256, i, partial(_render, document, i, options), options, f"la page {i + 1}")
+                if not text:
+                    continue
+                look = looks[i]
+                # A garbled layer is replaced; a thin header is kept above the body.
+                pages[i] = text if not look.text or looks_like_garbage(look.text) else look.text + "\n" + text
+                recognised.append(i + 1)
+        if not any(pages):
+            if not options.enabled:
+                raise ExtractionError("image-only", f"no text layer on its {len(pages)} page(s), scanned or drawn")
+            if not available(options.language):
+                raise ExtractionError("image-only", f"{NOT_INSTALLED}, {len(pages)} page(s) sans texte")
+            raise ExtractionError("image-only", f"aucun texte, même reconnu (OCR), sur ses {len(pages)} page(s)")
+        return pages, recognised
     finally:
         document.close()
+
+
+def pages_to_recognise(data: bytes) -> list[int]:
+    """The pages (1-based) OCR would recognise, without recognising them:
+    for ordering work (born-digital files first) and progress."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return []
+    try:
+        return [i + 1 for i in range(len(document)) if _look(document, i).needs_ocr()]
+    finally:
+        document.close()
+
+
+def _look(document: Any, index: int) -> _PageLook:
+    text = _pdfium_page_text(document, index)
+    try:
+        page = document[index]
+    except Exception:
+        return _PageLook(text, 1.0, 0.0, 0.0, 0)
+    try:
+        import pypdfium2.raw as raw
+
+        width, height = page.get_size()
+        text_area = image_area = 0.0
+        objects = 0
+        for obj in page.get_objects(max_depth=3):
+            objects += 1
+            if obj.type not in (raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_IMAGE):
+                continue
+            left, bottom, right, top = obj.get_bounds()
+            box = max(0.0, min(right, width) - max(left, 0.0)) * max(0.0, min(top, height) - max(bottom, 0.0))
+            if obj.type == raw.FPDF_PAGEOBJ_TEXT:
+                text_area += box
+            else:
+                image_area += box
+        return _PageLook(text, max(width * height, 1.0), text_area, image_area, objects)
+    except Exception:
+        return _PageLook(text, 1.0, 0.0, 0.0, 1)  # unreadable drawing: recognise if it has no text
+    finally:
+        page.close()
+
+
+def _render(document: Any, index: int, options: OcrOptions) -> Any:
+    """The page as a greyscale image at about ``options.dpi``, bounded in pixels."""
+    page = document[index]
+    try:
+        width, height = page.get_size()
+        scale = min(options.dpi / 72, math.sqrt(options.max_pixels / max(width * height, 1.0)))
+        bitmap = page.render(scale=scale, grayscale=True)
+        return bitmap.to_pil()
+    finally:
+        page.close()
 
 
 def _pdfium_page_text(document: object, index: int) -> str:

@@ -119,6 +119,26 @@ class _Worker:
         self.stdout: IO[bytes] = self.process.stdout
         self.task: int | None = None
         self.deadline = 0.0
+        self.buffer = bytearray()  # bytes read from stdout, not yet a whole frame
+
+    def pump(self) -> bool:
+        """Read what the worker has written (stdout is readable); False at end of file."""
+        try:
+            chunk = os.read(self.stdout.fileno(), 1 << 20)
+        except OSError:
+            return False
+        self.buffer += chunk
+        return bool(chunk)
+
+    def frames(self) -> Iterator[Any]:
+        """The whole frames received so far."""
+        while len(self.buffer) >= _HEADER.size:
+            (size,) = _HEADER.unpack(self.buffer[:_HEADER.size])
+            if len(self.buffer) < _HEADER.size + size:
+                return
+            data = bytes(self.buffer[_HEADER.size:_HEADER.size + size])
+            del self.buffer[:_HEADER.size + size]
+            yield pickle.loads(data)
 
     def send(self, message: object) -> None:
         write_frame(self.stdin, message)
@@ -170,8 +190,11 @@ class _Pool:
         for worker in busy:
             index = worker.task
             assert index is not None
+            outcome: Outcome | None = None
             if worker.stdout in ready:
                 outcome = self._receive(worker)
+                if outcome is None:
+                    continue  # only a request for more time
             elif time.monotonic() >= worker.deadline:
                 outcome = Outcome(error=ExtractionError("timeout", f"took longer than {self.timeout:g} s"))
                 self._replace(worker)
@@ -180,19 +203,29 @@ class _Pool:
             worker.task = None
             yield index, outcome
 
-    def _receive(self, worker: _Worker) -> Outcome:
+    def _receive(self, worker: _Worker) -> Outcome | None:
+        """The task's outcome, or None while it is still running (it may
+        have asked for more time: ``extend_deadline``)."""
+        alive = worker.pump()
         try:
-            status, payload = read_frame(worker.stdout)
-        except (EOFError, OSError, pickle.UnpicklingError):
-            try:
-                code = worker.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                code = None
-            self._replace(worker)
-            return Outcome(error=ExtractionError("crashed", f"the extractor died (exit code {code})"))
-        if status == "ok":
-            return Outcome(value=payload)
-        return Outcome(error=ExtractionError(*payload))
+            for status, payload in worker.frames():
+                if status == "extend":
+                    worker.deadline = max(worker.deadline, time.monotonic() + float(payload))
+                    continue
+                worker.buffer.clear()
+                if status == "ok":
+                    return Outcome(value=payload)
+                return Outcome(error=ExtractionError(*payload))
+        except (pickle.UnpicklingError, ValueError, EOFError):
+            alive = False
+        if alive:
+            return None
+        try:
+            code = worker.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._replace(worker)
+        return Outcome(error=ExtractionError("crashed", f"the extractor died (exit code {code})"))
 
     def _replace(self, worker: _Worker) -> None:
         worker.stop(kill=True)
@@ -229,6 +262,19 @@ def read_frame(stream: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
+# The frames channel of this process when it is a worker (None otherwise).
+_CHANNEL: IO[bytes] | None = None
+
+
+def extend_deadline(seconds: float) -> None:
+    """Ask the pool for ``seconds`` more from now for the current item: a
+    long task made of bounded steps (OCR, page by page) calls it before each
+    step, so the limit applies per step instead of per file. Outside a
+    worker it does nothing."""
+    if _CHANNEL is not None:
+        write_frame(_CHANNEL, ("extend", seconds))
+
+
 def exit_with_parent(parent: int) -> None:
     """A worker must not outlive a killed parent: nobody would stop it.
     (The parent's pid comes from the command line: it may die before this runs.)"""
@@ -248,7 +294,12 @@ def _worker_main(fn_name: str, memory_mb: int, parent: int) -> None:
     if memory_mb:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    global _CHANNEL
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    _CHANNEL = stdout
+    # Run as ``-m``, this module is ``__main__``: the tasks import it under its
+    # own name, a second copy that must know the channel too.
+    importlib.import_module("docsearch.extraction.workers")._CHANNEL = stdout  # type: ignore[attr-defined]  # set on the other copy of this module
     # Anything a library prints must not corrupt the frames on stdout.
     sys.stdout = sys.stderr
     while True:

@@ -35,6 +35,7 @@ from docsearch.corpus.scan import (
 from docsearch.errors import ExtractionError, SchemaMismatch
 from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, extract_file
 from docsearch.extraction.cache import ExtractionCache
+from docsearch.extraction.ocr import ocr_options
 from docsearch.extraction.workers import Outcome, map_isolated, read_ahead
 from docsearch.faults import fault
 from docsearch.index.store import SCHEMA_VERSION, IndexStore
@@ -42,7 +43,8 @@ from docsearch.index.writer import DocumentWriter
 
 # Failures that depend on this machine and its limits rather than on the
 # file: not cached, so a rebuild (or a higher limit) tries again.
-MACHINE_REASONS = frozenset({"timeout", "crashed", "too-large", "unreadable", "bad-filename"})
+# Not cached: they depend on the machine (a tool installed later reads the file).
+MACHINE_REASONS = frozenset({"timeout", "crashed", "too-large", "unreadable", "bad-filename", "missing-tool"})
 
 
 class Progress(Protocol):
@@ -246,7 +248,7 @@ class _Run:
                 to_run.append(task)
             else:
                 yield task, cached
-        items = [(str(t.source.path), self.settings.max_file_bytes) for t in to_run]
+        items = [(str(t.source.path), self.settings.max_file_bytes, ocr_options(self.settings)) for t in to_run]
         outcomes = map_isolated(extract_file, items, workers=self.settings.workers,
                                 timeout=self.settings.extract_timeout, memory_mb=self.settings.worker_memory_mb)
         yield from read_ahead(self._cached(to_run, outcomes))

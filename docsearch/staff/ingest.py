@@ -37,7 +37,8 @@ from docsearch.errors import ExtractionError, UserError
 from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, check_content, extract_file, sniff_kind
 from docsearch.extraction.cache import ExtractionCache
 from docsearch.extraction.html import charset_codec
-from docsearch.extraction.registry import canonical_suffix
+from docsearch.extraction.ocr import ocr_options
+from docsearch.extraction.registry import canonical_suffix, formats_label
 from docsearch.extraction.workers import map_isolated
 from docsearch.index.engine import find_document
 from docsearch.index.update import RunReport, update_index
@@ -109,7 +110,7 @@ def check_upload(settings: Settings, data: bytes, name: str) -> str:
     """The file's suffix, once its name, size, content and novelty are checked."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise UserError(f"{name} : seuls les PDF (.pdf) et les pages web (.html) peuvent être ajoutés")
+        raise UserError(f"{name} : formats acceptés : {formats_label()}")
     if len(data) > settings.max_file_bytes:
         raise UserError(f"{name} : plus de {settings.max_file_mb} Mo")
     try:
@@ -125,7 +126,7 @@ def extract_checked(settings: Settings, data: bytes, suffix: str, name: str) -> 
     with tempfile.TemporaryDirectory(prefix="docsearch-add-") as folder:
         path = Path(folder) / f"document{suffix}"
         path.write_bytes(data)
-        ((_, outcome),) = list(map_isolated(extract_file, [(str(path), settings.max_file_bytes)], workers=1,
+        ((_, outcome),) = list(map_isolated(extract_file, [(str(path), settings.max_file_bytes, ocr_options(settings))], workers=1,
                                             timeout=settings.extract_timeout, memory_mb=settings.worker_memory_mb))
     if outcome.error is not None:
         raise UserError(f"{name} : illisible : {outcome.error.reason} ({outcome.error.detail})")
