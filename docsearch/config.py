@@ -71,6 +71,13 @@ class Settings:
     ocr_language: str = "fra+eng"
     ocr_page_timeout: float = 120.0
     ocr_enabled: bool = True
+    # Caps per document, so that one file cannot hold the write lock for
+    # minutes or fill the index (the measurements behind the numbers are in
+    # docsearch/extraction/caps.py); what is cut is said in its warnings.
+    max_pages: int = 5_000
+    max_page_chars: int = 1_000_000
+    max_document_chars: int = 5_000_000
+    max_distinct_words: int = 30_000
 
     @property
     def cache_dir(self) -> Path:

@@ -7,13 +7,16 @@ staff metadata lives beside it in ``<file name>.meta.toml``.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat as stat_module
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
-from docsearch.errors import UserError
+from docsearch.errors import ExtractionError, UserError
 
 SIDECAR_SUFFIX = ".meta.toml"
 TRASH_DIR = ".corbeille"
@@ -43,15 +46,38 @@ def sidecar_path(path: Path) -> Path:
 FOLDER_NOTES = frozenset({"README.md", "README.txt", "LISEZMOI.md", "LISEZMOI.txt"})
 
 
+@dataclass
+class CorpusScan:
+    """What a walk of the corpus found."""
+
+    sources: list[SourceFile] = field(default_factory=list)
+    # relpath → (reason, French detail): files with a document's name that are
+    # not read (a FIFO, a device, a link leading out of the corpus).
+    refused: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # relpath → French detail: folders that could not be listed. Their
+    # documents are neither seen nor gone: what the index holds of them stays.
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+    def hidden(self, relpath: str) -> bool:
+        """Whether ``relpath`` is inside a folder that could not be listed."""
+        return any(relpath.startswith(folder + "/") for folder in self.unreadable)
+
+
 def list_sources(corpus: Path, suffixes: Iterable[str]) -> list[SourceFile]:
+    """Every readable document of the corpus (see ``scan_corpus``), sorted by relative path."""
+    return scan_corpus(corpus, suffixes).sources
+
+
+def scan_corpus(corpus: Path, suffixes: Iterable[str]) -> CorpusScan:
     """Every file of the corpus whose suffix is one of ``suffixes`` (those the
-    extraction registry reads), sorted by relative path."""
+    extraction registry reads), sorted by relative path; only regular files
+    that resolve inside the corpus are sources, the others are refused."""
     suffixes = frozenset(suffixes)
     if not corpus.is_dir():
         raise UserError(f"the corpus folder {corpus} does not exist")
     root = str(corpus.resolve())
     prefix = root.rstrip(os.sep) + os.sep
-    found: list[SourceFile] = []
+    scan = CorpusScan()
     # os.scandir and plain strings: with tens of thousands of files, making
     # a Path of every name was most of the walk.
     folders = [root]
@@ -59,7 +85,11 @@ def list_sources(corpus: Path, suffixes: Iterable[str]) -> list[SourceFile]:
         folder = folders.pop()
         try:
             entries = list(os.scandir(folder))
-        except OSError:
+        except OSError as exc:
+            if folder == root:
+                raise UserError(f"the corpus folder {corpus} cannot be read: {exc.strerror or exc}") from None
+            relpath = folder[len(prefix):].replace(os.sep, "/")
+            scan.unreadable[relpath] = f"dossier illisible : {exc.strerror or exc} ; ses documents restent indexés"
             continue
         for entry in entries:
             if entry.name.startswith("."):
@@ -73,18 +103,51 @@ def list_sources(corpus: Path, suffixes: Iterable[str]) -> list[SourceFile]:
                     continue
                 if folder == root and entry.name in FOLDER_NOTES:
                     continue  # the corpus folder's own notes, now that .md and .txt are documents
+                relpath = entry.path[len(prefix):].replace(os.sep, "/")
+                # A plain entry's type comes with the listing; only a link costs a resolution.
+                if entry.is_symlink():
+                    refusal = refuse(prefix, entry.path)
+                elif not entry.is_file(follow_symlinks=False):
+                    refusal = NOT_A_FILE
+                else:
+                    refusal = None
+                if refusal is not None:
+                    scan.refused[relpath] = refusal
+                    continue
                 stat = entry.stat()
             except OSError:
-                continue  # vanished or unreadable: the next run will see it
-            relpath = entry.path[len(prefix):].replace(os.sep, "/")
-            found.append(SourceFile(Path(entry.path), relpath, stat.st_size, stat.st_mtime))
-    return sorted(found, key=lambda s: s.relpath)
+                continue  # vanished meanwhile: the next run will see it
+            scan.sources.append(SourceFile(Path(entry.path), relpath, stat.st_size, stat.st_mtime))
+    scan.sources.sort(key=lambda s: s.relpath)
+    return scan
+
+
+def refuse(prefix: str, path: str) -> tuple[str, str] | None:
+    """Why the file at ``path`` must not be read (None: it may be): reading a
+    FIFO never ends, a device never stops giving bytes, and a link out of the
+    corpus would publish a file nobody put in it."""
+    target = os.path.realpath(path)
+    if not target.startswith(prefix):
+        return ("outside-corpus", "le lien mène hors du fonds documentaire : il n'est pas lu")
+    try:
+        mode = os.stat(target).st_mode
+    except OSError as exc:
+        return ("not-a-file", f"lien brisé ou fichier illisible : {exc.strerror or exc}")
+    return None if stat_module.S_ISREG(mode) else NOT_A_FILE
+
+
+NOT_A_FILE = ("not-a-file", "n'est pas un fichier ordinaire (tube, périphérique, socket) : il n'est pas lu")
 
 
 def source_for(corpus: Path, relpath: str) -> SourceFile:
-    """The source file at ``relpath``, refusing any path that leaves the corpus."""
+    """The source file at ``relpath``, refusing any path that leaves the corpus
+    (``UserError``) and any file that is not a regular one (``ExtractionError``,
+    as the scan reports it); ``FileNotFoundError`` when it is gone."""
     path = resolve_inside(corpus, relpath)
     stat = path.stat()
+    if not stat_module.S_ISREG(stat.st_mode):
+        reason, detail = refuse(str(corpus.resolve()).rstrip(os.sep) + os.sep, str(path)) or ("not-a-file", "")
+        raise ExtractionError(reason, detail)
     return SourceFile(path, path.relative_to(corpus.resolve()).as_posix(), stat.st_size, stat.st_mtime)
 
 
@@ -99,9 +162,22 @@ def resolve_inside(corpus: Path, relpath: str) -> Path:
     return path
 
 
+MAX_SIDECAR_BYTES = 1 << 20  # staff metadata is a few lines: more is not a sidecar
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading, if it is a regular file: opening does not
+    block on a FIFO put there after the scan, and a device is refused."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat_module.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return os.fdopen(descriptor, "rb")
+
+
 def file_hash(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -111,9 +187,13 @@ def sidecar_hash(path: Path) -> str:
     """Hash of the staff metadata file, "" when there is none."""
     sidecar = sidecar_path(path)
     try:
-        return hashlib.sha256(sidecar.read_bytes()).hexdigest()[:16]
+        with open_regular(sidecar) as handle:
+            data = handle.read(MAX_SIDECAR_BYTES + 1)
     except FileNotFoundError:
         return ""
+    if len(data) > MAX_SIDECAR_BYTES:
+        raise OSError(errno.EFBIG, f"staff metadata file larger than {MAX_SIDECAR_BYTES} bytes", str(sidecar))
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 TEMPORARY_PREFIX = ".tmp-"

@@ -30,11 +30,14 @@ class ExtractionCache:
                 data = json.load(handle)
         except (OSError, ValueError, EOFError):
             return None  # missing or damaged entry: extract again
-        if "error" in data:
-            if data["error"] == "image-only" and NOT_INSTALLED in data.get("detail", "") and available():
-                return None  # reported before Tesseract was installed: recognise it now
-            return ExtractionError(data["error"], data.get("detail", ""))
-        return Extracted.from_dict(data)
+        try:
+            if isinstance(data.get("error"), str):
+                if data["error"] == "image-only" and NOT_INSTALLED in str(data.get("detail", "")) and available():
+                    return None  # reported before Tesseract was installed: recognise it now
+                return ExtractionError(data["error"], str(data.get("detail", "")))
+            return Extracted.from_dict(data)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return None  # an entry of another shape (edited, from a bug): extract again
 
     def put(self, sha256: str, result: Extracted | ExtractionError) -> None:
         if isinstance(result, ExtractionError):
