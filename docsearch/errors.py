@@ -23,6 +23,11 @@ class IndexMissing(UserError):
     """There is no index yet at the configured place."""
 
 
+class IndexUnavailable(UserError):
+    """The live generation cannot be opened (damaged files, a garbled
+    ``CURRENT``): searches answer 503 until a rebuild publishes a good one."""
+
+
 class SchemaMismatch(UserError):
     """The index on disk was built by another version of the schema."""
 

@@ -1,9 +1,10 @@
 """One indexing thread for the web process: staff changes wait in a queue.
 
 ``IndexQueue.submit`` queues the files to (re)index or forget and returns a
-``Job``; the thread runs the queued jobs together through ``update_index``,
-which itself waits for any other writer (a CLI rebuild), so no change is
-lost and nobody sees a lock error.
+``Job``; the thread runs the queued jobs together through ``update_index``
+(one by one if that run fails), which itself waits for any other writer (a
+CLI rebuild), so no change is lost and nobody sees a lock error. A path that
+is gone by the time its turn comes is forgotten, not a failure.
 """
 
 from __future__ import annotations
@@ -56,18 +57,36 @@ class IndexQueue:
             self._index(batch)
 
     def _index(self, batch: list[Job]) -> None:
-        whole = any(job.only is None for job in batch)
-        only = None if whole else list(dict.fromkeys(p for job in batch for p in job.only or []))
-        forget = list(dict.fromkeys(p for job in batch for p in job.forget))
+        """Run the queued jobs together; if that run fails, run each on its
+        own, so one change that cannot be indexed never holds back the others."""
         try:
-            report = update_index(self.settings, only=only, forget=forget,
-                                  retry_failed=any(job.retry_failed for job in batch))
-        except Exception as exc:  # reported to the waiting staff member, the thread goes on
-            logger.exception("indexing failed")
-            for job in batch:
-                job.error = str(exc)
-                job.done.set()
+            report = self._update(batch)
+        except Exception as exc:
+            if len(batch) > 1:
+                logger.warning("indexing %d queued changes together failed (%s): one by one now", len(batch), exc)
+                for job in batch:
+                    self._index([job])
+                return
+            logger.exception("indexing failed")  # reported to the waiting staff member, the thread goes on
+            batch[0].error = str(exc)
+            batch[0].done.set()
             return
         for job in batch:
             job.report = report
             job.done.set()
+
+    def _update(self, batch: list[Job]) -> RunReport:
+        # The last job that names a path decides: published then withdrawn is
+        # forgotten, withdrawn then restored is indexed.
+        whole = any(job.only is None for job in batch)
+        plan: dict[str, bool] = {}  # path → index it (True) or forget it (False)
+        for job in batch:
+            for path in job.only or []:
+                plan.pop(path, None)
+                plan[path] = True
+            for path in job.forget:
+                plan.pop(path, None)
+                plan[path] = False
+        only = None if whole else [path for path, index in plan.items() if index]
+        forget = [path for path, index in plan.items() if not index]
+        return update_index(self.settings, only=only, forget=forget, retry_failed=any(job.retry_failed for job in batch))

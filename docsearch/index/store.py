@@ -15,7 +15,9 @@ rebuild that dies leaves ``CURRENT`` untouched.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import io
 import json
 import os
 import pickle
@@ -25,16 +27,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any, cast
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.structfile import StructFile
 from whoosh.index import Index
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import IndexWriter, PostingPool, SegmentWriter
 
 from docsearch.corpus.atomic import write_atomic
-from docsearch.errors import IndexMissing, SchemaMismatch
+from docsearch.errors import IndexMissing, IndexUnavailable, SchemaMismatch
 from docsearch.index.analysis import french_analyzer, words_analyzer
 from docsearch.index.backend import UNKNOWN_YEAR
 from docsearch.index.internals import length_bytes, temp_storage
@@ -90,24 +94,55 @@ class IndexStore:
     # Reading -------------------------------------------------------------
 
     def current_dir(self) -> Path | None:
+        """The live generation's folder; None when there is none or ``CURRENT``
+        does not name one (garbled bytes, a name that is no generation here)."""
         try:
-            name = (self.folder / _CURRENT).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
+            name = (self.folder / _CURRENT).read_bytes().decode("utf-8").strip()
+        except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
+            return None
+        if not name.startswith("gen-") or "/" in name or name.endswith(".build"):
             return None
         path = self.folder / name
-        return path if name and path.is_dir() else None
+        return path if path.is_dir() else None
+
+    def no_generation(self) -> IndexMissing | IndexUnavailable:
+        """The error for "no live generation": not built yet, or damaged when a
+        ``CURRENT`` file exists but names no generation."""
+        if (self.folder / _CURRENT).exists():
+            return IndexUnavailable(f"the index in {self.folder} is damaged: CURRENT names no generation; "
+                                    "run `docsearch index --rebuild`")
+        return IndexMissing(f"no index in {self.folder}: run `docsearch index` first")
 
     def open(self, gen: Path | None = None) -> Index:
-        """The live index (or generation ``gen``), checked against this version's schema."""
+        """The live index (or generation ``gen``), checked against this version's
+        schema and opened down to its segments: ``IndexUnavailable`` if its files are damaged."""
         gen = gen or self.current_dir()
         if gen is None:
-            raise IndexMissing(f"no index in {self.folder}: run `docsearch index` first")
+            raise self.no_generation()
         check_schema(gen)
-        return whoosh_index.open_dir(str(gen))
+        try:
+            ix = whoosh_index.open_dir(str(gen))
+            with ix.reader() as reader:  # opens every segment: a truncated or zeroed one fails here
+                if reader.doc_count_all():
+                    reader.stored_fields(0)
+            return ix
+        except Exception as exc:  # damage shows as any error of the file readers (EOF, unpickling, struct…)
+            _close_files(exc.__traceback__)
+            detail = f"{type(exc).__name__}: {exc}"[:300]
+        raise IndexUnavailable(f"the index generation {gen.name} is damaged and cannot be opened ({detail}); "
+                               "run `docsearch index --rebuild`")
 
     def failures(self, gen: Path | None = None) -> dict[str, dict[str, str]]:
-        """Files of the corpus that could not be read: relpath → reason, detail, fingerprint."""
-        return self._read_json(gen, _FAILURES)
+        """Files of the corpus that could not be read: relpath → reason, detail, fingerprint.
+
+        Entries of another shape (a file edited by hand, a damaged disk) are
+        dropped: the next run reads those files again."""
+        failures: dict[str, dict[str, str]] = {}
+        for relpath, entry in self._read_json(gen, _FAILURES).items():
+            if isinstance(entry, dict) and isinstance(entry.get("reason"), str):
+                failures[str(relpath)] = {key: value for key, value in entry.items()
+                                          if key in ("reason", "detail", "fingerprint") and isinstance(value, str)}
+        return failures
 
     def generation_meta(self, gen: Path | None = None) -> dict[str, Any]:
         return self._read_json(gen, _META)
@@ -117,10 +152,11 @@ class IndexStore:
         if gen is None:
             return {}
         try:
-            # json gives Any: these files hold one JSON object each.
-            return cast(dict[str, Any], json.loads((gen / name).read_text(encoding="utf-8")))
-        except (FileNotFoundError, ValueError):
+            data = json.loads((gen / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # missing, unreadable, not UTF-8, not JSON
             return {}
+        # Another shape (a file edited by hand, a damaged disk) is no data.
+        return cast(dict[str, Any], data) if isinstance(data, dict) else {}
 
     # Writing -------------------------------------------------------------
 
@@ -137,8 +173,10 @@ class IndexStore:
                     on_wait()
                 fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                recovered = self._take_over(handle)
+                # Leftovers first: a build that died on a full disk leaves a
+                # folder that may hold the very room the pid below needs.
                 self._remove_abandoned_builds()
+                recovered = self._take_over(handle)
                 yield recovered
             finally:
                 handle.truncate(0)  # released cleanly: nothing to take over
@@ -164,6 +202,10 @@ class IndexStore:
         path = Path(tempfile.mkdtemp(prefix=f"gen-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".build", dir=self.folder))
         ix = whoosh_index.create_in(str(path), make_schema())
         return path, ix
+
+    def discard(self, build: Path) -> None:
+        """Delete a build that failed: its room is given back at once, not at the next run."""
+        shutil.rmtree(build, ignore_errors=True)
 
     def publish(self, build: Path) -> Path:
         """Make a finished build the live generation, atomically."""
@@ -268,11 +310,23 @@ class ChunkedPostingPool(PostingPool):
             self._remove_run(path)
 
 
+def _close_files(trace: TracebackType | None) -> None:
+    """Close the files a failed opening left open in its frames (a segment
+    whose table could not be read), now rather than at some later collection."""
+    while trace is not None:
+        for value in list(trace.tb_frame.f_locals.values()):
+            if isinstance(value, (io.IOBase, StructFile)):
+                with contextlib.suppress(Exception):
+                    value.close()
+        trace = trace.tb_next
+
+
 def check_schema(gen: Path) -> None:
     try:
-        version = json.loads((gen / _META).read_text(encoding="utf-8")).get("schema_version")
-    except (FileNotFoundError, ValueError):
-        version = None
+        meta = json.loads((gen / _META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    version = meta.get("schema_version") if isinstance(meta, dict) else None
     if version != SCHEMA_VERSION:
         raise SchemaMismatch(
             f"the index in {gen.parent} was built with schema version {version}, this docsearch "

@@ -25,16 +25,18 @@ from docsearch.catalogue.staff import read_sidecar
 from docsearch.catalogue.vocabulary import Vocabulary, load_vocabulary
 from docsearch.config import Settings
 from docsearch.corpus.scan import (
+    CorpusScan,
     SourceFile,
     file_hash,
-    list_sources,
     remove_stale_temporaries,
+    scan_corpus,
     sidecar_hash,
     source_for,
 )
-from docsearch.errors import ExtractionError, SchemaMismatch
+from docsearch.errors import ExtractionError, IndexMissing, IndexUnavailable, SchemaMismatch
 from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, extract_file
 from docsearch.extraction.cache import ExtractionCache
+from docsearch.extraction.caps import Caps, cap
 from docsearch.extraction.ocr import ocr_options
 from docsearch.extraction.workers import Outcome, map_isolated, read_ahead
 from docsearch.faults import fault
@@ -44,7 +46,7 @@ from docsearch.index.writer import DocumentWriter
 # Failures that depend on this machine and its limits rather than on the
 # file: not cached, so a rebuild (or a higher limit) tries again.
 # Not cached: they depend on the machine (a tool installed later reads the file).
-MACHINE_REASONS = frozenset({"timeout", "crashed", "too-large", "unreadable", "bad-filename", "missing-tool"})
+MACHINE_REASONS = frozenset({"timeout", "crashed", "too-large", "unreadable", "bad-filename", "missing-tool", "error"})
 
 
 class Progress(Protocol):
@@ -118,7 +120,14 @@ def update_index(
     with store.write_lock(on_wait) as recovered:
         fault("update-locked")
         run = _Run(settings, vocab, store, retry_failed, progress)
-        report = run.execute(rebuild or store.current_dir() is None, only, forget or [])
+        try:
+            report = run.execute(rebuild or store.current_dir() is None, only, forget or [])
+        except _Damaged:
+            notes = run.report.notes
+            run = _Run(settings, vocab, store, retry_failed, progress)
+            run.report.notes.extend(notes)
+            run.skip_live = True
+            report = run.execute(True, None, [])
     if recovered:
         report.notes.append(recovered)
     report.elapsed = time.monotonic() - started
@@ -130,21 +139,38 @@ class _Run:
         self.settings, self.vocab, self.store = settings, vocab, store
         self.retry_failed, self.progress = retry_failed, progress
         self.cache = ExtractionCache(settings.cache_dir)
+        self.caps = Caps(settings.max_pages, settings.max_page_chars, settings.max_document_chars,
+                         settings.max_distinct_words)
         self.report = RunReport()
+        self.skip_live = False  # set when the live index proved unreadable: build without it
 
     def execute(self, rebuild: bool, only: list[str] | None, forget: list[str]) -> RunReport:
         live = self._open_live(rebuild)
+        if live is None:
+            rebuild = True  # no usable live index: nothing to update, everything to build
+        if rebuild:
+            only, forget = None, []  # a new generation holds the whole corpus, never just the files asked for
         # Adding or removing a few files needs only their own records, not the index's every record.
         wanted = None if only is None else set(only) | set(forget)
-        known = _known_documents(live, wanted) if live is not None else {}
+        known = self._known(live, wanted)
         failures = self.store.failures()
+        scan = CorpusScan()
+        forget = list(forget)
         if only is None:
             remove_stale_temporaries(self.settings.corpus_dir)
-            sources = list_sources(self.settings.corpus_dir, SUPPORTED_SUFFIXES)
+            scan = scan_corpus(self.settings.corpus_dir, SUPPORTED_SUFFIXES)
         else:
-            sources = [source_for(self.settings.corpus_dir, rel) for rel in only]
+            for relpath in only:
+                try:
+                    scan.sources.append(source_for(self.settings.corpus_dir, relpath))
+                except FileNotFoundError:  # gone before its turn came (withdrawn, renamed): forget it
+                    forget.append(relpath)
+                except ExtractionError as error:
+                    scan.refused[relpath] = (error.reason, error.detail)
+        sources = scan.sources
         new_failures = {} if rebuild else dict(failures)
         tasks = self._plan(sources, known, new_failures, rebuild)
+        self._refused(scan, known, failures, new_failures)
         if rebuild:
             gen, ix = self.store.new_generation()
         else:
@@ -153,18 +179,26 @@ class _Run:
             gen, ix = current, live
         self.report.rebuilt = rebuild
         processes = self.settings.index_processes if len(tasks) >= self.settings.index_parallel_from else 1
-        with DocumentWriter(ix, processes) as writer:
-            self._process(tasks, writer, known, new_failures, rebuild)
-            if only is None:
-                gone = (set(known) | set(failures)) - {printable_path(s.relpath) for s in sources}
-                self._remove_missing(gone, known, writer, new_failures, rebuild)
-            else:
-                self._remove_missing(set(forget), known, writer, new_failures, rebuild)
-        fault("update-committed")  # the documents are committed, the failures and meta not yet written
-        self._count(ix)
-        self.store.write_failures(gen, new_failures)
-        self.store.write_meta(gen, updated=dt.datetime.now().isoformat(timespec="seconds"),
-                              vocabulary=self.vocab.digest)
+        try:
+            with DocumentWriter(ix, processes) as writer:
+                self._process(tasks, writer, known, new_failures, rebuild)
+                if rebuild:
+                    self._restore_hidden(scan, known, writer)
+                if only is None:
+                    seen = {printable_path(s.relpath) for s in sources} | set(scan.refused)
+                    gone = {p for p in (set(known) | set(failures)) - seen if p not in scan.unreadable and not scan.hidden(p)}
+                    self._remove_missing(gone, known, writer, new_failures, rebuild)
+                else:
+                    self._remove_missing(set(forget) - set(scan.refused), known, writer, new_failures, rebuild)
+            fault("update-committed")  # the documents are committed, the failures and meta not yet written
+            self._count(ix)
+            self.store.write_failures(gen, new_failures)
+            self.store.write_meta(gen, updated=dt.datetime.now().isoformat(timespec="seconds"),
+                                  vocabulary=self.vocab.digest)
+        except BaseException:
+            if rebuild:
+                self.store.discard(gen)  # a failed build (a full disk…) gives its room back at once
+            raise
         if rebuild:
             fault("update-publish")  # the new generation is complete, not yet live
             self.store.publish(gen)
@@ -172,14 +206,58 @@ class _Run:
         return self.report
 
     def _open_live(self, rebuild: bool) -> Index | None:
-        if self.store.current_dir() is None:
+        """The live index, or None when a run must build one: there is none,
+        its schema is older (for a rebuild), or it is damaged (said in the notes)."""
+        if self.skip_live:
             return None
         try:
             return self.store.open()
+        except IndexMissing:
+            return None
         except SchemaMismatch:
             if rebuild:
                 return None  # a rebuild is exactly what a stale schema needs
             raise
+        except IndexUnavailable as exc:
+            self.report.notes.append(f"{exc}. The live index could not be opened: "
+                                     "it was rebuilt from the corpus and the extraction cache")
+            return None
+
+    def _known(self, live: Index | None, wanted: set[str] | None) -> dict[str, _Known]:
+        if live is None:
+            return {}
+        try:
+            return _known_documents(live, wanted)
+        except Exception as exc:  # damage deeper than what opening reads
+            self.report.notes.append(f"the live index could not be read ({type(exc).__name__}: {exc}); "
+                                     "it was rebuilt from the corpus and the extraction cache")
+            raise _Damaged() from exc
+
+    def _refused(self, scan: CorpusScan, known: dict[str, _Known], failures: dict[str, dict[str, str]],
+                 new_failures: dict[str, dict[str, str]]) -> None:
+        """Files that are not read and folders that cannot be listed: failures,
+        and what the index holds of them stays."""
+        for relpath, (reason, detail) in scan.refused.items():
+            self._record_failure(_Task(SourceFile(self.settings.corpus_dir / relpath, relpath, 0, 0.0), "", ""),
+                                 ExtractionError(reason, detail), new_failures)
+            if relpath in known:
+                self.report.kept.append(relpath)
+        for folder, detail in scan.unreadable.items():
+            self.report.failed[folder] = ("unreadable-folder", detail)
+            new_failures[folder] = {"reason": "unreadable-folder", "detail": detail, "fingerprint": ""}
+            for relpath in sorted(known):
+                if scan.hidden(relpath):
+                    self.report.kept.append(relpath)
+                    if relpath in failures:  # a failure of a file no one can see yet stays
+                        new_failures[relpath] = failures[relpath]
+
+    def _restore_hidden(self, scan: CorpusScan, known: dict[str, _Known], writer: DocumentWriter) -> None:
+        """In a rebuild, the documents of a folder that cannot be listed keep their last version."""
+        for relpath, previous in sorted(known.items()):
+            if scan.hidden(relpath) or relpath in scan.refused:
+                path = self.settings.corpus_dir / relpath
+                self._restore_previous(previous, _Task(SourceFile(path, relpath, previous.size, previous.mtime), "", ""),
+                                       writer, count=False)
 
     def _plan(self, sources: list[SourceFile], known: dict[str, _Known], failures: dict[str, dict[str, str]], rebuild: bool) -> list[_Task]:
         """The files that must be (re)extracted; count the unchanged ones.
@@ -193,6 +271,9 @@ class _Run:
                 task = self._task(source, known.get(source.relpath))
             except ExtractionError as error:
                 self._record_failure(_Task(source, "", ""), error, failures)
+                continue
+            except Exception as exc:  # one file's trouble is that file's failure, never the run's
+                self._record_failure(_Task(source, "", ""), _unexpected(exc), failures)
                 continue
             previous, failed = known.get(source.relpath), failures.get(source.relpath, {})
             if not rebuild and previous and previous.fingerprint == task.fingerprint:
@@ -233,10 +314,18 @@ class _Run:
                 elif relpath in known:
                     self.report.kept.append(relpath)
             else:
-                failures.pop(relpath, None)
-                document = self._document(task, result)
-                writer.add(document, replace=not rebuild)
-                self.report.indexed.append(relpath)
+                try:
+                    document = self._document(task, result)
+                except Exception as exc:  # a sidecar nested 500 levels deep, a bug in one resolution…
+                    self._record_failure(task, _unexpected(exc), failures)
+                    if rebuild and relpath in known:
+                        self._restore_previous(known[relpath], task, writer)
+                    elif relpath in known:
+                        self.report.kept.append(relpath)
+                else:
+                    failures.pop(relpath, None)
+                    writer.add(document, replace=not rebuild)
+                    self.report.indexed.append(relpath)
             self.progress.advance(relpath)
 
     def _extract_all(self, tasks: list[_Task]) -> Iterator[tuple[_Task, Extracted | ExtractionError]]:
@@ -262,8 +351,9 @@ class _Run:
 
     def _document(self, task: _Task, extracted: Extracted) -> Document:
         source = task.source
+        extracted, cut = cap(extracted, self.caps)
         staff, staff_warnings = read_sidecar(source.sidecar)
-        meta = resolve_metadata(source.relpath, extracted, staff, self.vocab, staff_warnings)
+        meta = resolve_metadata(source.relpath, extracted, staff, self.vocab, [*cut, *staff_warnings])
         if meta.warnings:
             self.report.warnings[source.relpath] = meta.warnings
         return Document(
@@ -277,13 +367,18 @@ class _Run:
         self.report.failed[relpath] = (error.reason, error.detail)
         failures[relpath] = {"reason": error.reason, "detail": error.detail, "fingerprint": task.fingerprint}
 
-    def _restore_previous(self, previous: _Known, task: _Task, writer: DocumentWriter) -> None:
+    def _restore_previous(self, previous: _Known, task: _Task, writer: DocumentWriter, count: bool = True) -> None:
         """In a rebuild, a file that no longer reads keeps its last readable version."""
         cached = self.cache.get(previous.sha256)
         if isinstance(cached, Extracted):
             old = _Task(task.source, previous.sha256, previous.fingerprint)
-            writer.add(self._document(old, cached), replace=False)
-            self.report.kept.append(task.source.relpath)
+            try:
+                document = self._document(old, cached)
+            except Exception:
+                return  # its last version does not resolve either: it stays failed
+            writer.add(document, replace=False)
+            if count:
+                self.report.kept.append(task.source.relpath)
 
     def _remove_missing(self, gone: set[str], known: dict[str, _Known], writer: DocumentWriter,
                         failures: dict[str, dict[str, str]], rebuild: bool) -> None:
@@ -320,6 +415,15 @@ def _numbers(searcher: Searcher, relpath: str) -> list[int]:
         return list(searcher.document_numbers(relpath=relpath, kind="doc"))
     except UnicodeEncodeError:  # a name that is not UTF-8 cannot be a term: look through them all
         return [n for n in searcher.document_numbers(kind="doc") if searcher.stored_fields(n)["relpath"] == relpath]
+
+
+class _Damaged(Exception):
+    """The live index opened but its records cannot be read: the run starts again as a rebuild."""
+
+
+def _unexpected(exc: Exception) -> ExtractionError:
+    """An error no reader foresaw, as one file's failure (not cached: it may be ours, not the file's)."""
+    return ExtractionError("error", f"{type(exc).__name__}: {exc}"[:300])
 
 
 def printable_path(relpath: str) -> str:

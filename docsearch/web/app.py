@@ -29,8 +29,8 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docsearch.config import Settings
-from docsearch.corpus.scan import resolve_inside
-from docsearch.errors import DocsearchError, IndexMissing, QueryError, UserError
+from docsearch.corpus.scan import open_regular, resolve_inside
+from docsearch.errors import DocsearchError, IndexMissing, IndexUnavailable, QueryError, UserError
 from docsearch.search.service import SearchService
 from docsearch.staff.searchlog import SearchLog
 from docsearch.web.openapi import openapi_document
@@ -172,6 +172,11 @@ class _Views:
         path = resolve_inside(self.settings.corpus_dir, doc.relpath)
         if not path.is_file():
             raise HTTPException(404, "Le fichier n'est plus dans le fonds documentaire")
+        try:  # opened before any header is sent: a file that cannot be read gets a whole error page
+            with open_regular(path):
+                pass
+        except OSError:
+            raise HTTPException(503, "Le fichier ne peut pas être lu par le serveur pour le moment.") from None
         disposition = "attachment" if request.query_params.get("telecharger") else "inline"
         if doc.format == "pdf":
             return FileResponse(path, media_type="application/pdf", content_disposition_type=disposition, filename=path.name)
@@ -193,6 +198,9 @@ class _Views:
     async def app_error(self, request: Request, exc: Exception) -> Response:
         if isinstance(exc, IndexMissing):
             return self._error(request, 503, "Le fonds documentaire est en cours de préparation : revenez dans quelques instants.")
+        if isinstance(exc, IndexUnavailable):  # answered again as soon as a good generation is published
+            return self._error(request, 503, "L'index est en cours de reconstruction ou endommagé : "
+                                             "revenez dans quelques instants.", {"Retry-After": "30"})
         status = 400 if isinstance(exc, (QueryError, UserError)) else 500
         return self._error(request, status, str(exc))
 

@@ -30,7 +30,7 @@ from whoosh.searching import Searcher
 
 from docsearch.catalogue.records import Document
 from docsearch.catalogue.vocabulary import Vocabulary
-from docsearch.errors import IndexMissing
+from docsearch.errors import IndexUnavailable, SchemaMismatch
 from docsearch.index.backend import (
     EngineResult,
     Failure,
@@ -137,18 +137,23 @@ class WhooshBackend:
         with self._lock:  # one thread makes the new snapshot; the others wait for it
             gen = self.store.current_dir()
             if gen is None:
-                raise IndexMissing(f"no index in {self.store.folder}: run `docsearch index` first")
+                raise self.store.no_generation()
             snap = self._snapshot
             if snap is not None and snap.serves(gen):
                 return snap  # made by another thread meanwhile
+            # Nothing is kept of a generation that does not open: each request
+            # tries again, so a good generation, once published, serves at once.
             for attempt in range(OPEN_ATTEMPTS):
                 check_schema(gen)
                 try:
                     fresh = _Snapshot(gen, self.store.open(gen), self.vocab, self.synonyms_file)
                     break
-                except OSError:
+                except (IndexUnavailable, SchemaMismatch):
+                    raise
+                except Exception as exc:  # a segment removed by a commit meanwhile, or damage below the segments' opening
                     if attempt == OPEN_ATTEMPTS - 1:
-                        raise
+                        raise IndexUnavailable(f"the index generation {gen.name} cannot be read "
+                                               f"({type(exc).__name__}: {exc})"[:400]) from exc
                     gen = self.store.current_dir() or gen
             # The one before stays open for the searches that started on it;
             # the one before that is closed, and the old one's kept scores dropped.
