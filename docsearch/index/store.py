@@ -126,6 +126,9 @@ class IndexStore:
                 if reader.doc_count_all():
                     reader.stored_fields(0)
             return ix
+        except FileNotFoundError as exc:  # maybe a commit replaced the contents meanwhile: the caller may look again
+            _close_files(exc.__traceback__)
+            raise
         except Exception as exc:  # damage shows as any error of the file readers (EOF, unpickling, struct…)
             _close_files(exc.__traceback__)
             detail = f"{type(exc).__name__}: {exc}"[:300]

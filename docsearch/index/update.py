@@ -218,7 +218,7 @@ class _Run:
             if rebuild:
                 return None  # a rebuild is exactly what a stale schema needs
             raise
-        except IndexUnavailable as exc:
+        except (IndexUnavailable, OSError) as exc:  # no other writer runs: a missing file is damage too
             self.report.notes.append(f"{exc}. The live index could not be opened: "
                                      "it was rebuilt from the corpus and the extraction cache")
             return None

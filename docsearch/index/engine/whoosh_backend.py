@@ -185,11 +185,15 @@ class WhooshBackend:
     def rebuild(self, documents: Iterable[Document]) -> None:
         with self.store.write_lock():
             build, ix = self.store.new_generation()
-            with DocumentWriter(ix) as writer:
-                for doc in documents:
-                    writer.add(doc, replace=False)
-            self.store.write_failures(build, {})
-            self._touch(build)
+            try:
+                with DocumentWriter(ix) as writer:
+                    for doc in documents:
+                        writer.add(doc, replace=False)
+                self.store.write_failures(build, {})
+                self._touch(build)
+            except BaseException:
+                self.store.discard(build)  # a failed build (a full disk…) gives its room back at once
+                raise
             self.store.publish(build)
 
     def _live(self) -> tuple[Path, Index]:
