@@ -48,6 +48,9 @@ class Document:
     fingerprint: str  # content + staff metadata + vocabulary: changes → reindex
     size: int
     mtime: float  # when the file was last written
+    # Pages (1-based) whose text was recognised by OCR, and the Tesseract language used.
+    ocr_pages: list[int] = field(default_factory=list)
+    ocr_language: str = ""
 
     @property
     def added(self) -> str:

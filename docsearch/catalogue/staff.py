@@ -24,6 +24,7 @@ CLEARABLE = frozenset({"year", "summary", "organisation", "territory"})
 SIDECAR_KEYS = {
     "title": "titre", "sectors": "secteurs", "year": "annee", "doctype": "type", "summary": "resume",
     "organisation": "organisation", "territory": "territoire", "url": "url",
+    "language": "langue",
 }
 # Every key a sidecar may use (documentalists write accents, or English).
 _READ_KEYS = {
@@ -35,6 +36,7 @@ _READ_KEYS = {
     "organisation": "organisation", "organization": "organisation",
     "territoire": "territory", "territory": "territory",
     "url": "url",
+    "langue": "language", "language": "language",
 }
 # TOML bare keys are ASCII: accept "année = 2010" as documentalists write it.
 _ACCENTED_KEYS = re.compile(r"^(\s*)(année|résumé)(?=\s*=)", re.MULTILINE)
@@ -54,6 +56,9 @@ class StaffMetadata:
     organisation: str = ""
     territory: str = ""
     url: str = ""
+    # The document's language as staff wrote it ("eng", "anglais", "fr, en"):
+    # what its scanned pages are recognised in (see ``extraction.ocr.tesseract_language``).
+    language: str = ""
     cleared: frozenset[str] = frozenset()
 
     def is_empty(self) -> bool:
@@ -106,12 +111,20 @@ def read_sidecar(path: Path) -> tuple[StaffMetadata, list[str]]:
         organisation=_text(given.get("organisation")),
         territory=_text(given.get("territory")),
         url=_text(given.get("url")),
+        language=_language(given.get("language")),
         cleared=cleared,
     ), warnings
 
 
 def _text(value: object) -> str:
     return "" if value is None else str(value)
+
+
+def _language(value: object) -> str:
+    """"eng", "anglais" or a list of them, as one comma-separated text."""
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return _text(value).strip()
 
 
 def _sectors(value: object) -> tuple[str, ...]:

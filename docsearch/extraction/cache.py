@@ -24,7 +24,10 @@ class ExtractionCache:
     def _path(self, sha256: str) -> Path:
         return self.folder / sha256[:2] / f"{sha256}.v{EXTRACTOR_VERSION}.json.gz"
 
-    def get(self, sha256: str) -> Extracted | ExtractionError | None:
+    def get(self, sha256: str, ocr_language: str | None = None) -> Extracted | ExtractionError | None:
+        """The cached result; with ``ocr_language``, a result whose pages were
+        recognised in another language is no result (staff asked for another
+        recognition), while a born-digital file's is whatever the language."""
         try:
             with gzip.open(self._path(sha256), "rt", encoding="utf-8") as handle:
                 data = json.load(handle)
@@ -35,9 +38,12 @@ class ExtractionCache:
                 if data["error"] == "image-only" and NOT_INSTALLED in str(data.get("detail", "")) and available():
                     return None  # reported before Tesseract was installed: recognise it now
                 return ExtractionError(data["error"], str(data.get("detail", "")))
-            return Extracted.from_dict(data)
+            extracted = Extracted.from_dict(data)
         except (AttributeError, KeyError, TypeError, ValueError):
             return None  # an entry of another shape (edited, from a bug): extract again
+        if ocr_language is not None and extracted.ocr_pages and extracted.ocr_language != ocr_language:
+            return None
+        return extracted
 
     def put(self, sha256: str, result: Extracted | ExtractionError) -> None:
         if isinstance(result, ExtractionError):

@@ -100,6 +100,8 @@ class StoredDocument:
     origins: dict[str, str] = field(default_factory=dict)  # field → where its value came from
     warnings: tuple[str, ...] = ()
     to_check: tuple[str, ...] = ()  # fields whose value is a guess
+    ocr_pages: tuple[int, ...] = ()  # pages (1-based) whose text was recognised by OCR
+    ocr_language: str = ""  # the Tesseract language(s) they were recognised in: "fra+eng"
 
     @property
     def source(self) -> str:

@@ -46,7 +46,7 @@ from docsearch.index.postings import PreAnalyzedText
 
 __all__ = ["UNKNOWN_YEAR", "IndexStore", "check_schema", "faster", "make_schema", "open_writer"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 WRITER_MEMORY_MB = 128  # postings sorted in memory before they spill to disk
 _CURRENT = "CURRENT"
 _META = "docsearch.json"

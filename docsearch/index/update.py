@@ -37,7 +37,7 @@ from docsearch.errors import ExtractionError, IndexMissing, IndexUnavailable, Sc
 from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, extract_file
 from docsearch.extraction.cache import ExtractionCache
 from docsearch.extraction.caps import Caps, cap
-from docsearch.extraction.ocr import ocr_options
+from docsearch.extraction.ocr import ocr_options, tesseract_language
 from docsearch.extraction.workers import Outcome, map_isolated, read_ahead
 from docsearch.faults import fault
 from docsearch.index.store import SCHEMA_VERSION, IndexStore
@@ -98,6 +98,7 @@ class _Task:
     source: SourceFile
     sha256: str
     fingerprint: str
+    ocr_language: str = ""  # Tesseract's codes for its scanned pages: the sidecar's ``langue``, else the setting
 
 
 def update_index(
@@ -299,7 +300,12 @@ class _Run:
             sidecar = sidecar_hash(source.path)
         except OSError as exc:
             raise ExtractionError("unreadable", exc.strerror or str(exc)) from None
-        return _Task(source, sha, f"{sha}:{sidecar}:{self.vocab.digest}:{SCHEMA_VERSION}")
+        return _Task(source, sha, f"{sha}:{sidecar}:{self.vocab.digest}:{SCHEMA_VERSION}", self._language(source))
+
+    def _language(self, source: SourceFile) -> str:
+        staff, _ = read_sidecar(source.sidecar)
+        default = self.settings.ocr_language
+        return tesseract_language(staff.language, default) if staff.language else default
 
     def _process(self, tasks: list[_Task], writer: DocumentWriter, known: dict[str, _Known],
                  failures: dict[str, dict[str, str]], rebuild: bool) -> None:
@@ -332,12 +338,13 @@ class _Run:
         """Cached results first, then the rest through isolated workers."""
         to_run: list[_Task] = []
         for task in tasks:
-            cached = self.cache.get(task.sha256)
+            cached = self.cache.get(task.sha256, task.ocr_language)
             if cached is None or (self.retry_failed and isinstance(cached, ExtractionError)):
                 to_run.append(task)
             else:
                 yield task, cached
-        items = [(str(t.source.path), self.settings.max_file_bytes, ocr_options(self.settings)) for t in to_run]
+        items = [(str(t.source.path), self.settings.max_file_bytes, ocr_options(self.settings, t.ocr_language))
+                 for t in to_run]
         outcomes = map_isolated(extract_file, items, workers=self.settings.workers,
                                 timeout=self.settings.extract_timeout, memory_mb=self.settings.worker_memory_mb)
         yield from read_ahead(self._cached(to_run, outcomes))
@@ -359,7 +366,8 @@ class _Run:
         return Document(
             id=document_id(source.relpath), relpath=source.relpath, format=extracted.format,
             meta=meta, pages=extracted.pages, sha256=task.sha256, fingerprint=task.fingerprint,
-            size=source.size, mtime=source.mtime,
+            size=source.size, mtime=source.mtime, ocr_pages=list(extracted.ocr_pages),
+            ocr_language=extracted.ocr_language,
         )
 
     def _record_failure(self, task: _Task, error: ExtractionError, failures: dict[str, dict[str, str]]) -> None:

@@ -77,6 +77,8 @@ class DocumentView:
     origins: dict[str, str]
     warnings: list[str]
     to_check: list[str]
+    ocr_pages: list[int] = field(default_factory=list)  # pages whose text was recognised (OCR)
+    ocr_language: str = ""  # Tesseract's codes: "fra+eng"
     first_lines: str = ""  # the start of its text (one document's page only)
 
     def as_dict(self) -> dict[str, Any]:
@@ -228,7 +230,7 @@ class SearchService:
             sectors=self._sectors(doc), year=doc.year, type=CodeLabel(doc.doctype, self.vocab.doctype_label(doc.doctype)),
             summary=doc.summary, organisation=doc.organisation, territory=doc.territory, page_count=doc.page_count,
             size=doc.size, added=doc.added, origins=dict(doc.origins), warnings=list(doc.warnings),
-            to_check=list(doc.to_check),
+            to_check=list(doc.to_check), ocr_pages=list(doc.ocr_pages), ocr_language=doc.ocr_language,
         )
 
     def _sectors(self, doc: StoredDocument) -> list[CodeLabel]:

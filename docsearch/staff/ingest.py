@@ -20,7 +20,7 @@ from typing import cast
 from urllib.parse import urlsplit
 
 from docsearch.catalogue.records import document_id
-from docsearch.catalogue.staff import StaffMetadata, sidecar_values
+from docsearch.catalogue.staff import StaffMetadata, read_sidecar, sidecar_values
 from docsearch.catalogue.vocabulary import load_vocabulary
 from docsearch.config import Settings
 from docsearch.corpus.atomic import write_atomic
@@ -185,7 +185,18 @@ def write_metadata(settings: Settings, relpath: str, staff: StaffMetadata) -> No
     path = resolve_inside(settings.corpus_dir, relpath)
     if not path.is_file():
         raise UserError(f"{relpath} n'est pas un fichier du fonds")
+    if not staff.language:  # the form does not show it: the language chosen for recognition stays
+        staff = replace(staff, language=read_sidecar(sidecar_path(path))[0].language)
     write_sidecar(path, sidecar_values(staff.clearing_empty()))
+
+
+def write_language(settings: Settings, relpath: str, language: str) -> None:
+    """Set a document's language (its sidecar's ``langue``), keeping every other value of the sidecar."""
+    path = resolve_inside(settings.corpus_dir, relpath)
+    if not path.is_file():
+        raise UserError(f"{relpath} n'est pas un fichier du fonds")
+    staff, _ = read_sidecar(sidecar_path(path))
+    write_sidecar(path, sidecar_values(replace(staff, language=language)))
 
 
 def remove_documents(settings: Settings, refs: list[str]) -> RunReport:

@@ -13,6 +13,8 @@ the package); a template in ``<instance>/templates/`` wins over the shipped one.
 
 from __future__ import annotations
 
+import mimetypes
+
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from urllib.parse import urlsplit
@@ -180,6 +182,10 @@ class _Views:
         disposition = "attachment" if request.query_params.get("telecharger") else "inline"
         if doc.format == "pdf":
             return FileResponse(path, media_type="application/pdf", content_disposition_type=disposition, filename=path.name)
+        if doc.format != "html":  # an office file or an image: the original, to download
+            media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return FileResponse(path, media_type=media, content_disposition_type="attachment", filename=path.name,
+                                headers={"content-security-policy": "sandbox"})
         # A saved web page is served as text only: its own scripts never run here.
         return FileResponse(path, media_type="text/plain; charset=utf-8", content_disposition_type=disposition,
                             filename=path.name, headers={"content-security-policy": "sandbox"})

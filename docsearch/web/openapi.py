@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from docsearch.catalogue.vocabulary import Vocabulary
+from docsearch.extraction.registry import READERS
 from docsearch.index.backend import FACET_KEYS, FACETS
 
 PARAM = {f.key: f.param for f in FACETS}
@@ -49,7 +50,7 @@ FACET_VALUE = {"type": "object", "required": ["value", "label", "count"],
                               "count": {"type": "integer"}, "selected": {"type": "boolean"}}}
 DOCUMENT_FIELDS = {
     "id": {"type": "string"}, "title": {"type": "string"}, "source": {"type": "string"},
-    "relpath": {"type": "string"}, "url": {"type": "string"}, "format": {"type": "string", "enum": ["pdf", "html"]},
+    "relpath": {"type": "string"}, "url": {"type": "string"}, "format": {"type": "string", "enum": sorted(READERS)},
     "sectors": {"type": "array", "items": CODE_LABEL}, "year": {"type": ["integer", "null"]},
     "type": CODE_LABEL, "summary": {"type": "string"},
     "page_url": {"type": "string"}, "file_url": {"type": "string"}, "json_url": {"type": "string"},
@@ -83,6 +84,9 @@ SCHEMAS: dict[str, Any] = {
                                              "properties": {**DOCUMENT_FIELDS, "page_count": {"type": "integer"},
                                                             "size": {"type": "integer"}, "added": {"type": "string"},
                                                             "first_lines": {"type": "string"},
+                                                            "ocr_pages": {"type": "array", "items": {"type": "integer"},
+                                                                          "description": "Pages dont le texte a été reconnu automatiquement (OCR)"},
+                                                            "ocr_language": {"type": "string", "description": "Langue(s) de la reconnaissance : fra+eng"},
                                                             "permalink": {"type": "string"}}},
                                 "similar": {"type": "array", "items": {"type": "object"}}}},
 }

@@ -30,7 +30,7 @@ from starlette.templating import Jinja2Templates
 
 from docsearch.config import Settings
 from docsearch.index.backend import FACETS
-from docsearch.web.formats import french_date, french_number, french_size
+from docsearch.web.formats import french_date, french_languages, french_number, french_pages, french_size
 from docsearch.web.urls import FORMATS, MEDIA_TYPES, Urls
 
 # The shipped templates under this prefix, for an override that extends the page it replaces.
@@ -80,7 +80,8 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         jinja2.PrefixLoader({SHIPPED_PREFIX: shipped}),
     ])
     env = jinja2.Environment(loader=loader, autoescape=True)
-    env.filters.update(fr_number=french_number, fr_date=french_date, fr_size=french_size)
+    env.filters.update(fr_number=french_number, fr_date=french_date, fr_size=french_size,
+                       fr_pages=french_pages, fr_languages=french_languages)
     env.globals["facets"] = FACETS  # their headings and parameters, spelled once
     return Jinja2Templates(env=env, context_processors=[lambda request: {"urls": Urls.of(request)}])
 

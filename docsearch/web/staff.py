@@ -42,6 +42,7 @@ from docsearch.staff.ingest import (
     refuse_duplicate,
     restore_from_trash,
     trash_entries,
+    write_language,
     write_metadata,
 )
 from docsearch.catalogue.records import document_id
@@ -51,6 +52,8 @@ from docsearch.staff.searchlog import SearchLog
 from docsearch.search.stats import collect_stats
 from docsearch.catalogue.vocabulary import Vocabulary
 from docsearch.index.queue import IndexQueue
+from docsearch.extraction.ocr import tessdata_dir
+from docsearch.web.formats import LANGUAGE_NAMES, french_languages
 from docsearch.web.metadata_form import form_fields, found_labels, initial_values, read_metadata_form
 from docsearch.web.security import SignInThrottle, csrf_token, read_form, signed_in
 from docsearch.web.urls import Urls
@@ -87,6 +90,7 @@ class StaffViews:
             Route("/brouillons/{draft_id:str}/abandonner", self.discard, methods=["POST"], name="staff_discard"),
             Route("/documents/{doc_id:str}/modifier", self.edit_page, methods=["GET"], name="staff_edit"),
             Route("/documents/{doc_id:str}/modifier", self.edit, methods=["POST"]),
+            Route("/documents/{doc_id:str}/reconnaitre", self.recognise_again, methods=["POST"], name="staff_recognise"),
             Route("/documents/{doc_id:str}/retirer", self.withdraw_page, methods=["GET"], name="staff_withdraw"),
             Route("/documents/{doc_id:str}/retirer", self.withdraw, methods=["POST"]),
             Route("/corbeille", self.trash_page, methods=["GET"], name="staff_trash"),
@@ -263,7 +267,18 @@ class StaffViews:
     async def edit_page(self, request: Request) -> Response:
         doc = await run_in_threadpool(self._document, request)
         return self._page(request, "metadata.html", mode="edit", doc=doc, values=form_fields(_staff_values(doc)), errors={},
-                          vocab=self.vocab, found=found_labels(doc.origins))
+                          vocab=self.vocab, found=found_labels(doc.origins), languages=recognition_languages())
+
+    async def recognise_again(self, request: Request) -> Response:
+        """Recognise a document's scanned pages again in the language staff
+        chose: written into its sidecar (``langue``), so later rebuilds keep it."""
+        form = await self._form(request)  # the CSRF check comes before anything else
+        doc = await run_in_threadpool(self._document, request)
+        language = _text(form, "langue")
+        if language not in dict(recognition_languages()):
+            raise HTTPException(400, "Langue inconnue ou non installée pour la reconnaissance du texte.")
+        await run_in_threadpool(write_language, self.settings, doc.relpath, language)
+        return await self._after_change(request, doc.relpath)
 
     async def edit(self, request: Request) -> Response:
         form = await self._form(request)
@@ -271,7 +286,8 @@ class StaffViews:
         filled = read_metadata_form(form, self.vocab)
         if filled.errors:
             return self._page(request, "metadata.html", 400, mode="edit", doc=doc, values=filled.shown,
-                              errors=filled.errors, vocab=self.vocab, found=found_labels(doc.origins))
+                              errors=filled.errors, vocab=self.vocab, found=found_labels(doc.origins),
+                              languages=recognition_languages())
         staff = replace(filled.staff, url=doc.url or "")
         await run_in_threadpool(write_metadata, self.settings, doc.relpath, staff)
         return await self._after_change(request, doc.relpath)
@@ -319,6 +335,13 @@ def _pending_drafts(settings: Settings) -> list[Any]:
         except UserError:
             continue
     return drafts
+
+
+def recognition_languages() -> list[tuple[str, str]]:
+    """The languages scans can be recognised in here (Tesseract's codes, French names):
+    French and English together first, then each installed model."""
+    codes = ["fra+eng"] + [code for code in LANGUAGE_NAMES if code != "osd"]
+    return [(code, french_languages(code)) for code in codes if tessdata_dir(code)]
 
 
 def _staff_values(doc: DocumentView) -> StaffMetadata:
