@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -274,6 +275,7 @@ class _ProgressBar:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.bar: Any = None
+        self.ocr = OcrProgress(0, time.monotonic())
 
     def __enter__(self) -> _ProgressBar:
         return self
@@ -291,6 +293,40 @@ class _ProgressBar:
         if self.bar is not None:
             self.bar.update(1)
 
+    def recognising(self, pages: int) -> None:
+        self.ocr = OcrProgress(pages, time.monotonic())
+        self._relabel()
+
+    def recognised(self, pages: int) -> None:
+        self.ocr.done += pages
+        self._relabel()
+
+    def _relabel(self) -> None:
+        if self.bar is not None:
+            self.bar.label = f"Indexing; OCR {self.ocr.line(time.monotonic())}"
+            self.bar.render_progress()
+
+
+@dataclass
+class OcrProgress:
+    """Pages recognised of those to recognise, since ``started``."""
+
+    total: int
+    started: float
+    done: int = 0
+
+    def line(self, now: float) -> str:
+        """ "12/40 pages, 0.74 pages/s, 38 s left"."""
+        elapsed = now - self.started
+        rate = self.done / elapsed if self.done and elapsed > 0 else 0.0
+        left = f", {_duration((self.total - self.done) / rate)} left" if rate else ""
+        return f"{self.done}/{self.total} pages, {rate:.2f} pages/s{left}"
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
 
 def _print_report(report: RunReport) -> None:
     for note in report.notes:
@@ -301,6 +337,10 @@ def _print_report(report: RunReport) -> None:
         f"failed {len(report.failed)}{before} in {report.elapsed:.1f} s; "
         f"the index holds {report.documents} documents, {report.pages} pages"
     )
+    if report.recognised_pages:
+        rate = report.recognised_pages / report.ocr_seconds if report.ocr_seconds else 0.0
+        click.echo(f"recognised (OCR): {report.recognised_pages} pages after the born-digital files, "
+                   f"{report.ocr_seconds:.1f} s, {rate:.2f} pages/s")
     if report.failed:
         click.echo("failed files (skipped):")
         for relpath, (reason, detail) in sorted(report.failed.items()):

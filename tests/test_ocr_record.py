@@ -109,3 +109,73 @@ def test_the_sidecar_language_is_read_in_french_words(tmp_path: Path, corpus: Pa
     update_index(settings)
     twin = TestClient(create_app(settings)).get(f"/documents/{document_id('minutes.pdf')}.json").json()["document"]
     assert twin["ocr_language"] == "eng" and twin["ocr_pages"] == [1]
+
+
+class Recorder:
+    """A progress that keeps what it was told, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def start(self, total: int) -> None:
+        self.events.append(("start", total))
+
+    def advance(self, relpath: str) -> None:
+        self.events.append(("file", relpath))
+
+    def recognising(self, pages: int) -> None:
+        self.events.append(("recognising", pages))
+
+    def recognised(self, pages: int) -> None:
+        self.events.append(("recognised", pages))
+
+
+@needs_ocr
+def test_born_digital_files_are_read_before_the_scans_and_progress_counts_pages(tmp_path: Path, corpus: Path) -> None:
+    # The scans sort first by name and are given to the workers first by the scan of the folder.
+    scanned_pdf(corpus / "a-scan.pdf", [ENGLISH, ["Second page of the minutes"]])
+    page_image(ENGLISH[:1]).save(corpus / "b-photo.png")
+    for i in range(4):
+        (corpus / f"page-{i}.html").write_bytes(html_page(f"Page {i}", "L'économie sociale et solidaire."))
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", instance_dir=tmp_path / "instance", workers=1)
+    progress = Recorder()
+    report = update_index(settings, progress=progress)
+    files = [value for kind, value in progress.events if kind == "file"]
+    assert sorted(files[:4]) == [f"page-{i}.html" for i in range(4)] and sorted(files[4:]) == ["a-scan.pdf", "b-photo.png"]
+    kinds = [kind for kind, _ in progress.events]
+    assert progress.events[kinds.index("recognising")] == ("recognising", 3)
+    assert kinds.index("recognising") == 5  # after start and the four born-digital files
+    assert sum(value for kind, value in progress.events if kind == "recognised") == 3  # type: ignore[misc]
+    assert report.recognised_pages == 3 and report.ocr_seconds > 0 and not report.failed
+    # The pages recognised are cached: a rebuild reads nothing again and recognises nothing.
+    again = Recorder()
+    update_index(settings, rebuild=True, progress=again)
+    assert "recognising" not in [kind for kind, _ in again.events]
+
+
+def test_the_progress_line_tells_pages_rate_and_time_left() -> None:
+    from docsearch.cli import OcrProgress
+
+    progress = OcrProgress(total=40, started=100.0, done=10)
+    assert progress.line(120.0) == "10/40 pages, 0.50 pages/s, 1 min 00 s left"
+    assert OcrProgress(total=5, started=100.0).line(100.0) == "0/5 pages, 0.00 pages/s"
+
+
+def test_without_the_ocr_models_a_scan_is_listed_with_the_reason_in_french(tmp_path: Path, corpus: Path) -> None:
+    scanned_pdf(corpus / "scan.pdf", [ENGLISH])
+    (corpus / "festival.html").write_bytes(html_page("Festival solidaire", "L'économie sociale fait son festival."))
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", instance_dir=tmp_path / "instance",
+                        workers=1, ocr_language="zzz")  # a model no machine has: as if tesseract were missing
+    report = update_index(settings)
+    reason, detail = report.failed["scan.pdf"]
+    assert reason == "image-only" and "OCR non installé (apt-get install tesseract-ocr-fra)" in detail
+    Accounts(settings.instance_dir).add("marie", PASSWORD)
+    page = signed_in(settings).get("/gestion/attention").text
+    assert "scan.pdf" in page and "image sans texte (document scanné)" in page and "OCR non installé" in page
+    from click.testing import CliRunner
+
+    from docsearch.cli import cli
+
+    out = CliRunner().invoke(cli, ["--corpus", str(corpus), "--index", str(settings.index_dir),
+                                   "--instance", str(settings.instance_dir), "stats"]).output
+    assert "scan.pdf" in out and "OCR non installé" in out

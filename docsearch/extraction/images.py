@@ -12,7 +12,7 @@ import warnings
 
 from docsearch.errors import ExtractionError
 from docsearch.extraction.extracted import Extracted
-from docsearch.extraction.ocr import NOT_INSTALLED, OcrOptions, available, page_text
+from docsearch.extraction.ocr import NOT_INSTALLED, OcrOptions, available, deferred, page_text
 
 MAX_FRAMES = 2000
 
@@ -32,6 +32,8 @@ def extract_image(data: bytes, kind: str, options: OcrOptions | None = None) -> 
         raise ExtractionError("too-large", "image trop grande (bombe de décompression ?)") from None
     except Exception as exc:
         raise ExtractionError("corrupt", f"image illisible ({type(exc).__name__})") from None
+    if options.defer:
+        raise deferred(min(int(getattr(image, "n_frames", 1)), MAX_FRAMES))
     sha256 = hashlib.sha256(data).hexdigest()
     pages: list[str] = []
     try:

@@ -33,6 +33,7 @@ from docsearch.text import clean_text
 
 # Bump when the recognition changes: cached pages are then recognised again.
 OCR_VERSION = 2
+DEFERRED = "ocr-deferred"  # the reason of the error ``OcrOptions.defer`` raises
 NOT_INSTALLED = "image seulement : OCR non installé (apt-get install tesseract-ocr-fra)"
 TESSDATA_DIRS = (
     "/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
@@ -50,6 +51,15 @@ class OcrOptions:
     dpi: int = 300
     max_pixels: int = 40_000_000  # a huge page is rendered smaller
     enabled: bool = True
+    # Recognise nothing yet: a file with pages to recognise raises
+    # ``ExtractionError(DEFERRED, "<pages>")`` at once, so that a run reads
+    # every born-digital file before it spends minutes on scans.
+    defer: bool = False
+
+
+def deferred(pages: int) -> ExtractionError:
+    """What a file with ``pages`` to recognise answers when recognition is deferred."""
+    return ExtractionError(DEFERRED, str(pages))
 
 
 def ocr_options(settings: Settings, language: str | None = None) -> OcrOptions:

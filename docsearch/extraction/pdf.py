@@ -24,7 +24,7 @@ from pypdf import PasswordType, PdfReader
 from docsearch.errors import ExtractionError
 from docsearch.extraction.caps import Caps
 from docsearch.extraction.extracted import Extracted
-from docsearch.extraction.ocr import NOT_INSTALLED, OcrOptions, available, page_text
+from docsearch.extraction.ocr import NOT_INSTALLED, OcrOptions, available, deferred, page_text
 from docsearch.extraction.words import looks_like_garbage
 from docsearch.text import clean_line, clean_text
 
@@ -96,6 +96,8 @@ def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int
         wanted = [i for i, look in enumerate(looks) if look.needs_ocr()]
         recognised: list[int] = []
         if wanted and options.enabled and available(options.language):
+            if options.defer:
+                raise deferred(len(wanted))
             sha256 = hashlib.sha256(data).hexdigest()
             for i in wanted:
                 text = page_text(sha256, i, partial(_render, document, i, options), options, f"la page {i + 1}")

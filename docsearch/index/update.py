@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from whoosh.index import Index
@@ -37,7 +37,7 @@ from docsearch.errors import ExtractionError, IndexMissing, IndexUnavailable, Sc
 from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, extract_file
 from docsearch.extraction.cache import ExtractionCache
 from docsearch.extraction.caps import Caps, cap
-from docsearch.extraction.ocr import ocr_options, tesseract_language
+from docsearch.extraction.ocr import DEFERRED, ocr_options, tesseract_language
 from docsearch.extraction.workers import Outcome, map_isolated, read_ahead
 from docsearch.faults import fault
 from docsearch.index.store import SCHEMA_VERSION, IndexStore
@@ -52,6 +52,10 @@ MACHINE_REASONS = frozenset({"timeout", "crashed", "too-large", "unreadable", "b
 class Progress(Protocol):
     def start(self, total: int) -> None: ...
     def advance(self, relpath: str) -> None: ...
+    # Once every born-digital file is read: how many pages the rest will have recognised (OCR).
+    def recognising(self, pages: int) -> None: ...
+    # One more file recognised, with that many pages.
+    def recognised(self, pages: int) -> None: ...
 
 
 class _NoProgress:
@@ -59,6 +63,12 @@ class _NoProgress:
         pass
 
     def advance(self, relpath: str) -> None:
+        pass
+
+    def recognising(self, pages: int) -> None:
+        pass
+
+    def recognised(self, pages: int) -> None:
         pass
 
 
@@ -79,6 +89,8 @@ class RunReport:
     pages: int = 0
     elapsed: float = 0.0
     rebuilt: bool = False
+    recognised_pages: int = 0  # pages of the files read this run that needed recognition (OCR)
+    ocr_seconds: float = 0.0  # the time those files took, after the born-digital ones
 
 
 
@@ -99,6 +111,15 @@ class _Task:
     sha256: str
     fingerprint: str
     ocr_language: str = ""  # Tesseract's codes for its scanned pages: the sidecar's ``langue``, else the setting
+    ocr_pages: int = 0  # how many of its pages are to be recognised (known after a first, deferred read)
+
+
+@dataclass
+class _Scans:
+    """Between the born-digital files and the scans: how many pages are to be recognised."""
+
+    pages: int
+    started: float  # time.monotonic()
 
 
 def update_index(
@@ -310,9 +331,19 @@ class _Run:
     def _process(self, tasks: list[_Task], writer: DocumentWriter, known: dict[str, _Known],
                  failures: dict[str, dict[str, str]], rebuild: bool) -> None:
         self.progress.start(len(tasks))
-        for task, result in self._extract_all(tasks):
+        ocr_started = 0.0
+        for item in self._extract_all(tasks):
+            if isinstance(item, _Scans):  # every born-digital file is read: the scans come next
+                ocr_started = item.started
+                self.progress.recognising(item.pages)
+                continue
+            task, result = item
             fault("update-document")  # one more file read, not yet handed to the writer
             relpath = task.source.relpath
+            if task.ocr_pages:
+                self.report.recognised_pages += task.ocr_pages
+                self.report.ocr_seconds = time.monotonic() - ocr_started
+                self.progress.recognised(task.ocr_pages)
             if isinstance(result, ExtractionError):
                 self._record_failure(task, result, failures)
                 if rebuild and relpath in known:
@@ -334,8 +365,10 @@ class _Run:
                     self.report.indexed.append(relpath)
             self.progress.advance(relpath)
 
-    def _extract_all(self, tasks: list[_Task]) -> Iterator[tuple[_Task, Extracted | ExtractionError]]:
-        """Cached results first, then the rest through isolated workers."""
+    def _extract_all(self, tasks: list[_Task]) -> Iterator[tuple[_Task, Extracted | ExtractionError] | _Scans]:
+        """Cached results first, then the rest through isolated workers: the
+        born-digital files, then those with pages to recognise (OCR), which
+        take seconds a page and so do not hold the others back."""
         to_run: list[_Task] = []
         for task in tasks:
             cached = self.cache.get(task.sha256, task.ocr_language)
@@ -343,16 +376,30 @@ class _Run:
                 to_run.append(task)
             else:
                 yield task, cached
-        items = [(str(t.source.path), self.settings.max_file_bytes, ocr_options(self.settings, t.ocr_language))
-                 for t in to_run]
-        outcomes = map_isolated(extract_file, items, workers=self.settings.workers,
-                                timeout=self.settings.extract_timeout, memory_mb=self.settings.worker_memory_mb)
-        yield from read_ahead(self._cached(to_run, outcomes))
+        yield from read_ahead(self._born_digital_first(to_run))
+
+    def _born_digital_first(self, tasks: list[_Task]) -> Iterator[tuple[_Task, Extracted | ExtractionError] | _Scans]:
+        scans: list[_Task] = []
+        for task, result in self._cached(tasks, self._extract(tasks, defer=True)):
+            if isinstance(result, ExtractionError) and result.reason == DEFERRED:
+                task.ocr_pages = int(result.detail)
+                scans.append(task)
+            else:
+                yield task, result
+        if scans:
+            yield _Scans(sum(t.ocr_pages for t in scans), time.monotonic())
+        yield from self._cached(scans, self._extract(scans, defer=False))
+
+    def _extract(self, tasks: list[_Task], *, defer: bool) -> Iterator[tuple[int, Outcome]]:
+        items = [(str(t.source.path), self.settings.max_file_bytes,
+                  replace(ocr_options(self.settings, t.ocr_language), defer=defer)) for t in tasks]
+        return map_isolated(extract_file, items, workers=self.settings.workers,
+                            timeout=self.settings.extract_timeout, memory_mb=self.settings.worker_memory_mb)
 
     def _cached(self, tasks: list[_Task], outcomes: Iterator[tuple[int, Outcome]]) -> Iterator[tuple[_Task, Extracted | ExtractionError]]:
         for index, outcome in outcomes:
             result = outcome.error if outcome.error is not None else outcome.value
-            if not (isinstance(result, ExtractionError) and result.reason in MACHINE_REASONS):
+            if not (isinstance(result, ExtractionError) and result.reason in MACHINE_REASONS | {DEFERRED}):
                 self.cache.put(tasks[index].sha256, result)
             yield tasks[index], result
 
