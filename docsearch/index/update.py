@@ -413,7 +413,8 @@ class _Run:
         return Document(
             id=document_id(source.relpath), relpath=source.relpath, format=extracted.format,
             meta=meta, pages=extracted.pages, sha256=task.sha256, fingerprint=task.fingerprint,
-            size=source.size, mtime=source.mtime, ocr_pages=list(extracted.ocr_pages),
+            size=source.size, mtime=source.mtime,
+            ocr_pages=[p for p in extracted.ocr_pages if p <= len(extracted.pages)],  # the page cap may cut some
             ocr_language=extracted.ocr_language,
         )
 
