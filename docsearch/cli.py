@@ -295,6 +295,8 @@ class _ProgressBar:
 
     def recognising(self, pages: int) -> None:
         self.ocr = OcrProgress(pages, time.monotonic())
+        if self.bar is not None:
+            self.bar.show_eta = False  # its estimate counts files, which scans make wrong: the label tells
         self._relabel()
 
     def recognised(self, pages: int) -> None:
