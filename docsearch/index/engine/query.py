@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -152,8 +152,8 @@ class QueryParser:
         parser.remove_plugin_class(OperatorsPlugin)
         parser.add_plugin(OperatorsPlugin(
             And=r"(?<=\s)(?:AND|ET)(?=\s)", Or=r"(?<=\s)(?:OR|OU)(?=\s)",
-            AndNot=r"(?<=\s)(?:ANDNOT|SAUF)(?=\s)", AndMaybe=r"(?<=\s)ANDMAYBE(?=\s)",
-            Not=r"(^|(?<=(\s|[()])))(?:NOT|NON)(?=\s)",
+            AndNot=r"(?<=\s)ANDNOT(?=\s)", AndMaybe=r"(?<=\s)ANDMAYBE(?=\s)",
+            Not=r"(^|(?<=(\s|[()])))(?:NOT|NON|SAUF)(?=\s)",
         ))
         parser.add_plugin(PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
         parser.add_plugin(GtLtPlugin())
@@ -182,7 +182,8 @@ class QueryParser:
             words = self.words(text, reader)
             if words is not None:
                 return ParsedQuery(words, note, is_plain=True)
-        parsed = self._try(self.full, text, reader, deadline, cuts) or self._only_exclusions(text, reader, deadline, cuts)
+        parsed = (self._structured(text, reader, deadline, cuts) or self._try(self.full, text, reader, deadline, cuts)
+                  or self._only_exclusions(text, reader, deadline, cuts))
         if parsed is None:
             parsed = self._try(self.plain, _words_only(text), reader)
             if parsed is not None:
@@ -253,6 +254,34 @@ class QueryParser:
             cuts.append(normaliser.cut)
         return None if q is Q.NullQuery else q
 
+    def _structured(self, text: str, reader: IndexReader, deadline: Deadline | None,
+                    cuts: list[str]) -> Q.Query | None:
+        """The query by the grammar of the README ("Query language"), None when
+        it has nothing to search or Whoosh finds an error in one of its terms
+        (the caller then tries Whoosh's own reading, then plain words)."""
+        try:
+            q = _Grammar(_tokens(text), self._leaf, self.is_field_term).query()
+            if q is None:
+                return None
+            normaliser = _Normaliser(self.vocab, reader, deadline)
+            q = _lucene_not(normaliser.normalise(q))
+        except (_LeafError, RecursionError):
+            return None
+        if normaliser.cut:
+            cuts.append(normaliser.cut)
+        return None if q is Q.NullQuery else q
+
+    def _leaf(self, text: str) -> Q.Query | None:
+        """Whoosh's reading of one term (a field term) or one run of plain words."""
+        q = self.full.parse(text)
+        if _has_error(q):
+            raise _LeafError(text)
+        return None if q is Q.NullQuery else q
+
+    def is_field_term(self, token: str) -> bool:
+        name = token.lstrip("+").split(":", 1)[0]
+        return ":" in token and len(token) > len(name) + 1 and (name in self.schema or name in _ALIASES)
+
     def _only_exclusions(self, text: str, reader: IndexReader, deadline: Deadline | None,
                          cuts: list[str]) -> Q.Query | None:
         """"-sport" alone: every document but those (Whoosh parses it to nothing)."""
@@ -271,6 +300,138 @@ _MINUS = r"(?:(?<=^)|(?<=[\s(]))-(?=\S)"
 _PLUS = r"(?:(?<=^)|(?<=[\s(]))\+(?=\S)"
 _EXCLUDED = re.compile(r"(?:^|(?<=\s))(?:-|(?:NOT|NON)\s+)(\S+)")
 _SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+class _LeafError(Exception):
+    """Whoosh found an error in a term ("annee:abc")."""
+
+
+_ALIASES = {alias for aliases in FIELD_ALIASES.values() for alias in aliases}
+_OPERATORS = {"AND": "AND", "ET": "AND", "OR": "OR", "OU": "OR", "NOT": "NOT", "NON": "NOT", "SAUF": "NOT",
+              "ANDNOT": "NOT"}
+_CLOSING = {"(": ")", "[": "]", "{": "}", '"': '"'}
+
+
+def _tokens(text: str) -> list[str]:
+    """Words, "phrases", ``field:value`` (with its brackets or quotes),
+    parentheses and operators, in order. A quote or bracket left open runs to
+    the end, as Whoosh reads it."""
+    tokens: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+        elif c in "()":
+            tokens.append(c)
+            i += 1
+        else:
+            start = i
+            while i < n and not text[i].isspace() and text[i] not in "()":
+                opening = text[i]
+                if opening == '"' or (opening in "[{" and i > start and text[i - 1] == ":"):
+                    end = text.find(_CLOSING[opening], i + 1)
+                    i = n if end < 0 else end + 1
+                elif opening == ":" and i + 1 < n and text[i + 1] == "(":
+                    depth, i = 0, i + 1
+                    while i < n:
+                        depth += {"(": 1, ")": -1}.get(text[i], 0)
+                        i += 1
+                        if depth == 0:
+                            break
+                else:
+                    i += 1
+            tokens.append(text[start:i])
+    return tokens
+
+
+class _Grammar:
+    """Reads the tokens of a query, by precedence from the tightest:
+    ``NOT``/``NON``/``SAUF``/``-`` (the next term or group), then a run of
+    terms side by side (plain words ranked, any of them matching; ``+word``
+    required; field terms restrict), then ``AND``/``ET`` (each side whole),
+    then ``OR``/``OU``. An operator without a side is left out."""
+
+    def __init__(self, tokens: list[str], leaf: Callable[[str], Q.Query | None],
+                 is_field: Callable[[str], bool]) -> None:
+        self.tokens, self.leaf, self._is_field, self.i = tokens, leaf, is_field, 0
+
+    def query(self) -> Q.Query | None:
+        parts = []
+        while self.i < len(self.tokens):
+            parts.append(self.expression())
+            if self._peek() == ")":  # a parenthesis closed without being opened
+                self.i += 1
+        kept = [p for p in parts if p is not None]
+        return None if not kept else kept[0] if len(kept) == 1 else Q.Or(kept)
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def expression(self) -> Q.Query | None:
+        sides = [self._and()]
+        while _OPERATORS.get(self._peek() or "") == "OR":
+            self.i += 1
+            sides.append(self._and())
+        kept = [s for s in sides if s is not None]
+        return None if not kept else kept[0] if len(kept) == 1 else Q.Or(kept)
+
+    def _and(self) -> Q.Query | None:
+        sides = [self._run()]
+        while _OPERATORS.get(self._peek() or "") == "AND":
+            self.i += 1
+            sides.append(self._run())
+        kept = [s for s in sides if s is not None]
+        return None if not kept else kept[0] if len(kept) == 1 else Q.And(kept)
+
+    def _run(self) -> Q.Query | None:
+        words: list[str] = []  # plain words, "phrases", +words, prefixes: one Whoosh group, as before
+        groups: list[Q.Query] = []
+        filters: list[Q.Query] = []
+        excluded: list[Q.Query] = []
+        while (token := self._peek()) is not None and token != ")" and _OPERATORS.get(token) not in ("AND", "OR"):
+            if _OPERATORS.get(token) == "NOT" or (token.startswith("-") and len(token) > 1 and token != "-"):
+                if token.startswith("-") and _OPERATORS.get(token) != "NOT":
+                    self.tokens[self.i] = token[1:]  # the term itself comes next
+                else:
+                    self.i += 1
+                item = self._item()
+                if item is not None:
+                    excluded.append(item)
+            elif token == "(":
+                item = self._item()
+                if item is not None:
+                    groups.append(item)
+            elif self._is_field(token):
+                self.i += 1
+                item = self.leaf(token.lstrip("+"))
+                if item is not None:
+                    filters.append(item)
+            else:
+                self.i += 1
+                words.append(token)
+        positives = [q for q in [self.leaf(" ".join(words)) if words else None, *groups] if q is not None]
+        core: Q.Query | None = (positives[0] if len(positives) == 1 else Q.Or(positives, scale=0.9)) if positives else None
+        if filters:
+            core = Q.And([*filters, core]) if core is not None else (filters[0] if len(filters) == 1 else Q.And(filters))
+        if excluded:
+            core = Q.AndNot(core if core is not None else Q.Every(), excluded[0] if len(excluded) == 1 else Q.Or(excluded))
+        return core
+
+    def _item(self) -> Q.Query | None:
+        """One term or one parenthesised group (what NOT applies to)."""
+        token = self._peek()
+        if token is None or token == ")" or _OPERATORS.get(token) in ("AND", "OR"):
+            return None
+        self.i += 1
+        if token == "(":
+            inner = self.expression()
+            if self._peek() == ")":
+                self.i += 1
+            return inner
+        if _OPERATORS.get(token) == "NOT":  # NOT NOT x: x is excluded once, as typed twice
+            return self._item()
+        return self.leaf(token.lstrip("+"))
 
 
 class _Normaliser:
