@@ -2,9 +2,15 @@
 
 Plain words and whole questions are ranked with OR (a conjunctive default
 finds almost nothing for a French question); "phrases", AND/OR/NOT (and
-ET/OU/SAUF), +word/-word, ``titre:``, ``secteur:``, ``annee:``, ``type:``
+ET/OU/SAUF/NON), +word/-word, ``titre:``, ``secteur:``, ``annee:``, ``type:``
 fields and ``prefix*`` work. Input the parser cannot make sense of is
 searched as plain words, with a note saying so; a query never raises.
+
+The boolean structure is read here (``_Grammar``, precedence in the README's
+"Query language"), since Whoosh's operators bind only the neighbouring word
+("économie sociale AND habitat" would be économie OR (sociale AND habitat))
+and its field terms are OR-ed with the words; Whoosh reads each term and each
+run of plain words.
 """
 
 from __future__ import annotations
