@@ -170,7 +170,13 @@ def refuse_duplicate(settings: Settings, sha: str, size: int, name: str) -> None
     if existing is not None:
         raise Duplicate(name, existing.relpath, existing.id)
     for source in list_sources(settings.corpus_dir, SUPPORTED_SUFFIXES):
-        if source.size == size and file_hash(source.path) == sha:  # only same-size files are hashed
+        if source.size != size:  # only same-size files are hashed
+            continue
+        try:
+            same = file_hash(source.path) == sha
+        except FileNotFoundError:  # withdrawn or moved since the listing (a concurrent request): no duplicate
+            continue
+        if same:
             raise Duplicate(name, source.relpath, None)
 
 
