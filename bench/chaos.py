@@ -84,12 +84,17 @@ DISK_MB = 48  # the tmpfs holding the index, when one can be mounted
 # Fault kind -> the case of issue 12 it still breaks. Run only with --enable.
 KNOWN_UNFIXED: dict[str, str] = {
     "corrupt-index": "case 1",
+    # A server that has the generation open when a segment is damaged under it (case 1 with the
+    # server already up): its search fails inside Whoosh (zlib.error) and answers 500, not 503.
+    "check-damaged-search": "case 1, server already up",
     "hostile-fifo": "case 4",
     "hostile-dev-zero": "case 4",
+    # Also seen with the rel-index branch: a commit that fails on the full disk (the server's
+    # indexing thread) keeps Whoosh's write lock in the live process; every later writer then ends
+    # with a LockError traceback, after the disk is freed, until the server restarts.
     "disk-full": "case 5",
     # Beyond the list, found by this harness: the extraction cache write of an upload is not optional.
     "check-full-disk-uploads": "new: an upload while the index's disk is full answers 500",
-    "hostile-page-count": "case 10",
     "hostile-symlink-outside": "case 11",
 }
 
@@ -113,6 +118,7 @@ KINDS: dict[str, int] = {
     "disk-full": 1,
     "check-interrupted-publications": 0,  # not faults: invariants, checked when enabled
     "check-full-disk-uploads": 0,
+    "check-damaged-search": 0,
 }
 
 # Named moments of each CLI command (docsearch/faults.py), killed at the N-th time.
@@ -248,12 +254,16 @@ class Violation(Exception):
 
 
 class Chaos:
-    def __init__(self, work: Path, seed: int, enabled: set[str], log: Callable[[str], None] = print) -> None:
+    def __init__(self, work: Path, seed: int, enabled: set[str], log: Callable[[str], None] = print,
+                 focus: set[str] | None = None) -> None:
         self.work, self.seed, self.enabled, self.log = work, seed, enabled, log
+        self.focus = focus or set()
         self.corpus, self.index, self.instance = work / "corpus", work / "index", work / "instance"
         self.outside = work / "outside"
         self.settings = Settings(corpus_dir=self.corpus, index_dir=self.index, instance_dir=self.instance)
-        self.env = {**os.environ, "DOCSEARCH_EXTRACT_TIMEOUT": "20", "DOCSEARCH_WORKER_MEMORY_MB": "1024"}
+        # A generous search deadline: on a loaded machine a cut search would look like a lost publication.
+        self.env = {**os.environ, "DOCSEARCH_EXTRACT_TIMEOUT": "20", "DOCSEARCH_WORKER_MEMORY_MB": "1024",
+                    "DOCSEARCH_SEARCH_TIMEOUT": "30"}
         for name in ("DOCSEARCH_FAULT", "DOCSEARCH_FAULT_FILE"):
             self.env.pop(name, None)
         self.server: subprocess.Popen[bytes] | None = None
@@ -584,6 +594,9 @@ class Chaos:
                 handle.write(b"\0" * size)
         status = Web(self.base).request("/search?q=habitat").status
         if status not in (0, 200, 503):
+            if "check-damaged-search" not in self.enabled:
+                self.notes[f"search on a damaged segment answered {status}"] += 1
+                return
             raise Violation(f"with a damaged segment, /search answers {status} (a 503 page is expected)")
 
     def fault_hostile(self, rng: random.Random, kind: str) -> None:
@@ -619,7 +632,7 @@ class Chaos:
             while True:
                 handle.write(block)
                 handle.flush()
-        room = rng.choice([0, 64 << 10, 512 << 10])
+        room = rng.choice([0, 16 << 10, 64 << 10, 128 << 10, 256 << 10, 512 << 10])
         with open(ballast, "r+b") as handle:
             handle.truncate(max(0, ballast.stat().st_size - room))
         try:
@@ -652,7 +665,8 @@ class Chaos:
     def play_round(self, number: int) -> None:
         rng = random.Random(f"{self.seed}:{number}")
         kinds = self.available()
-        chosen = rng.choices(kinds, weights=[KINDS[k] for k in kinds], k=rng.randint(1, 4))
+        chosen = rng.choices(kinds, weights=[KINDS[k] * (10 if k in self.focus else 1) for k in kinds],
+                             k=rng.randint(1, 4))
         if "disk-full" in chosen:  # alone: the other faults would only fail for want of room
             chosen = ["disk-full"]
         self.round_faults = []
@@ -710,7 +724,8 @@ class Chaos:
     def settle(self) -> None:
         """The server up again, then one plain index run to its end."""
         if not self.server_alive():
-            self.notes["server dead after a round (restarted)"] += 1
+            status = self.server.returncode if self.server is not None else None
+            self.notes[f"server dead after a round, status {status} (restarted)"] += 1
             self.start_server()
         elif self.server_fault:  # its plan was for this round: killed now if it did not fire
             self.start_server()
@@ -855,8 +870,8 @@ class Outcome:
 
 
 def chaos(seconds: float, seed: int, work: Path, enabled: set[str], rounds: int | None = None,
-          log: Callable[[str], None] = print) -> Outcome:
-    harness = Chaos(work, seed, enabled, log)
+          log: Callable[[str], None] = print, focus: set[str] | None = None) -> Outcome:
+    harness = Chaos(work, seed, enabled, log, focus)
     failure = None
     survived = 0
     try:
@@ -893,12 +908,15 @@ def main() -> None:
     parser.add_argument("--enable", action="append", default=[], metavar="KIND",
                         help="also run a kind of KNOWN_UNFIXED ("
                              + "; ".join(f"{k}: {c}" for k, c in KNOWN_UNFIXED.items()) + "), or 'all'")
+    parser.add_argument("--focus", action="append", default=[], metavar="KIND",
+                        help="draw this kind ten times as often (it is enabled too)")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
     work = args.work or Path(tempfile.mkdtemp(prefix="docsearch-chaos-"))
     print(f"chaos: seed {seed}, work folder {work}", flush=True)
     outcome = chaos(args.seconds if args.seconds is not None else args.minutes * 60, seed, work,
-                    default_kinds(args.enable), args.rounds, log=lambda line: print(line, flush=True))
+                    default_kinds(args.enable + args.focus), args.rounds, log=lambda line: print(line, flush=True),
+                    focus=set(args.focus))
     print(outcome.summary())
     sys.exit(1 if outcome.failure else 0)
 
