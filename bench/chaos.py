@@ -459,9 +459,14 @@ class Chaos:
                 return
             answer = web.form(path, [("csrf", token)])
             ok, unknown = answer.status == 303, answer.status == 0
-        else:  # through the CLI, sometimes killed
-            args = ("remove", doc.doc_id)
-            ok, unknown = self._cli_maybe_killed(rng, "remove", args)
+        else:  # through the CLI, half the time killed
+            how = rng.choice(["point", "instant", "", ""])
+            if how:
+                kind = "cli-fault-kill" if how == "point" else "cli-sigkill"
+                self.faults[kind] += 1
+                self.detail(kind)
+            status = self._killable(rng, "remove", ("remove", doc.doc_id), how)
+            ok, unknown = status == 0, status == -signal.SIGKILL
         with self.counter_lock:
             if ok:
                 self.withdrawn[doc.word] = doc
@@ -482,37 +487,34 @@ class Chaos:
         with self.counter_lock:
             self.published[doc.word] = doc
 
-    def _cli_maybe_killed(self, rng: random.Random, command: str, args: tuple[str, ...]) -> tuple[bool, bool]:
-        """Run a CLI command, half the time killed at a fault point or at a random instant:
-        (it succeeded, its outcome is unknown)."""
-        draw = rng.random()
+    def _killable(self, rng: random.Random, command: str, args: tuple[str, ...], how: str) -> int:
+        """Run a CLI command; ``how``: "point" kills it at a named moment, "instant" by a SIGKILL
+        after a random delay, "" lets it end. Its exit status (-9: killed)."""
         env = dict(self.env)
         report = self.work / f"cli-faults-{uuid.uuid4().hex}"
-        if draw < 0.25:
+        if how == "point":
             env["DOCSEARCH_FAULT"], env["DOCSEARCH_FAULT_FILE"] = f"{rng.choice(CLI_POINTS[command])}:kill", str(report)
-            self.faults["cli-fault-kill"] += 1
-            self.round_faults.append(f"cli-fault-kill({command} at {env['DOCSEARCH_FAULT']})")
+            self.detail(f"{command} at {env['DOCSEARCH_FAULT']}")
         process = subprocess.Popen(self.command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        if 0.25 <= draw < 0.5:
-            delay = rng.uniform(0.0, 2.5)
-            self.faults["cli-sigkill"] += 1
-            self.round_faults.append(f"cli-sigkill({command} after {delay:.2f} s)")
+        try:
+            if how == "instant":
+                delay = rng.uniform(0.0, 3.0)
+                self.detail(f"{command} after {delay:.2f} s")
+                try:
+                    process.wait(timeout=delay)  # the random instant of the kill
+                except subprocess.TimeoutExpired:
+                    process.kill()
             try:
-                process.wait(timeout=delay)  # the random instant of the kill
+                status = process.wait(timeout=SETTLE_TIMEOUT)
             except subprocess.TimeoutExpired:
                 process.kill()
-        try:
-            status = process.wait(timeout=SETTLE_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise Violation(f"`docsearch {' '.join(args)}` did not end within {SETTLE_TIMEOUT:g} s") from None
-        report.unlink(missing_ok=True)
-        if status == -signal.SIGKILL:
-            return False, True
-        if draw < 0.5:
+                process.wait()
+                raise Violation(f"`docsearch {' '.join(args)}` did not end within {SETTLE_TIMEOUT:g} s") from None
+        finally:
+            report.unlink(missing_ok=True)
+        if how and status != -signal.SIGKILL:
             self.notes["cli ended before its kill"] += 1
-        return status == 0, False
+        return status
 
     def fault_edit(self, rng: random.Random) -> None:
         """Rewrite a few base pages, so the next index run has something to read."""
@@ -533,31 +535,10 @@ class Chaos:
         else:
             self.fault_edit(rng)
             args = ("index", "--rebuild") if command == "rebuild" else ("index",)
-        env = dict(self.env)
-        report = self.work / f"cli-faults-{uuid.uuid4().hex}"
-        if kind == "cli-fault-kill":
-            env["DOCSEARCH_FAULT"], env["DOCSEARCH_FAULT_FILE"] = f"{rng.choice(CLI_POINTS[command])}:kill", str(report)
-            self.detail(f"{' '.join(args[:2])} at {env['DOCSEARCH_FAULT']}")
-        process = subprocess.Popen(self.command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        if kind == "cli-sigkill":
-            delay = rng.uniform(0.0, 3.0)
-            self.detail(f"{' '.join(args[:2])} after {delay:.2f} s")
-            try:
-                process.wait(timeout=delay)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        try:
-            status = process.wait(timeout=SETTLE_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise Violation(f"`docsearch {' '.join(args)}` did not end within {SETTLE_TIMEOUT:g} s") from None
-        report.unlink(missing_ok=True)
-        if status != -signal.SIGKILL:
-            self.notes["cli ended before its kill"] += 1
-            if word and status == 0:
-                with self.counter_lock:
-                    self.published[word] = Doc(word)
+        status = self._killable(rng, command, args, "point" if kind == "cli-fault-kill" else "instant")
+        if word and status == 0:
+            with self.counter_lock:
+                self.published[word] = Doc(word)
 
     def fault_server_sigkill(self, rng: random.Random) -> None:
         delay = rng.uniform(0.0, 2.0)
