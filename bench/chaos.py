@@ -83,19 +83,18 @@ DISK_MB = 48  # the tmpfs holding the index, when one can be mounted
 
 # Fault kind -> the case of issue 12 it still breaks. Run only with --enable.
 KNOWN_UNFIXED: dict[str, str] = {
-    "corrupt-index": "case 1",
-    # A server that has the generation open when a segment is damaged under it (case 1 with the
-    # server already up): its search fails inside Whoosh (zlib.error) and answers 500, not 503.
-    "check-damaged-search": "case 1, server already up",
-    "hostile-fifo": "case 4",
-    "hostile-dev-zero": "case 4",
-    # Also seen with the rel-index branch: a commit that fails on the full disk (the server's
-    # indexing thread) keeps Whoosh's write lock in the live process; every later writer then ends
-    # with a LockError traceback, after the disk is freed, until the server restarts.
-    "disk-full": "case 5",
-    # Beyond the list, found by this harness: the extraction cache write of an upload is not optional.
+    # A segment truncated under a running server: the server has it mapped in memory (Whoosh's
+    # mmap) and dies of SIGBUS (status -7) on its next read, or its search fails inside Whoosh
+    # (zlib.error) and answers 500; the CLI itself recovers (case 1 is fixed for a new process).
+    "corrupt-index": "case 1, with the server up: it dies of SIGBUS",
+    "check-damaged-search": "case 1, with the server up: a search answers 500, not 503",
+    # A commit that fails on the full disk (the server's indexing thread) keeps Whoosh's write
+    # lock in the live process: every later writer ends with a LockError traceback, also once the
+    # disk is freed, until the server restarts (docsearch/index/writer.py, DocumentWriter.commit
+    # without children does not cancel the Whoosh writer when its commit raises).
+    "disk-full": "case 5, a failed commit keeps the write lock",
+    # Beyond the list: the extraction cache write of an upload is not optional.
     "check-full-disk-uploads": "new: an upload while the index's disk is full answers 500",
-    "hostile-symlink-outside": "case 11",
 }
 
 # Fault kind -> weight of its draw.
@@ -724,6 +723,8 @@ class Chaos:
     def check(self) -> None:
         web = Web(self.base)
         home = web.request("/")
+        if home.status == 0 and self.server is not None and self.server.poll() is not None:
+            raise Violation(f"the server died (status {self.server.returncode}) during the settling run")
         if home.status != 200:
             raise Violation(f"after the settling run, / answers {home.status}")
         leftovers = [p.name for p in self.index.glob("*.build")]
@@ -892,6 +893,8 @@ def main() -> None:
     parser.add_argument("--focus", action="append", default=[], metavar="KIND",
                         help="draw this kind ten times as often (it is enabled too)")
     args = parser.parse_args()
+    # Stopped by a plain kill: the teardown still stops the server and unmounts the tmpfs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
     work = args.work or Path(tempfile.mkdtemp(prefix="docsearch-chaos-"))
     print(f"chaos: seed {seed}, work folder {work}", flush=True)
