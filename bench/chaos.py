@@ -89,13 +89,6 @@ KNOWN_UNFIXED: dict[str, str] = {
     # (zlib.error) and answers 500; the CLI itself recovers (case 1 is fixed for a new process).
     "corrupt-index": "case 1, with the server up: it dies of SIGBUS",
     "check-damaged-search": "case 1, with the server up: a search answers 500, not 503",
-    # A commit that fails on the full disk (the server's indexing thread) keeps Whoosh's write
-    # lock in the live process: every later writer ends with a LockError traceback, also once the
-    # disk is freed, until the server restarts (docsearch/index/writer.py, DocumentWriter.commit
-    # without children does not cancel the Whoosh writer when its commit raises).
-    "disk-full": "case 5, a failed commit keeps the write lock",
-    # Beyond the list: the extraction cache write of an upload is not optional.
-    "check-full-disk-uploads": "new: an upload while the index's disk is full answers 500",
 }
 
 # Fault kind -> weight of its draw.

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 from pathlib import Path
 
 from docsearch.corpus.atomic import write_atomic
 from docsearch.errors import ExtractionError
 from docsearch.extraction import EXTRACTOR_VERSION, Extracted
 from docsearch.extraction.ocr import NOT_INSTALLED, available
+
+logger = logging.getLogger(__name__)
 
 
 class ExtractionCache:
@@ -51,4 +54,9 @@ class ExtractionCache:
         else:
             data = result.as_dict()
         payload = gzip.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), compresslevel=3)
-        write_atomic(self._path(sha256), payload)
+        try:
+            write_atomic(self._path(sha256), payload)
+        except OSError as exc:
+            # The cache only saves work: a full disk must not fail the upload or
+            # the run that read the file (an upload answered 500, bench/chaos.py).
+            logger.warning("extraction cache not written for %s: %s", sha256[:12], exc)

@@ -76,7 +76,14 @@ class DocumentWriter:
     def commit(self) -> None:
         fault("writer-commit")
         if not self.children:
-            self.writer.commit()
+            try:
+                self.writer.commit()
+            except BaseException:
+                # A commit that fails half-way (a full disk) must still let go of
+                # Whoosh's write lock, or every later writer of this process
+                # fails with LockError until a restart (found by bench/chaos.py).
+                self._release()
+                raise
             return
         try:
             if self.batch:
@@ -100,6 +107,18 @@ class DocumentWriter:
         if status != "ok":
             raise IndexingError(f"an indexing process failed: {value}")
         return value
+
+    def _release(self) -> None:
+        try:
+            self.cancel()
+        except Exception:
+            pass  # the writer is half-closed: its lock is released below
+        lock = getattr(self.writer, "writelock", None)  # public in Whoosh's SegmentWriter
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:
+                pass  # already released by cancel()
 
     def cancel(self) -> None:
         for child in self.children:
