@@ -38,20 +38,19 @@
     document.getElementById("selection-actions").hidden = !ids.length;
     box.querySelectorAll("[data-export]").forEach(function (a) { a.href = exports + "." + a.getAttribute("data-export") + "?ids=" + ids.join(","); });
     ids.forEach(function (id) {
-      var li = el("li", "hit"), h = el("h2", "", "…");
-      li.append(h);
+      var li = el("li", "hit"), h = el("h2", "", "…"), rm = el("button", "secondary no-print", "Retirer");
+      rm.type = "button";
+      rm.addEventListener("click", function () { toggle(id); render(); status.textContent = "Document retiré. " + status.textContent; });
+      li.append(h, rm);
       list.append(li);
       fetch(base + encodeURIComponent(id) + ".json").then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
         if (!data) { h.textContent = "Document retiré du fonds"; return; }
         var d = data.document, a = el("a", "", d.title);
         a.href = d.page_url; h.textContent = ""; h.append(a);
-        li.append(el("p", "meta", [d.type.label, d.year || "Année inconnue", d.sectors.map(function (s) { return s.label; }).join(", ")].join(" · ")));
-        if (d.summary) li.append(el("p", "", d.summary));
+        rm.append(el("span", "visually-hidden", " : " + d.title));
+        li.insertBefore(el("p", "meta", [d.type.label, d.year || "Année inconnue", d.sectors.map(function (s) { return s.label; }).join(", ")].join(" · ")), rm);
+        if (d.summary) li.insertBefore(el("p", "", d.summary), rm);
       });
-      var rm = el("button", "secondary no-print", "Retirer");
-      rm.type = "button";
-      rm.addEventListener("click", function () { toggle(id); render(); status.textContent = "Document retiré. " + status.textContent; });
-      li.append(rm);
     });
   }
   document.getElementById("selection-print").addEventListener("click", function () { window.print(); });
