@@ -57,7 +57,8 @@ def test_a_typo_is_searched_as_its_correction_not_widened_by_near_words(web, sam
     assert (widened, right["total"]) == (40, 12)
     assert typed["total"] == right["total"] == 12 and typed["corrected"] == "ressourcerie"
     assert [h["id"] for h in typed["hits"]] == [h["id"] for h in right["hits"]]
-    assert typed["query"] == "ressourcrie" and typed["suggestion"] is None
+    assert typed["query"] == "ressourcrie" and typed["suggestion"] == "ressourcerie"
+    assert typed["links"]["suggestion_url"] is None  # no "vouliez-vous dire" for what was searched
     page = web.get("/search", params={"q": "ressourcrie"}).text
     assert "<h1>Résultats pour « ressourcerie »</h1>" in page
     assert 'value="ressourcerie"' in page  # the box holds what was searched

@@ -160,7 +160,7 @@ class SearchService:
             # corpus), not as its near words, which widened it to 42.
             corrected = self._search(replace(request, q=result.suggestion, as_typed=True))
             if corrected.total:
-                result = replace(corrected, query=request.q, corrected=result.suggestion, suggestion=None)
+                result = replace(corrected, query=request.q, corrected=result.suggestion, suggestion=result.suggestion)
         if result.total and request.page > result.page_count:
             last = self.search(replace(request, page=result.page_count))
             note = f"La page {request.page} n'existe pas : voici la dernière page ({result.page_count})."

@@ -98,7 +98,8 @@ def search_links(params: QueryParams, result: SearchResult, urls: Urls) -> dict[
         "pages": _pages(unpaged, result.page, result.page_count, urls),
         "feed_url": urls.search([i for i in unpaged if i[0] not in ("tri", "par_page")], "atom"),
         "json_url": urls.search(items, "json"),
-        "suggestion_url": urls.search([*typed, ("q", result.suggestion)]) if result.suggestion else None,
+        # "Vouliez-vous dire", unless the correction is what was searched.
+        "suggestion_url": urls.search([*typed, ("q", result.suggestion)]) if result.suggestion and not result.corrected else None,
         # After a correction, the words as the visitor typed them, one click away.
         "as_typed_url": urls.search([*typed, ("q", result.query), (AS_TYPED, "1")]) if result.corrected else None,
         # The query string of this very page (the last page when a later one was asked for),
