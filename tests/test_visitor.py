@@ -103,6 +103,9 @@ def test_results_link_to_documents_with_the_way_back(web) -> None:
     assert urlsplit(back).path == "/search"
     assert parse_qs(urlsplit(back).query) == {"q": ["insertion"], "secteur": ["iae"], "page": ["2"], "par_page": ["3"]}
     assert 'value="insertion"' in document  # the search box keeps the query
+    # A similar document keeps the same way back.
+    similar = re.search(r'<section class="similar".*?<h3><a href="([^"]+)">', document, re.S).group(1).replace("&amp;", "&")
+    assert re.search(r'<p class="back"><a href="([^"]+)">', web.get(similar).text).group(1).replace("&amp;", "&") == back
     assert "<mark>" in document and "Les mots cherchés sont surlignés." in document
 
 

@@ -158,6 +158,7 @@ def _pages(items: list[tuple[str, str]], page: int, count: int, urls: Urls) -> d
 class ReturnLink:
     url: str  # the results page, on this site
     query: str  # the words searched there ("" when only browsing)
+    carried: str  # "retour=…", checked, for the links that keep the way back (similar documents)
 
 
 def return_link(params: QueryParams, urls: Urls) -> ReturnLink | None:
@@ -166,7 +167,7 @@ def return_link(params: QueryParams, urls: Urls) -> ReturnLink | None:
     if not raw:
         return None
     items = [(k, v[:MAX_QUERY_CHARS]) for k, v in parse_qsl(raw.lstrip("?")) if k in KNOWN and v]
-    return ReturnLink(urls.search(items), dict(items).get("q", ""))
+    return ReturnLink(urls.search(items), dict(items).get("q", ""), urlencode({RETURN: urlencode(items)}))
 
 
 def searched_words(query: str) -> list[str]:
