@@ -138,16 +138,18 @@ def remove(settings: Settings, refs: tuple[str, ...]) -> None:
               help="relevance; date: year of the document; added: newest in the corpus.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--as-typed", is_flag=True, help="Search the words as typed: a word the index lacks is not corrected.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the web API's structure).")
 @_folders
 @click.pass_obj
 def search(settings: Settings, query: tuple[str, ...], sectors: tuple[str, ...], types: tuple[str, ...], year: int | None,
-           year_from: int | None, year_to: int | None, sort: str, page: int, per_page: int, as_json: bool) -> None:
+           year_from: int | None, year_to: int | None, sort: str, page: int, per_page: int, as_typed: bool,
+           as_json: bool) -> None:
     """Search the index: words, "phrases", AND/OR/NOT, titre:, secteur:, annee:, type:, prefix*."""
     if year is not None and (year_from is not None or year_to is not None):
         raise click.UsageError("--year cannot be combined with --from/--to")
     request = SearchRequest(q=" ".join(query), sectors=sectors, types=types, year=year, year_from=year_from,
-                            year_to=year_to, sort=sort, page=page, per_page=per_page)
+                            year_to=year_to, sort=sort, page=page, per_page=per_page, as_typed=as_typed)
     result = SearchService(settings).search(request)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
@@ -358,7 +360,9 @@ def _print_report(report: RunReport) -> None:
 def _print_result(result: SearchResult) -> None:
     if result.note:
         click.echo(f"note: {result.note}")
-    if result.suggestion:
+    if result.corrected:
+        click.echo(f"searched as: {result.corrected} (--as-typed: {result.query} as typed)")
+    elif result.suggestion:
         click.echo(f"did you mean: {result.suggestion}")
     first = (result.page - 1) * result.per_page
     click.echo(f"{result.total} document(s); page {result.page}/{result.page_count}")

@@ -52,7 +52,8 @@ def test_search_pages_rank_like_whoosh(sample_service: SearchService, parts) -> 
     searcher, parser, snap = parts
     for text in QUERIES:
         result = sample_service.search(SearchRequest(q=text, per_page=10))
-        q = parser.parse(text, searcher.reader()).query
+        # A typo ("cooperatve") is searched as its correction.
+        q = parser.parse(result.corrected or text, searcher.reader()).query
         expected = [searcher.stored_fields(h.docnum)["doc_id"]
                     for h in searcher.search(q, limit=10, filter=snap.facets.all_docs)]
         got = [h.id for h in result.hits]

@@ -83,7 +83,10 @@ def test_year_range_and_sort_by_date(service) -> None:
 def test_pagination_walks_through_every_hit_once(service) -> None:
     seen = [h.id for page in range(1, 6) for h in search(service, q="coopérative", per_page=5, page=page).hits]
     assert len(seen) == len(set(seen)) == 25
-    assert search(service, q="coopérative", per_page=5, page=9).hits == []
+    # Past the last page: the last page, saying so (not an empty "page 9 sur 5").
+    past = search(service, q="coopérative", per_page=5, page=9)
+    assert past.page == past.page_count == 5 and [h.id for h in past.hits] == seen[20:]
+    assert past.note == "La page 9 n'existe pas : voici la dernière page (5)."
 
 
 def test_snippets_mark_the_words_and_escape_the_document_text(service) -> None:

@@ -67,6 +67,9 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
+    # The words as typed: no near words for a word the index lacks, and no
+    # correction by the service (the visitor's "rechercher plutôt …").
+    as_typed: bool = False
 
     def selected(self, facet: str) -> tuple[str, ...]:
         """The values of ``facet`` this request ticks (the year as its facet value)."""
@@ -182,6 +185,10 @@ class Backend(Protocol):
 
     def similar(self, doc_id: str, limit: int = 5) -> list[StoredDocument]:
         """Documents sharing the most telling words of ``doc_id``."""
+        ...
+
+    def complete_words(self, prefix: str, limit: int = 6) -> list[str]:
+        """The index's words starting with ``prefix`` (autocomplete), the most frequent first."""
         ...
 
     def documents(self) -> list[StoredDocument]: ...

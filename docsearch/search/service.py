@@ -40,6 +40,7 @@ from docsearch.index.backend import (
     StoredDocument,
 )
 from docsearch.index.engine import WhooshBackend
+from docsearch.search.completion import Completer, Completion
 from docsearch.search.facets import FacetValue, facet_values
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 MAX_PER_PAGE = 100
 RESULT_CACHE = 512  # result pages kept per index generation
 MAX_PAGE = 1000
+MAX_TEXT_CHARS = 200_000  # of a document's text shown whole on its page (a saved web page)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ class SearchResult:
     sort: str
     filters: Filters
     suggestion: str | None = None  # "did you mean", a corrected query
+    # The correction searched instead of ``query`` (which the index lacked a word of); None when searched as typed.
+    corrected: str | None = None
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
 
@@ -143,9 +147,27 @@ class SearchService:
         self._lock = threading.Lock()  # the cache's bookkeeping only, never a search
         self._generation: Hashable = None
         self._results: OrderedDict[SearchRequest, SearchResult] = OrderedDict()
+        self.completer = Completer(self.backend)
 
     def search(self, request: SearchRequest) -> SearchResult:
+        """One page of results. A query with a word the index lacks is searched
+        as its correction (``corrected``), unless ``as_typed``; a page past the
+        last one answers the last one, with a note."""
         request = self._validate(request)
+        result = self._search(request)
+        if result.suggestion and not request.as_typed:
+            # "ressourcrie" is searched as "ressourcerie" (13 documents of the sample
+            # corpus), not as its near words, which widened it to 42.
+            corrected = self._search(replace(request, q=result.suggestion, as_typed=True))
+            if corrected.total:
+                result = replace(corrected, query=request.q, corrected=result.suggestion, suggestion=result.suggestion)
+        if result.total and request.page > result.page_count:
+            last = self.search(replace(request, page=result.page_count))
+            note = f"La page {request.page} n'existe pas : voici la dernière page ({result.page_count})."
+            return replace(last, note=" ".join(filter(None, [note, last.note])))
+        return result
+
+    def _search(self, request: SearchRequest) -> SearchResult:
         cached = self._cached(self.backend.generation(), request)
         if cached is not None:
             return cached
@@ -168,6 +190,27 @@ class SearchService:
         if stored is None:
             return None
         return replace(self._view(stored), first_lines=_first_lines(self.backend.page_text(doc_id, 1)))
+
+    def text(self, doc_id: str, limit: int = MAX_TEXT_CHARS) -> str:
+        """A document's extracted text, page after page, cut at ``limit`` characters
+        (a saved web page is shown as this text, never as its HTML source)."""
+        stored = self.backend.document(doc_id)
+        if stored is None:
+            return ""
+        pages: list[str] = []
+        size = 0
+        for number in range(1, max(1, stored.page_count) + 1):
+            page = self.backend.page_text(doc_id, number)
+            pages.append(page)
+            size += len(page)
+            if size >= limit:
+                break
+        text = "\n\n".join(p for p in pages if p)
+        return text if len(text) <= limit else _first_lines(text, limit)
+
+    def complete(self, text: str) -> list[Completion]:
+        """What the visitor may be typing: the index's words and titles (autocomplete)."""
+        return self.completer.complete(text)
 
     def similar(self, doc_id: str, limit: int = 5) -> list[DocumentView]:
         """Documents that share the most telling words of ``doc_id`` ("more like this")."""
@@ -272,6 +315,7 @@ def _first_lines(text: str, limit: int = 1500) -> str:
 __all__ = [
     "UNKNOWN_YEAR_FILTER",
     "CodeLabel",
+    "Completion",
     "DocumentView",
     "FacetValue",
     "Filters",

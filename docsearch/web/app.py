@@ -37,6 +37,8 @@ from docsearch.search.service import SearchService
 from docsearch.staff.searchlog import SearchLog
 from docsearch.web.openapi import openapi_document
 from docsearch.web.render import Renderers, make_templates
+from docsearch.web.selection import EXPORTS, export_response
+from docsearch.web.suggest import suggest_response
 from docsearch.web.security import BodyLimit, SignInThrottle, StaffGate, session_secret
 from docsearch.web.sessions import Sessions
 from docsearch.web.staff import StaffViews
@@ -75,6 +77,9 @@ def create_app(settings: Settings, service: SearchService | None = None, throttl
         Route("/documents/{doc_id:str}{format:suffix}", views.document),
         Route("/documents/{doc_id:str}", views.document, name="document"),
         Route("/documents/{doc_id:str}/file", views.document_file, name="document_file"),
+        Route("/suggest.json", views.suggest, name="suggest"),
+        Route("/selection", views.selection, name="selection"),
+        Route("/selection.{export:str}", views.selection_export),
         Route("/opensearch.xml", views.opensearch, name="opensearch"),
         Route("/openapi.json", views.openapi, name="openapi"),
         Mount("/static", StaticFiles(directory=str(settings.web_dir / "static")), name="static"),
@@ -162,7 +167,7 @@ class _Views:
 
     def document(self, request: Request) -> Response:
         format = self.renderers.format(request, DocumentPage)
-        page = document_page(self.service, request.path_params["doc_id"], Urls.of(request))
+        page = document_page(self.service, request.path_params["doc_id"], Urls.of(request), request.query_params)
         if page is None:
             raise HTTPException(404, "Document introuvable")
         return self.renderers.render(request, page, format)
@@ -186,9 +191,26 @@ class _Views:
             media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return FileResponse(path, media_type=media, content_disposition_type="attachment", filename=path.name,
                                 headers={"content-security-policy": "sandbox"})
-        # A saved web page is served as text only: its own scripts never run here.
-        return FileResponse(path, media_type="text/plain; charset=utf-8", content_disposition_type=disposition,
-                            filename=path.name, headers={"content-security-policy": "sandbox"})
+        # A saved web page: as a download, its snapshot (as text: its own scripts never run
+        # here); to read, its extracted text, not the HTML source with its banners and scripts.
+        if disposition == "attachment":
+            return FileResponse(path, media_type="text/plain; charset=utf-8", content_disposition_type=disposition,
+                                filename=path.name, headers={"content-security-policy": "sandbox"})
+        return Response(self.service.text(doc.id), media_type="text/plain; charset=utf-8",
+                        headers={"content-security-policy": "sandbox"})
+
+    def suggest(self, request: Request) -> Response:
+        return suggest_response(self.service, request)
+
+    def selection(self, request: Request) -> Response:
+        """"Ma sélection": the page is a frame that its script fills from the browser's storage."""
+        return self.templates.TemplateResponse(request, "selection.html", {"data": {}})
+
+    def selection_export(self, request: Request) -> Response:
+        format = request.path_params["export"]
+        if format not in EXPORTS:
+            raise HTTPException(404, "Page introuvable")
+        return export_response(self.service, request, format)
 
     def opensearch(self, request: Request) -> Response:
         return self.renderers.xml(request, "opensearch.xml", {}, "application/opensearchdescription+xml")

@@ -41,6 +41,8 @@ def search_parameters(sectors: list[str], doctypes: list[str]) -> list[dict[str,
     {"name": "tri", "in": "query", "schema": {"type": "string", "enum": ["pertinence", "date", "recents", ""]}},
     {"name": "page", "in": "query", "schema": {"type": "string", "pattern": "^([1-9][0-9]{0,2}|1000)?$"}},
     {"name": "par_page", "in": "query", "schema": {"type": "string", "pattern": "^([1-9][0-9]?|100)?$"}},
+    {"name": "tel_quel", "in": "query", "description": "1 : les mots tels quels, sans correction d'un mot inconnu de l'index",
+     "schema": {"type": "string", "enum": ["1", ""]}},
     ]
 
 CODE_LABEL = {"type": "object", "required": ["code", "label"],
@@ -70,11 +72,18 @@ SCHEMAS: dict[str, Any] = {
     "SearchResult": {
         "type": "object", "required": ["ok", "query", "total", "page", "per_page", "page_count", "hits", "facets"],
         "properties": {"ok": {"const": True}, "query": {"type": "string"}, "note": {"type": ["string", "null"]},
-                       "suggestion": {"type": ["string", "null"]}, "total": {"type": "integer"},
+                       "suggestion": {"type": ["string", "null"]},
+                       "corrected": {"type": ["string", "null"], "description": "La correction cherchée à la place de query"},
+                       "total": {"type": "integer"},
                        "page": {"type": "integer"}, "per_page": {"type": "integer"}, "page_count": {"type": "integer"},
                        "sort": {"type": "string"}, "filters": {"type": "object"},
                        "hits": {"type": "array", "items": _ref("Hit")}, "facets": _ref("Facets"),
                        "links": {"type": "object"}}},
+    "Suggestions": {"type": "object", "required": ["q", "suggestions"],
+                    "properties": {"q": {"type": "string"}, "suggestions": {"type": "array", "items": {
+                        "type": "object", "required": ["label", "kind"],
+                        "properties": {"label": {"type": "string"}, "kind": {"type": "string", "enum": ["mot", "titre"]},
+                                       "url": {"type": "string"}}}}}},
     "Home": {"type": "object", "required": ["ok", "total", "facets", "newest"],
              "properties": {"ok": {"const": True}, "total": {"type": "integer"}, "facets": _ref("Facets"),
                             "newest": {"type": "array", "items": _ref("Hit")}}},
@@ -104,6 +113,10 @@ def openapi_document(server: str, vocab: Vocabulary) -> dict[str, Any]:
             "/search.json": {"get": {"summary": "Rechercher",
                                      "parameters": search_parameters(list(vocab.sectors), list(vocab.doctypes)),
                                      "responses": {"200": _json(_ref("SearchResult"), "Résultats"), **ERRORS}}},
+            "/suggest.json": {"get": {
+                "summary": "Autocomplétion : mots de l'index et titres commençant comme le texte tapé",
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": _json(_ref("Suggestions"), "Suggestions"), "503": ERRORS["503"]}}},
             "/documents/{doc_id}.json": {"get": {
                 "summary": "Un document, ses métadonnées et des documents similaires",
                 "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -1,17 +1,24 @@
 """Query-string parameters of the search pages, in French, both ways.
 
 ``search_request`` reads ``q, secteur (repeatable), type (repeatable),
-annee (a year, or "inconnue"), de, a, tri, page, par_page`` into a
+annee (a year, or "inconnue"), de, a, tri, page, par_page, tel_quel`` into a
 ``SearchRequest``; a value that is not a number raises ``QueryError`` (HTTP
 400). ``search_links`` builds every link of a results page (facet toggles,
 filter chips, sorts, pages, feed) with ``Urls``, so that templates hold no
 URL logic and every link carries the site's path prefix.
+
+``return_link`` reads a document page's ``retour`` (the query string of
+the results page the visitor came from) back into a link to that page:
+only the search's own parameters are kept and the path is always the
+site's ``/search``, so ``retour`` can never send anyone elsewhere.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.datastructures import QueryParams
 
@@ -30,7 +37,12 @@ SORT_PARAMS = {"pertinence": "relevance", "date": "date", "recents": "added"}
 SORT_LABELS = {"pertinence": "Pertinence", "date": "Année du document", "recents": "Derniers ajouts"}
 YEAR = FACET_PARAMS["years"]
 FILTERS = (*FACET_PARAMS.values(), "de", "a")
-KNOWN = ("q", *FILTERS, "tri", "page", "par_page")
+AS_TYPED = "tel_quel"  # =1: the words as typed, not corrected
+KNOWN = ("q", *FILTERS, "tri", "page", "par_page", AS_TYPED)
+RETURN = "retour"
+MAX_RETURN_CHARS = 2000
+# Query-language words that are no words of a document (not highlighted, not passed to the PDF viewer).
+OPERATORS = {"AND", "OR", "NOT", "ET", "OU", "NON", "SAUF", "TO"}
 
 
 def search_request(params: QueryParams) -> SearchRequest:
@@ -49,6 +61,7 @@ def search_request(params: QueryParams) -> SearchRequest:
         sort=SORT_PARAMS.get(sort, sort),
         page=1 if page is None else page,  # page=0 is an error, not the first page
         per_page=10 if per_page is None else per_page,
+        as_typed=params.get(AS_TYPED) == "1",
     )
 
 
@@ -67,6 +80,7 @@ def search_links(params: QueryParams, result: SearchResult, urls: Urls) -> dict[
     facet → value → the page with that value ticked or unticked)."""
     items = [(k, v[:MAX_QUERY_CHARS]) for k, v in params.multi_items() if k in KNOWN and v != ""]
     unpaged = [(k, v) for k, v in items if k != "page"]
+    typed = [i for i in unpaged if i[0] not in ("q", AS_TYPED)]
     toggles = {facet: {v.value: urls.search(_toggle(unpaged, facet, v.value)) for v in values}
                for facet, values in result.facets.items()}
     keep_query = [(k, v) for k, v in unpaged if k not in FILTERS]
@@ -77,16 +91,22 @@ def search_links(params: QueryParams, result: SearchResult, urls: Urls) -> dict[
         "chips": _chips(unpaged, result, urls),
         "clear_url": urls.search(keep_query) if has_filters else None,
         "sorts": [
-            {"label": label, "url": urls.search([*(i for i in unpaged if i[0] != "tri"), ("tri", key)]),
+            {"key": key, "label": label, "url": urls.search([*(i for i in unpaged if i[0] != "tri"), ("tri", key)]),
              "current": SORT_PARAMS[key] == result.sort}
             for key, label in SORT_LABELS.items()
         ],
         "pages": _pages(unpaged, result.page, result.page_count, urls),
         "feed_url": urls.search([i for i in unpaged if i[0] not in ("tri", "par_page")], "atom"),
         "json_url": urls.search(items, "json"),
-        "suggestion_url": urls.search([*(i for i in unpaged if i[0] != "q"), ("q", result.suggestion)]) if result.suggestion else None,
+        # "Vouliez-vous dire", unless the correction is what was searched.
+        "suggestion_url": urls.search([*typed, ("q", result.suggestion)]) if result.suggestion and not result.corrected else None,
+        # After a correction, the words as the visitor typed them, one click away.
+        "as_typed_url": urls.search([*typed, ("q", result.query), (AS_TYPED, "1")]) if result.corrected else None,
+        # The query string of this very page (the last page when a later one was asked for),
+        # carried to the documents it lists for their "retour aux résultats".
+        "return_to": urlencode(unpaged + ([("page", str(result.page))] if result.page > 1 else [])),
         # What the filter form carries over unchanged (its fields set the rest).
-        "keep": [(k, v) for k, v in unpaged if k in ("tri", "par_page")],
+        "keep": [(k, v) for k, v in unpaged if k in ("par_page", AS_TYPED)],
         "year_from": params.get("de", ""),
         "year_to": params.get("a", ""),
     }
@@ -132,3 +152,30 @@ def _pages(items: list[tuple[str, str]], page: int, count: int, urls: Urls) -> d
         "next": link(page + 1) if page < count else None,
         "numbers": shown if count > 1 else [],
     }
+
+
+@dataclass(frozen=True)
+class ReturnLink:
+    url: str  # the results page, on this site
+    query: str  # the words searched there ("" when only browsing)
+    carried: str  # "retour=…", checked, for the links that keep the way back (similar documents)
+
+
+def return_link(params: QueryParams, urls: Urls) -> ReturnLink | None:
+    """The results page a document page was opened from (its ``retour``), None without one."""
+    raw = params.get(RETURN, "")[:MAX_RETURN_CHARS]
+    if not raw:
+        return None
+    items = [(k, v[:MAX_QUERY_CHARS]) for k, v in parse_qsl(raw.lstrip("?")) if k in KNOWN and v]
+    return ReturnLink(urls.search(items), dict(items).get("q", ""), urlencode({RETURN: urlencode(items)}))
+
+
+def searched_words(query: str) -> list[str]:
+    """The words of a query as a document writes them: no operators, no field names, no quotes."""
+    words = []
+    for token in query.split():
+        token = token.split(":", 1)[-1]  # titre:rapport → rapport
+        for word in re.findall(r"\w[\w'’-]*", token):
+            if word not in OPERATORS and word not in words:
+                words.append(word)
+    return words

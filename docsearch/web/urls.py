@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import HTTPConnection
 
@@ -65,9 +65,14 @@ class Urls:
     def document(self, doc_id: str, format: str = "html") -> str:
         return self.path(f"/documents/{doc_id}" + FORMATS[format])
 
-    def document_file(self, doc_id: str, download: bool = False, page: int | None = None) -> str:
+    def document_file(self, doc_id: str, download: bool = False, page: int | None = None, search: str = "") -> str:
+        """The original; ``page`` and ``search`` (words to find) go to the PDF viewer
+        in the fragment (``#page=N&search=…``, PDF.js's open parameters)."""
         url = self.path(f"/documents/{doc_id}/file", {"telecharger": "1"} if download else None)
-        return f"{url}#page={page}" if page else url
+        fragment = [f"page={page}"] if page else []
+        if search:
+            fragment.append(f"search={quote(search)}")
+        return url + "#" + "&".join(fragment) if fragment else url
 
     def feed(self) -> str:
         return self.path("/feed.atom")

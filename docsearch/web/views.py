@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
@@ -27,7 +28,8 @@ from docsearch.search.service import (
     SearchService,
     Snippet,
 )
-from docsearch.web.params import FACET_PARAMS, search_links, search_request
+from docsearch.search.highlight import highlight
+from docsearch.web.params import FACET_PARAMS, RETURN, ReturnLink, return_link, search_links, search_request, searched_words
 from docsearch.web.urls import Urls
 
 NEWEST = 6
@@ -51,7 +53,7 @@ class FeedEntry:
 class Feed:
     title: str
     self_url: str
-    home_url: str
+    alternate_url: str  # the results page the feed follows (its alternate link)
     updated: str
     entries: list[FeedEntry]
 
@@ -78,6 +80,8 @@ class LinkedSnippet(Snippet):
 @dataclass
 class LinkedHit(DocumentLinks, Hit):
     page_links: list[PageLink] = field(default_factory=list)
+    # Its page with the way back to these results (``?retour=``); page_url without it.
+    visit_url: str = ""
 
 
 @dataclass
@@ -132,13 +136,20 @@ class SearchPage:
     sort: str
     filters: Filters
     suggestion: str | None
+    corrected: str | None
     hits: list[LinkedHit]
     facets: dict[str, list[ToggleValue]]
     links: dict[str, Any]
     feed_address: str = ""  # where the feed lives, when not at the search's own .atom (/feed.atom)
+    feed_page: str = ""  # the results page it follows, when not the search's own (/feed.atom)
 
     def url(self, format: str) -> str:
         return self.urls.search(self.params, format)
+
+    @property
+    def box_query(self) -> str:
+        """What the search box shows: what was searched (the correction, if one was)."""
+        return self.corrected or self.query
 
     def json(self) -> dict[str, Any]:
         return {"ok": True, **{name: plain(getattr(self, name)) for name in RESULT_FIELDS}}
@@ -153,11 +164,11 @@ class SearchPage:
             for h in self.hits
         ]
         return Feed(title=self.feed_title, self_url=self.urls.absolute(self.feed_address or self.url("atom")),
-                    home_url=self.urls.absolute(self.urls.home()), updated=_rfc3339(updated), entries=entries)
+                    alternate_url=self.urls.absolute(self.feed_page or self.url("html")), updated=_rfc3339(updated), entries=entries)
 
 
-RESULT_FIELDS = ("query", "note", "total", "page", "per_page", "page_count", "sort", "filters", "suggestion", "hits",
-                 "facets", "links")
+RESULT_FIELDS = ("query", "note", "total", "page", "per_page", "page_count", "sort", "filters", "suggestion", "corrected",
+                 "hits", "facets", "links")
 
 
 @dataclass
@@ -168,6 +179,14 @@ class DocumentPage:
     urls: Urls
     document: LinkedDocument
     similar: list[LinkedDocument] = field(default_factory=list)
+    back: ReturnLink | None = None  # the results page the visitor came from
+    # The text shown (the first lines; a saved web page's whole text), escaped, searched words marked.
+    text_html: str = ""
+    open_url: str = ""  # the original, with the searched words for the PDF viewer
+
+    @property
+    def box_query(self) -> str:
+        return self.back.query if self.back else ""
 
     def url(self, format: str) -> str:
         return self.urls.document(self.document.id, format)
@@ -203,14 +222,17 @@ def search_page(service: SearchService, params: QueryParams, urls: Urls, format:
     result: SearchResult = service.search(request)
     links = search_links(params, result, urls)
     toggles = links.pop("toggles")
+    words = " ".join(searched_words(result.corrected or result.query))
     facets = {facet: [ToggleValue(**_fields(v), toggle_url=toggles[facet][v.value]) for v in values]
               for facet, values in result.facets.items()}
-    title = f"Recherche « {request.q} »" if request.q else "Recherche"
+    title = f"Recherche « {result.corrected or request.q} »" if request.q else "Recherche"
+    if links["chips"]:  # the feed names its filters: two feeds of one query stay apart in a reader
+        title += " — " + ", ".join(chip["label"] for chip in links["chips"])
     return SearchPage(
         urls=urls, params=links.pop("own"), feed_title=title, query=result.query, note=result.note,
         total=result.total, page=result.page, per_page=result.per_page, page_count=result.page_count,
-        sort=result.sort, filters=result.filters, suggestion=result.suggestion,
-        hits=[_linked_hit(hit, urls) for hit in result.hits], facets=facets, links=links,
+        sort=result.sort, filters=result.filters, suggestion=result.suggestion, corrected=result.corrected,
+        hits=[_linked_hit(hit, urls, words, links["return_to"]) for hit in result.hits], facets=facets, links=links,
     )
 
 
@@ -218,17 +240,24 @@ def newest_page(service: SearchService, urls: Urls) -> SearchPage:
     """The newest documents (/feed.atom): a search for everything, whatever the query string says."""
     page = search_page(service, QueryParams(), urls, "atom")
     page.feed_title, page.feed_address = "Nouveaux documents", urls.feed()
+    page.feed_page = urls.search({"tri": "recents"})
     return page
 
 
-def document_page(service: SearchService, doc_id: str, urls: Urls) -> DocumentPage | None:
+def document_page(service: SearchService, doc_id: str, urls: Urls, params: QueryParams | None = None) -> DocumentPage | None:
     found = service.document(doc_id)
     if found is None:
         return None
     doc = LinkedDocument(**_fields(found), **_document_links(found.id, urls),
                          permalink=urls.absolute(urls.document(doc_id)))
     similar = [LinkedDocument(**_fields(d), **_document_links(d.id, urls)) for d in service.similar(doc_id)]
-    return DocumentPage(urls=urls, document=doc, similar=similar)
+    back = return_link(params or QueryParams(), urls)
+    words = searched_words(back.query) if back else []
+    # A saved web page is read here, as its extracted text (its HTML source has banners and scripts).
+    text = service.text(doc_id) if found.format == "html" else found.first_lines
+    open_url = urls.document_file(doc_id, search=" ".join(words)) if found.format == "pdf" else doc.file_url
+    return DocumentPage(urls=urls, document=doc, similar=similar, back=back, text_html=highlight(text, words),
+                        open_url=open_url)
 
 
 def _public(doc: LinkedDocument, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -246,15 +275,20 @@ def _document_links(doc_id: str, urls: Urls) -> dict[str, Any]:
             "file_url": urls.document_file(doc_id), "download_url": urls.document_file(doc_id, download=True)}
 
 
-def _linked_hit(hit: Hit, urls: Urls) -> LinkedHit:
-    # A PDF opens at the page (#page=N); a web page has no pages to point to.
+def _linked_hit(hit: Hit, urls: Urls, words: str = "", return_to: str = "") -> LinkedHit:
+    # A PDF opens at the page, the searched words found by the viewer (#page=N&search=…);
+    # a web page has no pages to point to.
     pdf = hit.format == "pdf"
+
+    def at(page: int) -> str:
+        return urls.document_file(hit.id, page=page, search=words)
+
     values = _fields(hit) | {
-        "snippets": [LinkedSnippet(s.page, s.html, urls.document_file(hit.id, page=s.page) if s.page and pdf else None)
-                     for s in hit.snippets],
+        "snippets": [LinkedSnippet(s.page, s.html, at(s.page) if s.page and pdf else None) for s in hit.snippets],
     }
-    return LinkedHit(**values, **_document_links(hit.id, urls),
-                     page_links=[PageLink(p, urls.document_file(hit.id, page=p)) for p in hit.pages] if pdf else [])
+    links = _document_links(hit.id, urls)
+    visit = links["page_url"] + "?" + urlencode({RETURN: return_to}) if return_to else links["page_url"]
+    return LinkedHit(**values, **links, page_links=[PageLink(p, at(p)) for p in hit.pages] if pdf else [], visit_url=visit)
 
 
 def _rfc3339(value: str) -> str:

@@ -166,16 +166,18 @@ class QueryParser:
         parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
         return parser
 
-    def parse(self, text: str, reader: IndexReader, deadline: Deadline | None = None) -> ParsedQuery:
+    def parse(self, text: str, reader: IndexReader, deadline: Deadline | None = None, near: bool = True) -> ParsedQuery:
         """``reader`` supplies the index's words that a ``prefix*`` stands for;
-        their expansion stops at ``deadline`` (or the word budgets), with a note."""
+        their expansion stops at ``deadline`` (or the word budgets), with a note.
+        ``near``: a word the index lacks also finds its closest words."""
         cuts: list[str] = []  # why an expansion stopped early, if one did
-        parsed = self._parse(text, reader, deadline, cuts)
+        parsed = self._parse(text, reader, deadline, cuts, near)
         if cuts:
             parsed.note = " ".join(filter(None, [parsed.note, cuts[0]]))
         return parsed
 
-    def _parse(self, text: str, reader: IndexReader, deadline: Deadline | None, cuts: list[str]) -> ParsedQuery:
+    def _parse(self, text: str, reader: IndexReader, deadline: Deadline | None, cuts: list[str],
+               near: bool = True) -> ParsedQuery:
         # Lone surrogates cannot be encoded: they are no part of any word.
         text = " ".join(_SURROGATES.sub("", text or "").split())
         note = None
@@ -185,7 +187,7 @@ class QueryParser:
         if not re.search(r"\w", text):
             return ParsedQuery(Q.Every(), note, is_browse=True)
         if not _SYNTAX.search(text):
-            words = self.words(text, reader)
+            words = self.words(text, reader, near)
             if words is not None:
                 return ParsedQuery(words, note, is_plain=True)
         parsed = (self._structured(text, reader, deadline, cuts) or self._try(self.full, text, reader, deadline, cuts)
@@ -198,7 +200,7 @@ class QueryParser:
             return ParsedQuery(Q.NullQuery, "Aucun mot à chercher : la requête ne contient que des mots trop courants.")
         return ParsedQuery(parsed, note)
 
-    def words(self, text: str, reader: IndexReader) -> Q.Query | None:
+    def words(self, text: str, reader: IndexReader, near: bool = True) -> Q.Query | None:
         """Plain words or a whole question, ranked (none of them required).
 
         A word the analyzer splits ("Haute-Normandie", "aujourd'hui", a run
@@ -217,7 +219,8 @@ class QueryParser:
                 parts += [Q.Term(field, unit[0], boost=boost) for field, boost in TEXT_FIELDS.items()]
         forms = _unique(t.text for t in exact(text))
         parts += [Q.Term("words", form, boost=EXACT_FORM_BOOST) for form in forms]
-        parts += [Q.Term("content", near, boost=NEAR_WORD_BOOST) for near in self._near_stems(forms, reader)]
+        if near:
+            parts += [Q.Term("content", s, boost=NEAR_WORD_BOOST) for s in self._near_stems(forms, reader)]
         terms = [term for unit in units for term in unit]
         for member in self.synonyms.expansions(terms):
             parts.append(Q.Term("content", member[0], boost=SYNONYM_BOOST) if len(member) == 1

@@ -44,7 +44,7 @@ class Search:
         if plain:
             self.parsed: ParsedQuery = parser.parse_plain(request.q, searcher.reader())
         else:
-            self.parsed = parser.parse(request.q, searcher.reader(), deadline)
+            self.parsed = parser.parse(request.q, searcher.reader(), deadline, near=not request.as_typed)
         # Plain words are ranked by the term-at-a-time ranker (its scores for every match).
         self.scores = (ranker.matches(searcher, self.parsed.query, deadline) if Ranker.handles(self.parsed.query)
                        else None)

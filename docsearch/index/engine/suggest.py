@@ -45,7 +45,7 @@ def suggest(searcher: Searcher, text: str) -> str | None:
             return match.group()
         best = min(candidates, key=lambda c: (_edits(word, c), -reader.doc_frequency("words", c)))
         changed = True
-        return _written_form(searcher, best)
+        return written_form(searcher, best)
 
     corrected = _WORD.sub(correct, text)
     return corrected if changed else None
@@ -62,7 +62,7 @@ def _edits(a: str, b: str) -> int:
     return previous[-1]
 
 
-def _written_form(searcher: Searcher, folded: str) -> str:
+def written_form(searcher: Searcher, folded: str) -> str:
     """The word as a page of the corpus writes it: "cooperative" → "coopérative"."""
     for hit in searcher.search(Q.Term("page_text", stem(folded)), limit=3):
         for token in _WORD.findall(str(hit.get("page_text", ""))):

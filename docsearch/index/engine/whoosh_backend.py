@@ -38,6 +38,7 @@ from docsearch.index.backend import (
     SearchRequest,
     StoredDocument,
 )
+from docsearch.index.engine.complete import complete_words
 from docsearch.index.engine.deadline import Deadline
 from docsearch.index.engine.facets import FacetSets
 from docsearch.index.engine.query import QueryParser
@@ -95,6 +96,11 @@ class WhooshBackend:
             found = similar_documents(searcher, doc_id, limit)
             snap.similar.put((doc_id, limit), found)
         return list(found)
+
+    def complete_words(self, prefix: str, limit: int = 6) -> list[str]:
+        """The index's words starting with ``prefix``, the most frequent first, as the documents write them."""
+        _, searcher, _ = self._thread()
+        return complete_words(searcher, prefix, limit)
 
     def documents(self) -> list[StoredDocument]:
         snap, searcher, _ = self._thread()
