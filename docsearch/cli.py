@@ -19,9 +19,10 @@ from typing import Any, TypeVar
 import click
 
 from docsearch.config import Settings
-from docsearch.errors import DocsearchError
+from docsearch.errors import DocsearchError, UserError
 from docsearch.index.update import RunReport, update_index
 from docsearch.search.service import SearchRequest, SearchResult, SearchService
+from docsearch.staff.accounts import ROLES
 
 
 class _Group(click.Group):
@@ -182,15 +183,40 @@ def _accounts(settings: Settings) -> Any:
     return Accounts(settings.instance_dir)
 
 
+_ROLE_CHOICE = click.Choice(list(ROLES))
+
+
 @users.command("add")
 @click.argument("name")
+@click.option("--role", type=_ROLE_CHOICE, default=None,
+              help="contributeur (adds drafts), documentaliste (all document work), administrateur (accounts, "
+                   "settings) [administrateur for the first account, else documentaliste].")
 @click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe")
 @_folders
 @click.pass_obj
-def users_add(settings: Settings, name: str, password: str) -> None:
+def users_add(settings: Settings, name: str, role: str | None, password: str) -> None:
     """Create an account (the password is asked twice and never shown)."""
-    _accounts(settings).add(name, password)
-    click.echo(f"account {name} created")
+    accounts = _accounts(settings)
+    accounts.add(name, password, role)
+    click.echo(f"account {name} created (rôle : {accounts.role(name)})")
+
+
+@users.command("role")
+@click.argument("name")
+@click.argument("role", type=_ROLE_CHOICE, required=False)
+@_folders
+@click.pass_obj
+def users_role(settings: Settings, name: str, role: str | None) -> None:
+    """Show an account's role, or change it."""
+    accounts = _accounts(settings)
+    if role:
+        accounts.set_role(name, role)
+        click.echo(f"rôle de {name} : {role}")
+    else:
+        found = accounts.role(name)
+        if found is None:
+            raise UserError(f"aucun compte nommé {name!r}")
+        click.echo(found)
 
 
 @users.command("list")
