@@ -107,7 +107,9 @@ def flash(request: Request, message: str) -> None:
 def staff_context(accounts: Accounts) -> Callable[[Request], dict[str, Any]]:
     def context(request: Request) -> dict[str, Any]:
         user = current_user(request, accounts)
-        message = request.session.pop(FLASH, None) if user else None
+        # A page, not a feed or a description a program fetches: only a page shows the message.
+        page = not request.url.path.endswith((".atom", ".xml"))
+        message = request.session.pop(FLASH, None) if user and page else None
         return {"staff": user, "flash": message}
 
     return context
