@@ -111,7 +111,24 @@ def add(settings: Settings, sources: tuple[str, ...], title: str | None, sectors
             added = add_url(settings, source, staff, folder)
         else:
             added = add_file(settings, Path(source), staff, folder)
+        _journal(settings).record(_cli_user(), "publish", added.relpath, title=added.title, note="ligne de commande")
         click.echo(f"added {added.relpath} (document {added.doc_id}): {added.title}")
+
+
+def _journal(settings: Settings) -> Any:
+    from docsearch.staff.journal import Journal
+
+    return Journal(settings.instance_dir)
+
+
+def _cli_user() -> str:
+    """Who changed the corpus from the command line, for the journal: the system account."""
+    import getpass
+
+    try:
+        return f"{getpass.getuser()} (ligne de commande)"
+    except (KeyError, OSError):
+        return "ligne de commande"
 
 
 @cli.command()
@@ -124,6 +141,7 @@ def remove(settings: Settings, refs: tuple[str, ...]) -> None:
 
     report = remove_documents(settings, list(refs))
     for relpath in report.removed:
+        _journal(settings).record(_cli_user(), "withdraw", relpath, note="ligne de commande")
         click.echo(f"removed {relpath} (moved to the trash .corbeille/)")
 
 
@@ -210,7 +228,9 @@ def users_role(settings: Settings, name: str, role: str | None) -> None:
     """Show an account's role, or change it."""
     accounts = _accounts(settings)
     if role:
+        before = accounts.role(name)
         accounts.set_role(name, role)
+        _journal(settings).record(_cli_user(), "role", "", {"role": (before, role)}, title=name)
         click.echo(f"rôle de {name} : {role}")
     else:
         found = accounts.role(name)

@@ -158,3 +158,22 @@ def test_the_journal_page_filters_and_says_what_is_wrong(app) -> None:
     assert marie.get("/gestion/journal", params={"action": "effacer"}).status_code == 400
     # Only metadata changes can be reverted, and only entries that exist.
     assert marie.post("/gestion/journal/999/annuler", data={"csrf": csrf_of(marie)}).status_code == 404
+
+
+def test_the_command_line_is_journaled_too(journal_settings) -> None:
+    from click.testing import CliRunner
+
+    from docsearch.cli import cli
+    from tests.conftest import DATA
+
+    folders = ["--corpus", str(journal_settings.corpus_dir), "--index", str(journal_settings.index_dir),
+               "--instance", str(journal_settings.instance_dir)]
+    run = CliRunner().invoke
+    added = run(cli, ["add", str(DATA / "good-report.pdf"), "--sector", "environnement", "--year", "2011", *folders])
+    assert added.exit_code == 0, added.output
+    removed = run(cli, ["remove", "festival.html", *folders])
+    assert removed.exit_code == 0, removed.output
+    entries, _ = Journal(journal_settings.instance_dir).entries()
+    assert [(e.action, e.relpath) for e in entries] == [("withdraw", "festival.html"),
+                                                        ("publish", "environnement/2011/good-report.pdf")]
+    assert all(e.who.endswith("(ligne de commande)") for e in entries)
