@@ -42,6 +42,7 @@ def roles_settings(tmp_path: Path, corpus: Path) -> Settings:
     accounts.add("anne", PASSWORD)  # the first account: administrateur
     accounts.add("dora", PASSWORD)  # then documentaliste by default
     accounts.add("cleo", PASSWORD, "contributeur")
+    accounts.add("eli", PASSWORD, "contributeur")
     return settings
 
 
@@ -75,7 +76,7 @@ def gestion_routes(app) -> list[tuple[str, str, str]]:
 
 def test_the_accounts_have_the_roles_they_were_given(roles_settings) -> None:
     assert Accounts(roles_settings.instance_dir).roles() == {"anne": "administrateur", "cleo": "contributeur",
-                                                            "dora": "documentaliste"}
+                                                            "dora": "documentaliste", "eli": "contributeur"}
 
 
 def test_every_route_of_the_table_exists(app) -> None:
@@ -139,6 +140,11 @@ def test_a_contributors_upload_waits_for_a_documentalist(app, roles_settings) ->
     assert re.search(r'<p class="flash" role="status">« Rapport du jardin partagé » est proposé à la publication', dashboard)
     assert not list(roles_settings.corpus_dir.rglob("*.pdf"))  # nothing published yet
     assert cleo.get("/search.json", params={"q": "compostage"}).json()["total"] == 0
+    # Another contributor neither sees nor opens it.
+    eli = signed_in(app, "eli")
+    assert "Rapport du jardin partagé" not in eli.get("/gestion/").text
+    assert eli.get(draft_url).status_code == 403
+    assert eli.post(draft_url + "/abandonner", data={"csrf": csrf_of(eli)}).status_code == 403
 
     dora = signed_in(app, "dora")
     waiting = dora.get("/gestion/").text

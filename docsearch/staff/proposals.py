@@ -1,6 +1,7 @@
 """A contributor's draft, proposed for publication: the values typed, who proposed it, when.
 
-A ``contributeur`` may not publish: the form of its draft saves the
+Each draft records who uploaded it (``owner.txt``): a contributor sees and
+proposes its own drafts only. A ``contributeur`` may not publish: the form of its draft saves the
 metadata it typed beside the draft (``proposal.json`` in the draft's
 folder) and the draft waits on the dashboard of the documentalists, whose
 form starts from these values. Publishing or discarding the draft removes
@@ -19,6 +20,7 @@ from docsearch.corpus.atomic import write_atomic
 from docsearch.staff.drafts import drafts_folder, load_draft
 
 PROPOSAL = "proposal.json"
+OWNER = "owner.txt"
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,17 @@ def proposal_of(settings: Settings, draft_id: str) -> Proposal | None:
         return Proposal(str(raw["by"]), str(raw["at"]), staff)
     except (FileNotFoundError, NotADirectoryError, ValueError, KeyError, TypeError):
         return None
+
+
+def set_owner(settings: Settings, draft_id: str, who: str) -> None:
+    load_draft(settings, draft_id)  # validates the id
+    write_atomic(drafts_folder(settings) / draft_id / OWNER, who.encode("utf-8"))
+
+
+def owner_of(settings: Settings, draft_id: str) -> str:
+    """Who uploaded a draft ("" for a draft from before owners were kept)."""
+    load_draft(settings, draft_id)  # validates the id
+    try:
+        return (drafts_folder(settings) / draft_id / OWNER).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return ""

@@ -29,12 +29,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from docsearch.corpus.write import move_to_trash
-from docsearch.search.notices import ORIGINS, SORTS, UNKNOWN, Catalogue, NoticeFilter
+from docsearch.search.notices import MAX_WORD_MATCHES, ORIGINS, SORTS, UNKNOWN, Catalogue, NoticeFilter
 from docsearch.search.service import DocumentView
 from docsearch.staff.bulk import BulkChange, changed, list_fields, write_fields
 from docsearch.staff.journal import FIELD_LABELS, field_changes
 from docsearch.web.roles import flash
-from docsearch.web.security import read_form
+from docsearch.web.security import read_form, signed_in
 from docsearch.web.staff import INDEX_WAIT, StaffViews, _staff_values, _text
 from docsearch.web.urls import Urls
 
@@ -68,7 +68,7 @@ class NoticeViews:
         }
         return self.staff._page(request, "notices.html", listed=listed, wanted=wanted, vocab=self.staff.vocab,
                                 origins={code: label for code, (label, _) in ORIGINS.items()}, links=links,
-                                retour=urlencode([*kept, ("page", str(listed.page))]),
+                                retour=urlencode([*kept, ("page", str(listed.page))]), max_words=MAX_WORD_MATCHES,
                                 list_fields=[(name, FIELD_LABELS.get(name, name)) for name in list_fields()])
 
     def _filter(self, params: QueryParams) -> tuple[NoticeFilter, str, int]:
@@ -117,7 +117,7 @@ class NoticeViews:
         form = await read_form(request)
         docs = await self._selected(request, form)
         change = self._change(form)
-        who = signed_in_name(request)
+        who = signed_in(request) or ""
         relpaths, described = [], _describe(change, self.staff)
         for doc in docs:
             current = _staff_values(doc)
@@ -164,7 +164,7 @@ class NoticeViews:
         docs = await self._selected(request, form)
         if _text(form, "confirmer") != "oui":
             return self.staff._page(request, "notices_withdraw.html", docs=docs, retour=_text(form, "retour"))
-        who = signed_in_name(request)
+        who = signed_in(request) or ""
         relpaths = []
         for doc in docs:
             try:
@@ -180,10 +180,6 @@ class NoticeViews:
         flash(request, f"{count} document{'s' if count != 1 else ''} retiré{'s' if count != 1 else ''} du fonds "
                        "(dans la corbeille, d'où ils peuvent être restaurés).")
         return self._back(request, form)
-
-
-def signed_in_name(request: Request) -> str:
-    return str(request.session.get("user", ""))
 
 
 def _describe(change: BulkChange, staff: StaffViews) -> str:

@@ -25,7 +25,7 @@ from starlette.templating import Jinja2Templates
 
 from docsearch.staff.accounts import ROLES, Accounts, is_account_name
 from docsearch.staff.journal import Journal, JournalQuery, field_changes
-from docsearch.staff.proposals import proposal_of, propose
+from docsearch.staff.proposals import owner_of, proposal_of, propose, set_owner
 from docsearch.config import Settings
 from docsearch.corpus.write import move_to_trash
 from docsearch.staff.drafts import (
@@ -60,7 +60,7 @@ from docsearch.index.queue import IndexQueue
 from docsearch.extraction.ocr import tessdata_dir
 from docsearch.web.formats import LANGUAGE_NAMES, french_languages
 from docsearch.web.metadata_form import form_fields, found_labels, initial_values, read_metadata_form
-from docsearch.web.roles import ADMINISTRATOR, flash
+from docsearch.web.roles import ADMINISTRATOR, DOCUMENTALIST, allows, flash
 from docsearch.web.security import SignInThrottle, csrf_token, read_form, signed_in
 from docsearch.web.urls import Urls
 
@@ -122,6 +122,9 @@ class StaffViews:
     def _who(self, request: Request) -> str:
         return signed_in(request) or ""
 
+    def _documentalist(self, request: Request) -> bool:
+        return allows(self.accounts.role(self._who(request)), DOCUMENTALIST)
+
     # Sign in and out ---------------------------------------------------
 
     async def sign_in_page(self, request: Request) -> Response:
@@ -171,6 +174,8 @@ class StaffViews:
         await run_in_threadpool(self.recover)
         stats = await run_in_threadpool(collect_stats, self.service)
         drafts = await run_in_threadpool(_pending_drafts, self.settings)
+        if not self._documentalist(request):  # a contributor's own uploads only
+            drafts = [d for d in drafts if owner_of(self.settings, d.id) == self._who(request)]
         proposals = {d.id: p for d in drafts if (p := proposal_of(self.settings, d.id))}
         return self._page(request, "dashboard.html", stats=stats, drafts=drafts, proposals=proposals,
                           recovered=self.recovered)
@@ -215,6 +220,7 @@ class StaffViews:
             except UserError as exc:
                 errors.append({"name": url, "message": str(exc)})
         for draft in drafts:
+            await run_in_threadpool(set_owner, self.settings, draft.id, self._who(request))
             await run_in_threadpool(self.journal.record, self._who(request), "upload", "", title=draft.name,
                                     note=f"brouillon {draft.id}")
         if not uploads and not url:
@@ -296,9 +302,13 @@ class StaffViews:
 
     def _load_draft(self, request: Request) -> Any:
         try:
-            return load_draft(self.settings, request.path_params["draft_id"])
+            draft = load_draft(self.settings, request.path_params["draft_id"])
+            owner = owner_of(self.settings, draft.id)
         except UserError:
             raise HTTPException(404, "Ce brouillon n'existe plus (déjà publié ou abandonné).") from None
+        if owner != self._who(request) and not self._documentalist(request):
+            raise HTTPException(403, "Ce dépôt a été fait depuis un autre compte : seul·e un·e documentaliste peut l'ouvrir.")
+        return draft
 
     # Correcting and withdrawing -----------------------------------------
 
