@@ -115,10 +115,26 @@ def add(settings: Settings, sources: tuple[str, ...], title: str | None, sectors
         click.echo(f"added {added.relpath} (document {added.doc_id}): {added.title}")
 
 
-def _journal(settings: Settings) -> Any:
-    from docsearch.staff.journal import Journal
+class _CliJournal:
+    """The journal, from the command line: a change already made in the corpus
+    is not failed afterwards because its journal entry could not be written."""
 
-    return Journal(settings.instance_dir)
+    def __init__(self, settings: Settings) -> None:
+        from docsearch.staff.journal import Journal
+
+        self.journal = Journal(settings.instance_dir)
+
+    def record(self, *args: Any, **kwargs: Any) -> None:
+        import sqlite3
+
+        try:
+            self.journal.record(*args, **kwargs)
+        except (OSError, sqlite3.Error) as exc:
+            click.echo(f"docsearch: journal non écrit ({exc})", err=True)
+
+
+def _journal(settings: Settings) -> _CliJournal:
+    return _CliJournal(settings)
 
 
 def _cli_user() -> str:

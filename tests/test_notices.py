@@ -234,3 +234,16 @@ def test_a_documentalist_bulk_edits_in_a_browser_and_reverts_one(browser, server
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"gestion-{Path(path).name.split('?')[0]}-360.png"), full_page=True)
     context.close()
+
+
+def test_a_bulk_edit_never_overwrites_an_unreadable_sidecar(settings) -> None:
+    from docsearch.errors import UserError
+    from docsearch.staff.bulk import write_fields
+
+    page = settings.corpus_dir / "page.html"
+    page.write_bytes(html_page("Une page", "Du texte."))
+    broken = 'titre = "Une page\nsecteurs = ['
+    (settings.corpus_dir / "page.html.meta.toml").write_text(broken, encoding="utf-8")
+    with pytest.raises(UserError, match="illisible"):
+        write_fields(settings, "page.html", {"sectors": ("iae",)})
+    assert (settings.corpus_dir / "page.html.meta.toml").read_text(encoding="utf-8") == broken

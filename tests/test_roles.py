@@ -118,7 +118,8 @@ def test_the_refusal_is_a_french_page(app) -> None:
     assert answer.status_code == 403 and 'lang="fr"' in answer.text
     assert "« Documentaliste » ou au-dessus" in answer.text and "« Contributeur·rice »" in answer.text
     # Nor does the navigation offer what the role cannot open.
-    assert "/gestion/notices" not in client.get("/gestion/").text
+    dashboard = client.get("/gestion/").text
+    assert "/gestion/notices" not in dashboard and "/gestion/attention" not in dashboard
 
 
 def test_a_contributors_upload_waits_for_a_documentalist(app, roles_settings) -> None:

@@ -77,7 +77,10 @@ def write_fields(settings: Settings, relpath: str, values: Mapping[str, Any]) ->
     path = resolve_inside(settings.corpus_dir, relpath)
     if not path.is_file():
         raise UserError(f"{relpath} n'est pas un fichier du fonds")
-    staff, _ = read_sidecar(sidecar_path(path))
+    staff, warnings = read_sidecar(sidecar_path(path))
+    if any("unreadable" in warning for warning in warnings):  # rewriting it would lose what staff wrote there
+        raise UserError(f"{relpath} : son fichier de métadonnées ({sidecar_path(path).name}) est illisible, "
+                        "corrigez-le d'abord")
     known = {f.name for f in fields(StaffMetadata)} - {"cleared"}
     given = {name: _typed(name, value) for name, value in values.items() if name in known}
     cleared = set(staff.cleared) - set(given)

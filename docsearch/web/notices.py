@@ -29,6 +29,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from docsearch.corpus.write import move_to_trash
+from docsearch.errors import UserError
 from docsearch.search.notices import MAX_WORD_MATCHES, ORIGINS, SORTS, UNKNOWN, Catalogue, NoticeFilter
 from docsearch.search.service import DocumentView
 from docsearch.staff.bulk import BulkChange, changed, list_fields, write_fields
@@ -118,23 +119,29 @@ class NoticeViews:
         docs = await self._selected(request, form)
         change = self._change(form)
         who = signed_in(request) or ""
-        relpaths, described = [], _describe(change, self.staff)
+        relpaths, described, refused = [], _describe(change, self.staff), []
         for doc in docs:
             current = _staff_values(doc)
             new = changed(current, change)
             changes = field_changes(current, new)
             if not changes:
                 continue
-            await run_in_threadpool(write_fields, self.staff.settings, doc.relpath, {name: after for name, (_, after) in changes.items()})
+            try:
+                await run_in_threadpool(write_fields, self.staff.settings, doc.relpath,
+                                        {name: after for name, (_, after) in changes.items()})
+            except UserError as exc:
+                refused.append(str(exc))
+                continue
             await run_in_threadpool(self.staff.journal.record, who, "bulk-edit", doc.relpath, changes, title=doc.title,
                                     note=described)
             relpaths.append(doc.relpath)
         if relpaths:
             job = self.staff.queue.submit(only=relpaths)
             await run_in_threadpool(job.wait, INDEX_WAIT * 2)
-        count = len(relpaths)
+        count, same = len(relpaths), len(docs) - len(relpaths) - len(refused)
         flash(request, f"{described} : {count} notice{'s' if count != 1 else ''} modifiée{'s' if count != 1 else ''}"
-                       + (f" ({len(docs) - count} déjà à jour)" if count < len(docs) else "") + ".")
+                       + (f" ({same} déjà à jour)" if same else "") + "."
+                       + (" Non modifiées : " + " ; ".join(refused) + "." if refused else ""))
         return self._back(request, form)
 
     def _change(self, form: FormData) -> BulkChange:
