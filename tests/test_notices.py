@@ -48,6 +48,7 @@ def notices_settings(tmp_path_factory) -> Settings:
     settings = Settings(corpus_dir=corpus, index_dir=root / "index", instance_dir=root / "instance", workers=2)
     update_index(settings)
     Accounts(settings.instance_dir).add("marie", PASSWORD)
+    Accounts(settings.instance_dir).add("cleo", PASSWORD, "contributeur")
     return settings
 
 
@@ -225,6 +226,14 @@ def test_a_documentalist_bulk_edits_in_a_browser_and_reverts_one(browser, server
     assert "Annulation d'une modification" in page.locator("li.entry").first.inner_text()
     assert visitor_titles(browser, server, "secteur=mobilite") == ["Page culturelle 50"]
 
+    # The notice's own history says the same, and offers the same revert.
+    page.goto(server + "/gestion/notices?secteur=culture&annee=2020")
+    page.click("a[aria-label='Modifier la notice « Page culturelle 51 »']")
+    page.wait_for_url(re.compile(r"/modifier$"))
+    history = page.inner_text("#historique + ol")
+    assert "Annulation d'une modification" in history and "Modification groupée" in history
+    assert_accessible(page)
+
     # At 360 px nothing is wider than the screen.
     page.set_viewport_size({"width": 360, "height": 800})
     for path in ("/gestion/notices?secteur=culture&annee=2020", "/gestion/journal"):
@@ -247,3 +256,51 @@ def test_a_bulk_edit_never_overwrites_an_unreadable_sidecar(settings) -> None:
     with pytest.raises(UserError, match="illisible"):
         write_fields(settings, "page.html", {"sectors": ("iae",)})
     assert (settings.corpus_dir / "page.html.meta.toml").read_text(encoding="utf-8") == broken
+
+
+def sign_in_page(browser, server: str, name: str):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(server + "/gestion/")
+    page.fill("#nom", name)
+    page.fill("#mot_de_passe", PASSWORD)
+    page.click("button[type=submit] >> text=Se connecter")
+    page.wait_for_url(server + "/gestion/")
+    return context, page
+
+
+@browser_only
+def test_a_contributors_upload_waits_for_a_documentalist_in_a_browser(browser, server, tmp_path) -> None:
+    upload = tmp_path / "jardin.html"
+    upload.write_bytes(html_page("Le jardin partagé", "Le jardin partagé du quartier organise un lombricompostage collectif."))
+    contributor, page = sign_in_page(browser, server, "cleo")
+    assert "Notices" not in page.inner_text("nav.staffnav")
+    page.click("text=Ajouter des documents >> nth=0")
+    page.set_input_files("#fichiers", str(upload))
+    page.click("button >> text=Préparer l'ajout")
+    page.wait_for_url(re.compile(r"/gestion/brouillons/"))
+    draft = page.url
+    assert "publié après vérification" in page.inner_text("main")
+    assert_accessible(page)
+    page.fill("#titre", "Rapport du jardin partagé")
+    page.check("#s-environnement")
+    page.click("button >> text=Proposer à la publication")
+    page.wait_for_url(server + "/gestion/")
+    assert "proposé à la publication" in page.inner_text("p.flash[role=status]")
+    assert "proposé par cleo" in page.inner_text("main")
+    # Everything else is refused, in French.
+    answer = page.goto(server + "/gestion/journal")
+    assert answer.status == 403 and "réservée au rôle « Documentaliste »" in page.inner_text("main")
+    assert_accessible(page)
+    contributor.close()
+
+    documentalist, page = sign_in_page(browser, server, "marie")
+    page.click("a >> text=Rapport du jardin partagé")
+    page.wait_for_url(draft)
+    assert page.input_value("#titre") == "Rapport du jardin partagé"  # cleo's values
+    page.click("button >> text=Publier le document")
+    page.wait_for_url(re.compile(r"/documents/[0-9a-f]+$"))
+    assert "est publié" in page.inner_text("p.flash[role=status]")
+    assert "Modifier la notice" in page.inner_text(".staff-links")
+    documentalist.close()
+    assert visitor_titles(browser, server, "q=lombricompostage") == ["Rapport du jardin partagé"]

@@ -212,3 +212,13 @@ def test_users_cli_roles(tmp_path) -> None:
     assert wrong.exit_code == 2
     unknown = run(cli, ["--instance", str(instance), "users", "role", "personne"])
     assert unknown.exit_code == 2 and "aucun compte" in unknown.output
+
+
+def test_roles_hold_behind_a_path_prefix(roles_settings) -> None:
+    client = TestClient(create_app(roles_settings), root_path="/docs")
+    token = csrf_of(client, "/docs/gestion/connexion")
+    assert client.post("/docs/gestion/connexion", data={"nom": "cleo", "mot_de_passe": PASSWORD, "csrf": token},
+                       follow_redirects=False).status_code == 303
+    assert client.get("/docs/gestion/ajouter").status_code == 200
+    refused = client.get("/docs/gestion/notices")
+    assert refused.status_code == 403 and REFUSED in refused.text
