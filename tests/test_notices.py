@@ -113,6 +113,8 @@ def test_filters_sorts_and_pages(marie) -> None:
     # Filters stay on the other pages and the sorts.
     by_sector = marie.get("/gestion/notices", params={"secteur": "culture"}).text
     assert "secteur=culture" in re.search(r'href="([^"]+)" rel="next"', by_sector).group(1)
+    ticked = marie.get("/gestion/notices", params={"secteur": "culture", "annee": "2020", "cocher": "tout"}).text
+    assert ticked.count('name="ids"') == 5 and ticked.count(" checked>") == 5
     for params, message in (({"secteur": "zzz"}, "Secteur inconnu"), ({"du": "hier"}, "Date invalide"),
                             ({"page": "deux"}, "Numéro de page invalide"), ({"annee": "20"}, "quatre chiffres")):
         answer = marie.get("/gestion/notices", params=params)

@@ -66,6 +66,10 @@ class NoticeViews:
             "next": urls.staff("/notices", [*kept, ("page", str(listed.page + 1))]) if listed.page < listed.page_count else "",
             "sorts": [(code, label, urls.staff("/notices", [*[(k, v) for k, v in kept if k != "tri"], ("tri", code)]))
                       for code, (label, _, _) in SORTS.items()],
+            # Ticking a whole page without a script: the same page, every box ticked.
+            "all_ticked": request.query_params.get("cocher") == "tout",
+            "tick": urls.staff("/notices", [*kept, ("page", str(listed.page)), ("cocher", "tout")]),
+            "untick": urls.staff("/notices", [*kept, ("page", str(listed.page))]),
         }
         return self.staff._page(request, "notices.html", listed=listed, wanted=wanted, vocab=self.staff.vocab,
                                 origins={code: label for code, (label, _) in ORIGINS.items()}, links=links,
