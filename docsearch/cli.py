@@ -19,9 +19,10 @@ from typing import Any, TypeVar
 import click
 
 from docsearch.config import Settings
-from docsearch.errors import DocsearchError
+from docsearch.errors import DocsearchError, UserError
 from docsearch.index.update import RunReport, update_index
 from docsearch.search.service import SearchRequest, SearchResult, SearchService
+from docsearch.staff.accounts import ROLES
 
 
 class _Group(click.Group):
@@ -110,7 +111,40 @@ def add(settings: Settings, sources: tuple[str, ...], title: str | None, sectors
             added = add_url(settings, source, staff, folder)
         else:
             added = add_file(settings, Path(source), staff, folder)
+        _journal(settings).record(_cli_user(), "publish", added.relpath, title=added.title, note="ligne de commande")
         click.echo(f"added {added.relpath} (document {added.doc_id}): {added.title}")
+
+
+class _CliJournal:
+    """The journal, from the command line: a change already made in the corpus
+    is not failed afterwards because its journal entry could not be written."""
+
+    def __init__(self, settings: Settings) -> None:
+        from docsearch.staff.journal import Journal
+
+        self.journal = Journal(settings.instance_dir)
+
+    def record(self, *args: Any, **kwargs: Any) -> None:
+        import sqlite3
+
+        try:
+            self.journal.record(*args, **kwargs)
+        except (OSError, sqlite3.Error) as exc:
+            click.echo(f"docsearch: journal non écrit ({exc})", err=True)
+
+
+def _journal(settings: Settings) -> _CliJournal:
+    return _CliJournal(settings)
+
+
+def _cli_user() -> str:
+    """Who changed the corpus from the command line, for the journal: the system account."""
+    import getpass
+
+    try:
+        return f"{getpass.getuser()} (ligne de commande)"
+    except (KeyError, OSError):
+        return "ligne de commande"
 
 
 @cli.command()
@@ -123,6 +157,7 @@ def remove(settings: Settings, refs: tuple[str, ...]) -> None:
 
     report = remove_documents(settings, list(refs))
     for relpath in report.removed:
+        _journal(settings).record(_cli_user(), "withdraw", relpath, note="ligne de commande")
         click.echo(f"removed {relpath} (moved to the trash .corbeille/)")
 
 
@@ -184,15 +219,42 @@ def _accounts(settings: Settings) -> Any:
     return Accounts(settings.instance_dir)
 
 
+_ROLE_CHOICE = click.Choice(list(ROLES))
+
+
 @users.command("add")
 @click.argument("name")
+@click.option("--role", type=_ROLE_CHOICE, default=None,
+              help="contributeur (adds drafts), documentaliste (all document work), administrateur (accounts, "
+                   "settings) [administrateur for the first account, else documentaliste].")
 @click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe")
 @_folders
 @click.pass_obj
-def users_add(settings: Settings, name: str, password: str) -> None:
+def users_add(settings: Settings, name: str, role: str | None, password: str) -> None:
     """Create an account (the password is asked twice and never shown)."""
-    _accounts(settings).add(name, password)
-    click.echo(f"account {name} created")
+    accounts = _accounts(settings)
+    accounts.add(name, password, role)
+    click.echo(f"account {name} created (rôle : {accounts.role(name)})")
+
+
+@users.command("role")
+@click.argument("name")
+@click.argument("role", type=_ROLE_CHOICE, required=False)
+@_folders
+@click.pass_obj
+def users_role(settings: Settings, name: str, role: str | None) -> None:
+    """Show an account's role, or change it."""
+    accounts = _accounts(settings)
+    if role:
+        before = accounts.role(name)
+        accounts.set_role(name, role)
+        _journal(settings).record(_cli_user(), "role", "", {"role": (before, role)}, title=name)
+        click.echo(f"rôle de {name} : {role}")
+    else:
+        found = accounts.role(name)
+        if found is None:
+            raise UserError(f"aucun compte nommé {name!r}")
+        click.echo(found)
 
 
 @users.command("list")

@@ -3,6 +3,13 @@
 ``Accounts(folder)`` reads and writes ``users.json`` atomically; passwords
 are never stored, only ``hashlib.scrypt`` hashes (memory-hard) with a random
 salt per account, compared in constant time.
+
+Each account has a role (``ROLES``, from the least to the most trusted):
+``contributeur`` adds drafts, ``documentaliste`` does all document work,
+``administrateur`` also manages accounts and settings. An account written
+before roles existed had every right: it reads as ``administrateur``. A new
+account without a role given is ``administrateur`` if it is the first one (a
+fresh install needs someone to manage it), else ``documentaliste``.
 """
 
 from __future__ import annotations
@@ -23,6 +30,14 @@ from docsearch.errors import UserError
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MIN_PASSWORD = 10
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
+# Role → its French label, from the least to the most trusted (a role has the rights of those before it).
+ROLES = {"contributeur": "Contributeur·rice", "documentaliste": "Documentaliste", "administrateur": "Administrateur·rice"}
+LEGACY_ROLE = "administrateur"  # accounts created before roles existed could do everything
+
+
+def role_rank(role: str | None) -> int:
+    """The place of a role in ``ROLES`` (-1 for none or an unknown one)."""
+    return list(ROLES).index(role) if role in ROLES else -1
 
 
 def hash_password(password: str, salt: bytes | None = None, **cost: int) -> dict[str, Any]:
@@ -56,12 +71,29 @@ class Accounts:
     def names(self) -> list[str]:
         return sorted(self._load())
 
-    def add(self, name: str, password: str) -> None:
+    def add(self, name: str, password: str, role: str | None = None) -> None:
         users = self._load()
         if name in users:
             raise UserError(f"the account {name!r} already exists (use `docsearch users passwd {name}`)")
-        users[_valid_name(name)] = {**hash_password(_valid_password(password)),
+        role = role or ("administrateur" if not users else "documentaliste")
+        users[_valid_name(name)] = {**hash_password(_valid_password(password)), "role": _valid_role(role),
                                     "created": dt.datetime.now().isoformat(timespec="seconds")}
+        self._save(users)
+
+    def role(self, name: str) -> str | None:
+        """The account's role; None for an unknown account."""
+        record = self._load().get(name)
+        return None if record is None else str(record.get("role") or LEGACY_ROLE)
+
+    def roles(self) -> dict[str, str]:
+        """Every account's role, by name."""
+        return {name: str(record.get("role") or LEGACY_ROLE) for name, record in sorted(self._load().items())}
+
+    def set_role(self, name: str, role: str) -> None:
+        users = self._load()
+        if name not in users:
+            raise UserError(f"aucun compte nommé {name!r}")
+        users[name]["role"] = _valid_role(role)
         self._save(users)
 
     def set_password(self, name: str, password: str) -> None:
@@ -111,6 +143,12 @@ def _valid_name(name: str) -> str:
     if not _NAME.fullmatch(name):
         raise UserError("an account name is 1 to 40 lower-case letters, digits, '.', '_' or '-'")
     return name
+
+
+def _valid_role(role: str) -> str:
+    if role not in ROLES:
+        raise UserError(f"rôle inconnu : {role!r} (rôles : {', '.join(ROLES)})")
+    return role
 
 
 def _valid_password(password: str) -> str:

@@ -86,5 +86,14 @@ class SharedDatabase:
 
 
 def _statements(schema: str) -> list[str]:
-    # executescript() would commit first and run outside the transaction.
-    return [s.strip() for s in schema.split(";") if s.strip()]
+    # executescript() would commit first and run outside the transaction. A
+    # ";" ends a statement only where SQLite says it is complete (not inside
+    # a trigger's BEGIN … END, nor in a quoted string).
+    statements, current = [], ""
+    for part in schema.split(";"):
+        current += part + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n\t;"):
+                statements.append(current.strip())
+            current = ""
+    return statements

@@ -35,6 +35,8 @@ from docsearch.corpus.scan import open_regular, resolve_inside
 from docsearch.errors import DocsearchError, IndexMissing, IndexUnavailable, QueryError, UserError
 from docsearch.search.service import SearchService
 from docsearch.staff.searchlog import SearchLog
+from docsearch.web.journal import JournalViews
+from docsearch.web.notices import NoticeViews
 from docsearch.web.openapi import openapi_document
 from docsearch.web.render import Renderers, make_templates
 from docsearch.web.selection import EXPORTS, export_response
@@ -85,7 +87,10 @@ def create_app(settings: Settings, service: SearchService | None = None, throttl
         Mount("/static", StaticFiles(directory=str(settings.web_dir / "static")), name="static"),
     ]
     staff = StaffViews(settings, service, templates, throttle)
-    routes.append(Mount("/gestion", routes=staff.routes(), middleware=[Middleware(StaffGate, accounts=staff.accounts)]))
+    # Every /gestion route, in one list: the gate finds each request's role among them (web/roles.py).
+    staff_routes = [*staff.routes(), *NoticeViews(staff).routes(), *JournalViews(staff).routes()]
+    routes.append(Mount("/gestion", routes=staff_routes,
+                        middleware=[Middleware(StaffGate, accounts=staff.accounts, routes=staff_routes)]))
     handlers = {HTTPException: views.http_error, DocsearchError: views.app_error, Exception: views.server_error}
     middleware = [
         Middleware(PublicAddress, public_url=settings.public_url),

@@ -30,6 +30,8 @@ from starlette.templating import Jinja2Templates
 
 from docsearch.config import Settings
 from docsearch.index.backend import FACETS
+from docsearch.staff.accounts import Accounts
+from docsearch.web.roles import staff_context
 from docsearch.web.formats import french_date, french_languages, french_number, french_pages, french_size
 from docsearch.web.urls import FORMATS, MEDIA_TYPES, Urls
 
@@ -83,7 +85,9 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters.update(fr_number=french_number, fr_date=french_date, fr_size=french_size,
                        fr_pages=french_pages, fr_languages=french_languages)
     env.globals["facets"] = FACETS  # their headings and parameters, spelled once
-    return Jinja2Templates(env=env, context_processors=[lambda request: {"urls": Urls.of(request)}])
+    # ``staff`` (the signed-in account, or None) and ``flash`` (a confirmation to show once): see web/roles.py.
+    return Jinja2Templates(env=env, context_processors=[lambda request: {"urls": Urls.of(request)},
+                                                        staff_context(Accounts(settings.instance_dir))])
 
 
 class Renderers:

@@ -2,7 +2,9 @@
 
 - ``session_secret``: generated on first start, kept in the instance folder.
 - ``StaffGate``: every route mounted under ``/gestion`` needs a signed-in
-  account, except the sign-in page itself (a new route cannot be forgotten).
+  account, except the sign-in page itself (a new route cannot be forgotten),
+  whose role is at least the route's (``web/roles.py``: one table, with
+  documentaliste for any route it does not list).
 - ``read_form``: parses a POST form within the upload limit and refuses it
   without the session's CSRF token.
 - ``BodyLimit``: refuses a request body over the limit before reading it.
@@ -17,7 +19,7 @@ import hmac
 import secrets
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,9 +27,11 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from docsearch.staff.accounts import Accounts
+from docsearch.staff.accounts import ROLES, Accounts
+from docsearch.web.roles import allows, required_role
 from docsearch.staff.shared import SharedDatabase
 from docsearch.corpus.atomic import write_atomic
 
@@ -85,8 +89,8 @@ class StaffGate:
     """Mounted on /gestion: no valid signed-in session, no staff page. Staff
     pages are never cached (they must not survive a sign-out in a browser)."""
 
-    def __init__(self, app: ASGIApp, accounts: Accounts) -> None:
-        self.app, self.accounts = app, accounts
+    def __init__(self, app: ASGIApp, accounts: Accounts, routes: Sequence[BaseRoute] = ()) -> None:
+        self.app, self.accounts, self.routes = app, accounts, routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
@@ -103,6 +107,11 @@ class StaffGate:
                 response = PlainTextResponse("Connexion requise.", status_code=403)
             await response(scope, receive, send)
             return
+        if path not in PUBLIC_STAFF_PATHS:
+            role, required = self.accounts.role(str(signed_in(connection))), required_role(scope, self.routes)
+            if not allows(role, required):
+                raise HTTPException(403, f"Cette page est réservée au rôle « {ROLES[required]} » ou au-dessus ; "
+                                         f"votre compte a le rôle « {ROLES.get(role or '', role)} ».")
 
         async def no_store(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -1,8 +1,11 @@
 """The staff workspace (/gestion): sign in, add, correct, withdraw, restore, attention, reports.
 
-Every route here is mounted behind ``StaffGate`` (signed-in account) and
-every form that changes something goes through ``read_form`` (CSRF token).
-Changes are written to the corpus first, then queued for indexing.
+Every route here is mounted behind ``StaffGate`` (signed-in account, with
+the role ``web/roles.py`` asks for) and every form that changes something
+goes through ``read_form`` (CSRF token). Changes are written to the corpus
+first, then queued for indexing; each one is recorded in the journal
+(``staff/journal.py``) and confirmed by a message on the next page
+(``roles.flash``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from docsearch.staff.accounts import Accounts, is_account_name
+from docsearch.staff.accounts import ROLES, Accounts, is_account_name
+from docsearch.staff.journal import Journal, JournalQuery, field_changes
+from docsearch.staff.proposals import owner_of, proposal_of, propose, set_owner
 from docsearch.config import Settings
 from docsearch.corpus.write import move_to_trash
 from docsearch.staff.drafts import (
@@ -55,6 +60,7 @@ from docsearch.index.queue import IndexQueue
 from docsearch.extraction.ocr import tessdata_dir
 from docsearch.web.formats import LANGUAGE_NAMES, french_languages
 from docsearch.web.metadata_form import form_fields, found_labels, initial_values, read_metadata_form
+from docsearch.web.roles import ADMINISTRATOR, DOCUMENTALIST, allows, flash
 from docsearch.web.security import SignInThrottle, csrf_token, read_form, signed_in
 from docsearch.web.urls import Urls
 
@@ -71,6 +77,7 @@ class StaffViews:
         self.queue = IndexQueue(settings)
         self.throttle = throttle or SignInThrottle(settings.instance_dir)
         self.log = SearchLog(settings.instance_dir)
+        self.journal = Journal(settings.instance_dir)
         self.recovered: list[Recovered] = []  # interrupted publications finished or put back, for the dashboard
 
     @property
@@ -87,6 +94,7 @@ class StaffViews:
             Route("/ajouter", self.add, methods=["POST"]),
             Route("/brouillons/{draft_id:str}", self.draft_page, methods=["GET"], name="staff_draft"),
             Route("/brouillons/{draft_id:str}", self.publish, methods=["POST"]),
+            Route("/brouillons/{draft_id:str}/proposer", self.propose, methods=["POST"], name="staff_propose"),
             Route("/brouillons/{draft_id:str}/abandonner", self.discard, methods=["POST"], name="staff_discard"),
             Route("/documents/{doc_id:str}/modifier", self.edit_page, methods=["GET"], name="staff_edit"),
             Route("/documents/{doc_id:str}/modifier", self.edit, methods=["POST"]),
@@ -98,6 +106,8 @@ class StaffViews:
             Route("/attention", self.attention_page, methods=["GET"], name="staff_attention"),
             Route("/attention/reessayer", self.retry, methods=["POST"], name="staff_retry"),
             Route("/recherches", self.report_page, methods=["GET"], name="staff_report"),
+            Route("/comptes", self.accounts_page, methods=["GET"], name="staff_accounts"),
+            Route("/comptes/role", self.change_role, methods=["POST"], name="staff_account_role"),
         ]
 
     # Pages -------------------------------------------------------------
@@ -108,6 +118,12 @@ class StaffViews:
 
     async def _form(self, request: Request) -> FormData:
         return await read_form(request)
+
+    def _who(self, request: Request) -> str:
+        return signed_in(request) or ""
+
+    def _documentalist(self, request: Request) -> bool:
+        return allows(self.accounts.role(self._who(request)), DOCUMENTALIST)
 
     # Sign in and out ---------------------------------------------------
 
@@ -158,7 +174,11 @@ class StaffViews:
         await run_in_threadpool(self.recover)
         stats = await run_in_threadpool(collect_stats, self.service)
         drafts = await run_in_threadpool(_pending_drafts, self.settings)
-        return self._page(request, "dashboard.html", stats=stats, drafts=drafts, recovered=self.recovered)
+        if not self._documentalist(request):  # a contributor's own uploads only
+            drafts = [d for d in drafts if owner_of(self.settings, d.id) == self._who(request)]
+        proposals = {d.id: p for d in drafts if (p := proposal_of(self.settings, d.id))}
+        return self._page(request, "dashboard.html", stats=stats, drafts=drafts, proposals=proposals,
+                          recovered=self.recovered)
 
     async def attention_page(self, request: Request) -> Response:
         stats = await run_in_threadpool(collect_stats, self.service)
@@ -169,6 +189,7 @@ class StaffViews:
         failed = [p for p in IndexStore(self.settings.index_dir).failures() if (self.settings.corpus_dir / p).is_file()]
         job = self.queue.submit(only=failed, retry_failed=True)
         await run_in_threadpool(job.wait, INDEX_WAIT * 4)
+        flash(request, f"{len(failed)} fichier{'s' if len(failed) != 1 else ''} relu{'s' if len(failed) != 1 else ''}.")
         return RedirectResponse(Urls.of(request).staff("/attention"), status_code=303)
 
     async def report_page(self, request: Request) -> Response:
@@ -198,6 +219,10 @@ class StaffViews:
                 drafts, errors = await self._draft(request, data, name, url, drafts, errors)
             except UserError as exc:
                 errors.append({"name": url, "message": str(exc)})
+        for draft in drafts:
+            await run_in_threadpool(set_owner, self.settings, draft.id, self._who(request))
+            await run_in_threadpool(self.journal.record, self._who(request), "upload", "", title=draft.name,
+                                    note=f"brouillon {draft.id}")
         if not uploads and not url:
             errors.append({"name": "", "message": "Choisissez au moins un fichier ou indiquez une adresse web."})
         if len(drafts) == 1 and not errors:
@@ -218,9 +243,27 @@ class StaffViews:
 
     async def draft_page(self, request: Request) -> Response:
         draft = self._load_draft(request)
-        values = initial_values(draft.meta)
+        proposal = proposal_of(self.settings, draft.id)
+        values = form_fields(proposal.staff) if proposal else initial_values(draft.meta)
         return self._page(request, "metadata.html", mode="draft", draft=draft, values=values, errors={},
-                          vocab=self.vocab, found=found_labels(draft.meta.origins))
+                          vocab=self.vocab, found=found_labels(draft.meta.origins), proposal=proposal)
+
+    async def propose(self, request: Request) -> Response:
+        """A contributor's values for its draft: saved beside it, for a documentalist to publish."""
+        form = await self._form(request)
+        draft = self._load_draft(request)
+        filled = read_metadata_form(form, self.vocab)
+        if filled.errors:
+            return self._page(request, "metadata.html", 400, mode="draft", draft=draft, values=filled.shown,
+                              errors=filled.errors, vocab=self.vocab, found=found_labels(draft.meta.origins))
+        try:
+            await run_in_threadpool(propose, self.settings, draft.id, replace(filled.staff, url=draft.url), self._who(request))
+        except UserError:
+            raise HTTPException(404, "Ce brouillon n'existe plus (déjà publié ou abandonné).") from None
+        await run_in_threadpool(self.journal.record, self._who(request), "propose", "", title=filled.staff.title,
+                                note=f"brouillon {draft.id} ({draft.name})")
+        flash(request, f"« {filled.staff.title} » est proposé à la publication : un·e documentaliste le vérifiera et le publiera.")
+        return RedirectResponse(Urls.of(request).staff(), status_code=303)
 
     async def publish(self, request: Request) -> Response:
         form = await self._form(request)  # the CSRF check comes before anything else
@@ -230,12 +273,16 @@ class StaffViews:
             return self._page(request, "metadata.html", 400, mode="draft", draft=draft, values=filled.shown,
                               errors=filled.errors, vocab=self.vocab, found=found_labels(draft.meta.origins))
         staff = replace(filled.staff, url=draft.url)
+        proposal = proposal_of(self.settings, draft.id)
         try:
             relpath = await run_in_threadpool(self._place_draft, draft, staff)
         except Duplicate as exc:
             raise HTTPException(409, f"Ce fichier est déjà dans le fonds documentaire ({exc.relpath}).") from None
         except UserError:
             raise HTTPException(404, "Ce brouillon n'existe plus (déjà publié ou abandonné).") from None
+        await run_in_threadpool(self.journal.record, self._who(request), "publish", relpath, title=staff.title,
+                                note=f"proposé par {proposal.by}" if proposal else "")
+        flash(request, f"« {staff.title} » est publié.")
         return await self._after_change(request, relpath)
 
     def _place_draft(self, draft: Any, staff: StaffMetadata) -> str:
@@ -246,15 +293,22 @@ class StaffViews:
 
     async def discard(self, request: Request) -> Response:
         await self._form(request)
-        self._load_draft(request)  # 404 for a draft that is gone
+        draft = self._load_draft(request)  # 404 for a draft that is gone
         await run_in_threadpool(discard_draft, self.settings, request.path_params["draft_id"])
+        await run_in_threadpool(self.journal.record, self._who(request), "discard", "", title=draft.name,
+                                note=f"brouillon {draft.id}")
+        flash(request, f"Le dépôt de « {draft.name} » est abandonné.")
         return RedirectResponse(Urls.of(request).staff(), status_code=303)
 
     def _load_draft(self, request: Request) -> Any:
         try:
-            return load_draft(self.settings, request.path_params["draft_id"])
+            draft = load_draft(self.settings, request.path_params["draft_id"])
+            owner = owner_of(self.settings, draft.id)
         except UserError:
             raise HTTPException(404, "Ce brouillon n'existe plus (déjà publié ou abandonné).") from None
+        if owner != self._who(request) and not self._documentalist(request):
+            raise HTTPException(403, "Ce dépôt a été fait depuis un autre compte : seul·e un·e documentaliste peut l'ouvrir.")
+        return draft
 
     # Correcting and withdrawing -----------------------------------------
 
@@ -266,8 +320,10 @@ class StaffViews:
 
     async def edit_page(self, request: Request) -> Response:
         doc = await run_in_threadpool(self._document, request)
+        history, _ = await run_in_threadpool(self.journal.entries, JournalQuery(relpath=doc.relpath), 30)
         return self._page(request, "metadata.html", mode="edit", doc=doc, values=form_fields(_staff_values(doc)), errors={},
-                          vocab=self.vocab, found=found_labels(doc.origins), languages=recognition_languages())
+                          vocab=self.vocab, found=found_labels(doc.origins), languages=recognition_languages(),
+                          history=history)
 
     async def recognise_again(self, request: Request) -> Response:
         """Recognise a document's scanned pages again in the language staff
@@ -278,6 +334,9 @@ class StaffViews:
         if language not in dict(recognition_languages()):
             raise HTTPException(400, "Langue inconnue ou non installée pour la reconnaissance du texte.")
         await run_in_threadpool(write_language, self.settings, doc.relpath, language)
+        await run_in_threadpool(self.journal.record, self._who(request), "ocr", doc.relpath,
+                                {"language": (doc.ocr_language, language)}, title=doc.title)
+        flash(request, f"Le texte de « {doc.title} » est reconnu à nouveau ({french_languages(language)}).")
         return await self._after_change(request, doc.relpath)
 
     async def edit(self, request: Request) -> Response:
@@ -290,6 +349,10 @@ class StaffViews:
                               languages=recognition_languages())
         staff = replace(filled.staff, url=doc.url or "")
         await run_in_threadpool(write_metadata, self.settings, doc.relpath, staff)
+        changes = field_changes(_staff_values(doc), staff)
+        if changes:
+            await run_in_threadpool(self.journal.record, self._who(request), "edit", doc.relpath, changes, title=staff.title)
+        flash(request, "Notice enregistrée." if changes else "Notice enregistrée (aucune valeur n'a changé).")
         return await self._after_change(request, doc.relpath)
 
     async def withdraw_page(self, request: Request) -> Response:
@@ -300,8 +363,10 @@ class StaffViews:
         await self._form(request)
         doc = await run_in_threadpool(self._document, request)
         await run_in_threadpool(move_to_trash, self.settings.corpus_dir, doc.relpath)
+        await run_in_threadpool(self.journal.record, self._who(request), "withdraw", doc.relpath, title=doc.title)
         job = self.queue.submit(only=[], forget=[doc.relpath])
         await run_in_threadpool(job.wait, INDEX_WAIT)
+        flash(request, f"« {doc.title} » est retiré du fonds : il est dans la corbeille, d'où il peut être restauré.")
         return RedirectResponse(Urls.of(request).staff("/corbeille"), status_code=303)
 
     async def trash_page(self, request: Request) -> Response:
@@ -314,7 +379,30 @@ class StaffViews:
             relpath = await run_in_threadpool(restore_from_trash, self.settings, _text(form, "entree"))
         except UserError as exc:
             raise HTTPException(400, str(exc)) from None
+        await run_in_threadpool(self.journal.record, self._who(request), "restore", relpath, note=_text(form, "entree"))
+        flash(request, f"Le document {relpath} est restauré.")
         return await self._after_change(request, relpath)
+
+    # Accounts (administrateur) --------------------------------------------
+
+    async def accounts_page(self, request: Request) -> Response:
+        roles = await run_in_threadpool(self.accounts.roles)
+        return self._page(request, "accounts.html", roles=roles, labels=ROLES)
+
+    async def change_role(self, request: Request) -> Response:
+        form = await self._form(request)
+        name, role = _text(form, "nom"), _text(form, "role")
+        roles = await run_in_threadpool(self.accounts.roles)
+        if name not in roles or role not in ROLES:
+            raise HTTPException(400, "Compte ou rôle inconnu.")
+        if roles[name] == ADMINISTRATOR and role != ADMINISTRATOR and list(roles.values()).count(ADMINISTRATOR) == 1:
+            raise HTTPException(400, "Il faut garder au moins un compte administrateur.")
+        if role != roles[name]:
+            await run_in_threadpool(self.accounts.set_role, name, role)
+            await run_in_threadpool(self.journal.record, self._who(request), "role", "", {"role": (roles[name], role)},
+                                    title=name)
+        flash(request, f"Le compte {name} a le rôle « {ROLES[role]} ».")
+        return RedirectResponse(Urls.of(request).staff("/comptes"), status_code=303)
 
     async def _after_change(self, request: Request, relpath: str) -> Response:
         """Index the change, wait a little for it, and show the document."""
