@@ -1,0 +1,115 @@
+"""The published catalogue as records to hand out, withdrawn documents, and CSV imports written.
+
+- ``catalogue_records``: every indexed document as a ``CatalogueRecord``,
+  dated by its file or its sidecar, whichever changed last (what OAI-PMH
+  calls the datestamp: a metadata correction is a change harvesters fetch).
+- ``withdrawn_records``: the documents in the corpus trash, with the time
+  they were withdrawn, for OAI-PMH's deleted records.
+- ``write_import``: the changes of an ``ImportPlan`` written into the
+  sidecars (the staff save path: ``catalogue.staff.sidecar_values``), each
+  sidecar's other values kept; the caller indexes the returned paths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass, replace
+
+from docsearch.catalogue.exchange import CatalogueRecord, ImportPlan, plan_import
+from docsearch.catalogue.records import document_id
+from docsearch.catalogue.staff import read_sidecar, sidecar_values
+from docsearch.config import Settings
+from docsearch.corpus.scan import resolve_inside, sidecar_path
+from docsearch.corpus.write import corpus_lock, write_sidecar
+from docsearch.errors import UserError
+from docsearch.index.backend import StoredDocument
+from docsearch.search.service import SearchService
+from docsearch.staff.ingest import trash_entries
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    id: str
+    relpath: str  # where it was in the corpus
+    when: str  # UTC "YYYY-MM-DDThh:mm:ssZ"
+
+
+def utc_stamp(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def changed_at(settings: Settings, relpath: str) -> float:
+    """When the document's file or its sidecar last changed (0 when neither can be read)."""
+    try:
+        path = resolve_inside(settings.corpus_dir, relpath)
+    except UserError:
+        return 0.0
+    times = []
+    for candidate in (path, sidecar_path(path)):
+        try:
+            times.append(os.stat(candidate).st_mtime)
+        except OSError:
+            continue
+    return max(times, default=0.0)
+
+
+def record_of(settings: Settings, doc: StoredDocument) -> CatalogueRecord:
+    return CatalogueRecord(
+        id=doc.id, relpath=doc.relpath, sha256=doc.sha256, format=doc.format, title=doc.title, sectors=doc.sectors,
+        year=doc.year, doctype=doc.doctype, summary=doc.summary, organisation=doc.organisation,
+        territory=doc.territory, url=doc.url, added=doc.added, changed=utc_stamp(changed_at(settings, doc.relpath)),
+        pages=doc.page_count,
+    )
+
+
+def catalogue_records(settings: Settings, service: SearchService) -> list[CatalogueRecord]:
+    """Every published document, in the order of their ids (stable across calls)."""
+    return sorted((record_of(settings, d) for d in service.backend.documents()), key=lambda r: r.id)
+
+
+def catalogue_record(settings: Settings, service: SearchService, doc_id: str) -> CatalogueRecord | None:
+    doc = service.backend.document(doc_id)
+    return None if doc is None else record_of(settings, doc)
+
+
+def withdrawn_records(settings: Settings, published: set[str] | None = None) -> list[Withdrawn]:
+    """Documents in the trash and not published again (``published``: ids in
+    the index), the latest withdrawal of each, in the order of their ids."""
+    latest: dict[str, Withdrawn] = {}
+    for entry in trash_entries(settings):
+        doc_id = document_id(entry["relpath"])
+        if published is not None and doc_id in published:
+            continue
+        try:  # the trash folder is named when the document went in: "20261201-143000" (local time)
+            when = time.mktime(time.strptime(entry["when"][:15], "%Y%m%d-%H%M%S"))
+        except ValueError:
+            continue
+        stamp = utc_stamp(when)
+        if doc_id not in latest or latest[doc_id].when < stamp:
+            latest[doc_id] = Withdrawn(doc_id, entry["relpath"], stamp)
+    return [latest[k] for k in sorted(latest)]
+
+
+def plan_catalogue_import(settings: Settings, service: SearchService, data: bytes) -> ImportPlan:
+    if len(data) > settings.max_import_bytes:
+        raise UserError(f"Fichier CSV trop gros : plus de {settings.max_import_mb} Mo.")
+    return plan_import(data, catalogue_records(settings, service), service.vocab)
+
+
+def write_import(settings: Settings, plan: ImportPlan) -> list[str]:
+    """Write the changes of the rows without errors into their sidecars; the
+    paths written, to index."""
+    written = []
+    with corpus_lock(settings.corpus_dir):
+        for row in plan.changing:
+            path = resolve_inside(settings.corpus_dir, row.relpath)
+            if not path.is_file():
+                continue  # withdrawn since the plan was made
+            staff, _ = read_sidecar(sidecar_path(path))
+            # Each value has its field's type: catalogue.exchange made it for that field.
+            staff = replace(staff, **{change.field: change.value for change in row.changes})  # type: ignore[arg-type]
+            write_sidecar(path, sidecar_values(staff))
+            written.append(row.relpath)
+    return written
