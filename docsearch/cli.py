@@ -224,15 +224,14 @@ def import_cmd(settings: Settings, csv_file: Path, dry_run: bool) -> None:
         click.echo(f"ligne {row.line}{f' ({row.key})' if row.key else ''} : non importée : {' ; '.join(row.errors)}")
     for row in plan.changing:
         for change in row.changes:
-            click.echo(f"ligne {row.line} {row.relpath} : {change.label} : « {change.old} » → « {change.new} »")
-    summary = f"{len(plan.changing)} à modifier, {plan.unchanged} inchangés, {len(plan.refused)} lignes refusées"
+            click.echo(f"ligne {row.line} {row.relpath} : {change.label} : « {change.old or '—'} » → « {change.new} »")
     if dry_run:
-        click.echo(f"{summary} (essai : rien n'est écrit)")
+        click.echo(f"{plan.summary()} (essai : rien n'est écrit)")
         return
     written = write_import(settings, plan)
     if written:
         update_index(settings, only=written)
-    click.echo(f"{len(written)} documents modifiés, {plan.unchanged} inchangés, {len(plan.refused)} lignes refusées")
+    click.echo(plan.summary(done=True))
     if plan.refused:
         sys.exit(1)
 

@@ -187,6 +187,17 @@ class ImportPlan:
     def unchanged(self) -> int:
         return sum(1 for row in self.rows if not row.changes and not row.errors)
 
+    def summary(self, done: bool = False) -> str:
+        """"2 documents à modifier, 1 inchangé, 0 ligne refusée" (French: 0 and 1 are singular)."""
+        changing, refused = len(self.changing), len(self.refused)
+        verb = f"modifié{_s(changing)}" if done else "à modifier"
+        return (f"{changing} document{_s(changing)} {verb}, {self.unchanged} inchangé{_s(self.unchanged)}, "
+                f"{refused} ligne{_s(refused)} refusée{_s(refused)}")
+
+
+def _s(count: int) -> str:
+    return "s" if count > 1 else ""
+
 
 def decode_csv(data: bytes) -> tuple[str, list[str]]:
     """The text of an uploaded CSV and what staff should know about how it was

@@ -85,7 +85,7 @@ class ExchangeViews:
         except UserError as exc:
             return self._error(request, str(exc))
         token = await run_in_threadpool(self._keep, data) if plan.changing else ""
-        return self._page(request, plan=plan, token=token, name=upload.filename)
+        return self._page(request, plan=plan, token=token, file_name=upload.filename)
 
     async def apply(self, request: Request) -> Response:
         form = await read_form(request)
