@@ -80,10 +80,18 @@ class Column:
     field: str = ""  # the StaffMetadata field an import sets; "" for a read-only column
     dc: str = ""  # the Dublin Core element it feeds
     dc_values: Labels | None = None  # its values there, when not the exported text
+    # How an import reads a cell: "text"; "year" (four digits); "doctype" and
+    # "sectors" (the vocabulary's codes, labels or synonyms; sectors joined by
+    # "|"); "list" (free values joined by "|", as authors or keywords would be).
+    kind: str = "text"
 
 
 def _text(name: str) -> Callable[[CatalogueRecord], str]:
     return lambda record: str(getattr(record, name) or "")
+
+
+def _joined(name: str) -> Callable[[CatalogueRecord], str]:
+    return lambda record: SECTOR_JOIN.join(getattr(record, name))
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -91,11 +99,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("chemin", "Chemin", _text("relpath")),
     Column("sha256", "Empreinte SHA-256", _text("sha256")),
     Column("titre", "Titre", _text("title"), "title", "title"),
-    Column("secteurs", "Secteurs", lambda r: SECTOR_JOIN.join(r.sectors), "sectors", "subject",
-           lambda r, vocab: [vocab.sector_label(code) for code in r.sectors]),
-    Column("annee", "Année", _text("year"), "year", "date"),
+    Column("secteurs", "Secteurs", _joined("sectors"), "sectors", "subject",
+           lambda r, vocab: [vocab.sector_label(code) for code in r.sectors], kind="sectors"),
+    Column("annee", "Année", _text("year"), "year", "date", kind="year"),
     Column("type", "Type de document", _text("doctype"), "doctype", "type",
-           lambda r, vocab: [vocab.doctype_label(r.doctype)] if r.doctype else []),
+           lambda r, vocab: [vocab.doctype_label(r.doctype)] if r.doctype else [], kind="doctype"),
     Column("organisation", "Organisation", _text("organisation"), "organisation", "publisher"),
     Column("territoire", "Territoire", _text("territory"), "territory", "coverage"),
     Column("resume", "Résumé", _text("summary"), "summary", "description"),
@@ -309,7 +317,15 @@ def _match(line: int, values: dict[str, str], index: dict[str, dict[str, Catalog
 
 def _compare(row: ImportRow, column: Column, record: CatalogueRecord, cell: str, vocab: Vocabulary) -> None:
     current = getattr(record, column.field)
-    if column.field == "sectors":
+    new: object
+    shown: str
+    old_shown: str
+    if column.kind == "list":
+        items = tuple(dict.fromkeys(part.strip() for part in cell.split(SECTOR_JOIN) if part.strip()))
+        if items == tuple(current):
+            return
+        new, shown, old_shown = items, ", ".join(items), ", ".join(current)
+    elif column.kind == "sectors":
         codes = []
         for part in re.split(r"[|,;]", cell):
             if not part.strip():
@@ -319,12 +335,12 @@ def _compare(row: ImportRow, column: Column, record: CatalogueRecord, cell: str,
                 row.errors.append(f"secteur inconnu « {part.strip()[:80]} » (colonne {column.header})")
             elif code not in codes:
                 codes.append(code)
-        new: object = tuple(codes)
+        new = tuple(codes)
         shown = ", ".join(vocab.sector_label(c) for c in codes)
         old_shown = ", ".join(vocab.sector_label(c) for c in current)
         if row.errors or new == tuple(current):
             return
-    elif column.field == "doctype":
+    elif column.kind == "doctype":
         code = vocab.doctype_code(cell)
         if code is None:
             row.errors.append(f"type de document inconnu « {cell[:80]} » (colonne {column.header})")
@@ -332,7 +348,7 @@ def _compare(row: ImportRow, column: Column, record: CatalogueRecord, cell: str,
         new, shown, old_shown = code, vocab.doctype_label(code), vocab.doctype_label(current) if current else ""
         if code == current:
             return
-    elif column.field == "year":
+    elif column.kind == "year":
         if not re.fullmatch(r"\d{4}", cell) or not 1000 <= int(cell) <= 9999:
             row.errors.append(f"année invalide « {cell[:20]} » (colonne {column.header} : quatre chiffres)")
             return
