@@ -237,3 +237,29 @@ def test_staff_import_mistakes_and_size_limit(staff: TestClient, catalogue: Sett
     big = b"chemin;titre\r\n" + b"a-trier/compost.html;" + b"x" * (1024 * 1024 + 10) + b"\r\n"
     refused = small.post("/gestion/import", data={"csrf": token}, files={"fichier": ("gros.csv", big)})
     assert refused.status_code == 400 and "Fichier CSV trop gros : plus de 1 Mo" in refused.text
+
+
+def test_real_documents_round_trip(tmp_path: Path) -> None:
+    """Titles and summaries guessed from real French files (quotes, semicolons, line breaks,
+    accents) survive an export and an import unchanged."""
+    import shutil
+
+    from tests.conftest import REALWORLD
+
+    source = REALWORLD / "fr"
+    if not source.is_dir():
+        pytest.skip("../shared/realworld is absent")
+    corpus = tmp_path / "corpus"
+    for kind, count in (("pdf", 6), ("html", 12)):  # enough shapes, in about 12 s
+        (corpus / kind).mkdir(parents=True)
+        for path in sorted((source / kind).iterdir())[:count]:
+            shutil.copyfile(path, corpus / kind / path.name)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", instance_dir=tmp_path / "instance", workers=2)
+    update_index(settings)
+    path = export(settings, tmp_path)
+    rows = rows_of(path)
+    assert len(rows) >= 16 and all(r["titre"] for r in rows)
+    before = corpus_state(settings)
+    code, output = run(settings, "import", "--csv", str(path))
+    assert code == 0 and f"0 document modifié, {len(rows)} inchangés, 0 ligne refusée" in output, output
+    assert corpus_state(settings) == before
