@@ -3,6 +3,7 @@ plus raw HTTP for every error of the specification; Dublin Core, the sitemap, sc
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
@@ -149,6 +150,11 @@ def test_resumption_tokens_page_by_three_and_end_empty(base: str) -> None:
     assert seen == PUBLISHED + 1  # the last part carries an empty token
 
 
+def token_of(**state: object) -> str:
+    """A resumption token as the server writes them (URL-safe base64 JSON)."""
+    return base64.urlsafe_b64encode(json.dumps({"v": 1, **state}).encode()).decode().rstrip("=")
+
+
 @pytest.mark.parametrize(("params", "code", "echoed"), [
     ({}, "badVerb", False),
     ({"verb": "Moissonner"}, "badVerb", False),
@@ -163,7 +169,11 @@ def test_resumption_tokens_page_by_three_and_end_empty(base: str) -> None:
     ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2025-02-01", "until": "2025-01-01"}, "badArgument", False),
     ({"verb": "ListRecords", "resumptionToken": "abc", "metadataPrefix": "oai_dc"}, "badArgument", False),
     ({"verb": "ListRecords", "resumptionToken": "n'importe-quoi"}, "badResumptionToken", True),
-    ({"verb": "ListIdentifiers", "resumptionToken": "eyJ2IjoxLCJvIjo5OTksIm1ldGFkYXRhUHJlZml4Ijoib2FpX2RjIn0"},
+    ({"verb": "ListIdentifiers", "resumptionToken": token_of(verb="ListIdentifiers", o=999, metadataPrefix="oai_dc")},
+     "badResumptionToken", True),  # past the end of the list
+    ({"verb": "ListRecords", "resumptionToken": token_of(verb="ListIdentifiers", o=3, metadataPrefix="oai_dc")},
+     "badResumptionToken", True),  # a token of another verb
+    ({"verb": "ListRecords", "resumptionToken": token_of(verb="ListRecords", o=-3, metadataPrefix="oai_dc")},
      "badResumptionToken", True),
     ({"verb": "ListSets", "resumptionToken": "x"}, "badResumptionToken", True),
     ({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat", True),

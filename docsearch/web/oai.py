@@ -199,7 +199,7 @@ def _list(values: dict[str, str], repo: Repository, verb: str) -> ET.Element:
         token = ET.SubElement(element, f"resumptionToken",
                               {"completeListSize": str(len(items)), "cursor": str(offset)})
         if following < len(items):
-            token.text = _encode_token(args, following)
+            token.text = _encode_token(verb, args, following)
     return element
 
 
@@ -291,8 +291,8 @@ def _valid(value: str, pattern: str) -> bool:
 _TOKEN_KEYS = ("metadataPrefix", "from", "until", "set")
 
 
-def _encode_token(args: dict[str, str], offset: int) -> str:
-    state = {"v": 1, "o": offset, **{k: args[k] for k in _TOKEN_KEYS if k in args}}
+def _encode_token(verb: str, args: dict[str, str], offset: int) -> str:
+    state: dict[str, object] = {"v": 1, "verb": verb, "o": offset, **{k: args[k] for k in _TOKEN_KEYS if k in args}}
     return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
@@ -301,6 +301,8 @@ def _decode_token(token: str, verb: str) -> tuple[dict[str, str], int]:
         state = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         offset = state.pop("o")
         if state.pop("v") != 1 or not isinstance(offset, int) or isinstance(offset, bool) or offset < 1:
+            raise ValueError
+        if state.pop("verb") != verb:  # a ListIdentifiers token is not one for ListRecords
             raise ValueError
         if not set(state) <= set(_TOKEN_KEYS) or "metadataPrefix" not in state:
             raise ValueError
