@@ -255,3 +255,34 @@ def test_an_empty_catalogue_still_identifies(tmp_path: Path) -> None:
     assert root.find(f"{OAI}Identify/{OAI}earliestDatestamp").text == "1970-01-01T00:00:00Z"
     root = ET.fromstring(client.get("/oai", params={"verb": "ListRecords", "metadataPrefix": "oai_dc"}).content)
     assert error_of(root)[0] == "noRecordsMatch"
+
+
+def test_responses_follow_the_schema_order(base: str) -> None:
+    """The sequences OAI-PMH.xsd prescribes (no copy of the schema here: its elements in order)."""
+    def names(element: ET.Element) -> list[str]:
+        return [child.tag.split("}")[1] for child in element]
+
+    identify = get(base, verb="Identify")
+    assert names(identify) == ["responseDate", "request", "Identify"]
+    assert names(identify.find(f"{OAI}Identify")) == ["repositoryName", "baseURL", "protocolVersion", "adminEmail",
+                                                      "earliestDatestamp", "deletedRecord", "granularity"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", identify.find(f"{OAI}responseDate").text)
+    records = get(base, verb="ListRecords", metadataPrefix="oai_dc")
+    for record in records.iter(f"{OAI}record"):
+        assert names(record) in (["header", "metadata"], ["header"])
+        header = record.find(f"{OAI}header")
+        assert names(header)[:2] == ["identifier", "datestamp"] and set(names(header)[2:]) <= {"setSpec"}
+        assert (header.get("status") == "deleted") == (names(record) == ["header"])
+        metadata = record.find(f"{OAI}metadata")
+        if metadata is not None:
+            (dc,) = list(metadata)
+            assert dc.tag == "{http://www.openarchives.org/OAI/2.0/oai_dc/}dc"
+            assert all(child.tag.startswith(DC) for child in dc)
+    assert names(records.find(f"{OAI}ListRecords"))[-1] == "resumptionToken"
+    sets = get(base, verb="ListSets").find(f"{OAI}ListSets")
+    assert all(names(s) == ["setSpec", "setName"] for s in sets)
+    assert all(re.fullmatch(r"[A-Za-z0-9\-_.!~*'()]+", s.find(f"{OAI}setSpec").text) for s in sets)
+    formats = get(base, verb="ListMetadataFormats").find(f"{OAI}ListMetadataFormats")
+    assert [names(f) for f in formats] == [["metadataPrefix", "schema", "metadataNamespace"]]
+    error = get(base, verb="Moissonner")
+    assert names(error) == ["responseDate", "request", "error"]
