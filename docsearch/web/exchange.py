@@ -90,9 +90,9 @@ class ExchangeViews:
     async def apply(self, request: Request) -> Response:
         form = await read_form(request)
         token = form.get("jeton", "")
-        path = self._pending / f"{token}.csv"
-        if not isinstance(token, str) or not _TOKEN.fullmatch(token) or not path.is_file():
+        if not isinstance(token, str) or not _TOKEN.fullmatch(token) or not (self._pending / f"{token}.csv").is_file():
             raise HTTPException(400, "Cet import n'est plus disponible : envoyez le fichier à nouveau.")
+        path = self._pending / f"{token}.csv"
         data = path.read_bytes()
         try:
             plan = await run_in_threadpool(plan_catalogue_import, self.settings, self.service, data)

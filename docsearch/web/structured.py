@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from docsearch.catalogue.exchange import MEDIA_TYPES
 from docsearch.search.service import DocumentView
 
 # The centre's document types that schema.org names more precisely than CreativeWork.
@@ -30,7 +31,7 @@ def document_json_ld(doc: DocumentView, permalink: str, file_url: str) -> dict[s
         "url": permalink,
         "name": doc.title,
         "genre": doc.type.label,
-        "encodingFormat": doc.format,
+        "encodingFormat": MEDIA_TYPES.get(doc.format, "application/octet-stream"),
         "inLanguage": "fr",  # the centre's documents; the record has no language field yet
     }
     if doc.year:
