@@ -243,6 +243,7 @@ def test_dublin_core_sitemap_and_schema_org(oai_settings: Settings) -> None:
     assert data["datePublished"] == "2023" and data["about"] == [{"@type": "Thing", "name": "Culture"}]
     assert data["publisher"] == {"@type": "Organization", "name": "CRESS Normandie"} and data["inLanguage"] == "fr"
     assert "<script>alert" not in page
+    assert f'href="/documents/{festival_id}.dc.xml"' in page  # the record's Dublin Core, for programs
 
 
 def test_an_empty_catalogue_still_identifies(tmp_path: Path) -> None:
