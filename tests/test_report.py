@@ -69,6 +69,8 @@ def test_a_period_to_choose(staff, staff_settings) -> None:  # noqa: F811
     assert shown(periode="dates", du=end, au=start) == ["ce mois-ci", "ce trimestre", "cette année"]  # swapped back
     page = staff.get("/gestion/recherches", params={"periode": "dates", "du": "hier"}).text
     assert "Dates non comprises : écrivez-les AAAA-MM-JJ" in page
+    page = staff.get("/gestion/recherches", params={"periode": "dates", "du": "2001-01-01", "au": "2001-12-31"}).text
+    assert "Les recherches ne sont gardées que 366 jours" in page
     assert 'value="dates" checked' in staff.get("/gestion/recherches", params={"periode": "dates", "du": start}).text
 
     exported = staff.get("/gestion/recherches.csv", params={"periode": "90"})

@@ -53,6 +53,10 @@ def read_period(params: QueryParams, today: dt.date) -> Period:
     if start > end:
         start, end = end, start
     oldest = today - dt.timedelta(days=KEEP_DAYS - 1)
+    if end < oldest:
+        return Period(str(DEFAULT_PERIOD), today - dt.timedelta(days=DEFAULT_PERIOD - 1), today,
+                      f"Les recherches ne sont gardées que {KEEP_DAYS} jours (depuis le {oldest.strftime('%d/%m/%Y')}). "
+                      f"Voici les {DEFAULT_PERIOD} derniers jours.")
     return Period("dates", max(start, oldest), min(end, today))
 
 
