@@ -207,6 +207,72 @@ def stats(settings: Settings, as_json: bool) -> None:
         _print_stats(data)
 
 
+@cli.command("export")
+@click.option("--csv", "csv_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write every published record as CSV (UTF-8 with BOM, ';'); '-' for the standard output.")
+@click.option("--dc", "dc_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the catalogue as Dublin Core XML.")
+@_folders
+@click.pass_obj
+def export_cmd(settings: Settings, csv_file: Path | None, dc_file: Path | None) -> None:
+    """Hand the catalogue out: CSV (for a spreadsheet or another catalogue), Dublin Core XML."""
+    from docsearch.catalogue.exchange import to_csv
+    from docsearch.corpus.atomic import write_atomic
+    from docsearch.errors import UserError
+    from docsearch.staff.exchange import catalogue_records
+    from docsearch.web.dublincore import catalogue_xml
+
+    if csv_file is None and dc_file is None:
+        raise UserError("dites quoi exporter : --csv FICHIER et/ou --dc FICHIER")
+    service = SearchService(settings)
+    records = catalogue_records(settings, service)
+    if csv_file is not None:
+        data = to_csv(records).encode("utf-8")
+        if str(csv_file) == "-":
+            sys.stdout.buffer.write(data)
+        else:
+            write_atomic(csv_file, data)
+            click.echo(f"{len(records)} notices exportées dans {csv_file}", err=True)
+    if dc_file is not None:
+        base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+        write_atomic(dc_file, catalogue_xml(((r, f"{base}/documents/{r.id}") for r in records), service.vocab))
+        click.echo(f"{len(records)} notices exportées en Dublin Core dans {dc_file}", err=True)
+
+
+@cli.command("import")
+@click.option("--csv", "csv_file", type=click.Path(path_type=Path, dir_okay=False, exists=True), required=True,
+              help="A CSV of metadata: rows matched to files by their 'chemin', 'sha256' or 'id' column.")
+@click.option("--dry-run", is_flag=True, help="Only show what would change, field by field.")
+@_folders
+@click.pass_obj
+def import_cmd(settings: Settings, csv_file: Path, dry_run: bool) -> None:
+    """Bring metadata in from a CSV (another catalogue, a spreadsheet): written into the sidecars, then indexed."""
+    from docsearch.staff.exchange import plan_catalogue_import, write_import
+
+    service = SearchService(settings)
+    if csv_file.stat().st_size > settings.max_import_bytes:
+        from docsearch.errors import UserError
+
+        raise UserError(f"{csv_file} : plus de {settings.max_import_mb} Mo")
+    plan = plan_catalogue_import(settings, service, csv_file.read_bytes())
+    for note in plan.notes:
+        click.echo(note)
+    for row in plan.refused:
+        click.echo(f"ligne {row.line}{f' ({row.key})' if row.key else ''} : non importée : {' ; '.join(row.errors)}")
+    for row in plan.changing:
+        for change in row.changes:
+            click.echo(f"ligne {row.line} {row.relpath} : {change.label} : « {change.old or '—'} » → « {change.new} »")
+    if dry_run:
+        click.echo(f"{plan.summary()} (essai : rien n'est écrit)")
+        return
+    written = write_import(settings, plan, _cli_user())
+    if written:
+        update_index(settings, only=written)
+    click.echo(plan.summary(done=True))
+    if plan.refused:
+        sys.exit(1)
+
+
 @cli.group()
 @_folders
 def users() -> None:

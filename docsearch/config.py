@@ -78,6 +78,13 @@ class Settings:
     max_page_chars: int = 1_000_000
     max_document_chars: int = 5_000_000
     max_distinct_words: int = 30_000
+    # OAI-PMH (/oai): records per page of a list (then a resumption token), and
+    # the address Identify gives harvesters (default: documentation@<host>).
+    oai_page_size: int = 100
+    admin_email: str = ""
+    # A CSV of metadata staff may import at once (20,000 rows of a full
+    # catalogue export are about 6 MB).
+    max_import_mb: int = 10
 
     @property
     def cache_dir(self) -> Path:
@@ -86,6 +93,10 @@ class Settings:
     @property
     def max_file_bytes(self) -> int:
         return self.max_file_mb * 1024 * 1024
+
+    @property
+    def max_import_bytes(self) -> int:
+        return self.max_import_mb * 1024 * 1024
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -300,10 +300,10 @@ def test_search_report_without_anything_personal(staff, staff_settings) -> None:
     for q in ("festival", "Festival", "zzz introuvable", "festival"):
         staff.get("/search", params={"q": q})
     report = staff.get("/gestion/recherches").text
-    assert re.search(r"festival</a></td><td>3<", report)
-    assert re.search(r"zzz introuvable</td><td>1<", report)
+    assert re.search(r"festival</a></td><td></td><td>3<", report)  # the filters' column is empty
+    assert re.search(r"zzz introuvable</td><td></td><td>1<", report)
     columns, *rows = logged_searches(staff_settings)
-    assert columns == ("day", "q", "n") and len(rows) == 4
+    assert columns == ("day", "q", "n", "typed", "filters") and len(rows) == 4
     assert "testclient" not in repr(rows) and "127.0.0.1" not in repr(rows)
     assert not list(staff_settings.instance_dir.glob("*.jsonl"))
 
@@ -553,8 +553,8 @@ def test_restore_accepts_only_what_the_trash_lists(staff, staff_settings, entry:
 def test_search_log_forgets_contact_details_and_old_days(staff, staff_settings) -> None:
     import datetime as dt
 
-    forty_days_ago = dt.date.today() - dt.timedelta(days=40)
-    SearchLog(staff_settings.instance_dir, today=lambda: forty_days_ago).record("vieille recherche", 1)
+    long_ago = dt.date.today() - dt.timedelta(days=400)  # past KEEP_DAYS (366)
+    SearchLog(staff_settings.instance_dir, today=lambda: long_ago).record("vieille recherche", 1)
     assert "vieille recherche" in repr(logged_searches(staff_settings))
     staff.get("/search", params={"q": "contact marie.dupont@example.org 06 12 34 56 78"})
     text = repr(logged_searches(staff_settings))
@@ -569,5 +569,5 @@ def test_search_log_of_an_earlier_version_is_kept(staff, staff_settings) -> None
     old_log.write_text(json.dumps({"day": dt.date.today().isoformat(), "q": "ressourcerie", "n": 0}) + "\n"
                        + '{"day": "2026-' + "\n")  # the last line cut by a crash
     report = staff.get("/gestion/recherches").text
-    assert re.search(r"ressourcerie</td><td>1<", report)  # among the searches without a result
+    assert re.search(r"ressourcerie</td><td></td><td>1<", report)  # among the searches without a result
     assert not old_log.exists()

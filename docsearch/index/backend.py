@@ -105,6 +105,7 @@ class StoredDocument:
     to_check: tuple[str, ...] = ()  # fields whose value is a guess
     ocr_pages: tuple[int, ...] = ()  # pages (1-based) whose text was recognised by OCR
     ocr_language: str = ""  # the Tesseract language(s) they were recognised in: "fra+eng"
+    sha256: str = ""  # of the file's content (exports match rows to files by it)
 
     @property
     def source(self) -> str:

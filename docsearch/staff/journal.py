@@ -39,6 +39,7 @@ ACTIONS = {
     "publish": "Publication",
     "edit": "Modification de la notice",
     "bulk-edit": "Modification groupée",
+    "import": "Import d'un fichier CSV",
     "withdraw": "Retrait",
     "restore": "Restauration",
     "discard": "Abandon d'un dépôt",
@@ -49,7 +50,7 @@ ACTIONS = {
     "role": "Changement de rôle",
 }
 # Actions whose changes one click can revert (the metadata of one document).
-REVERTIBLE = frozenset({"edit", "bulk-edit", "revert"})
+REVERTIBLE = frozenset({"edit", "bulk-edit", "import", "revert"})
 # Field → French label; a field missing here shows under its own name.
 FIELD_LABELS = {
     "title": "Titre", "sectors": "Secteurs", "year": "Année", "doctype": "Type de document", "summary": "Résumé",

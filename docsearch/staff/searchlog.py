@@ -1,11 +1,15 @@
 """What visitors search for, without anything personal.
 
-One row per search in ``instance/searches.sqlite3``: the day, the query
-(normalised: lower case, single spaces, e-mail addresses and phone numbers
-masked) and the number of documents found. No address, no time of day, no
+One row per search in ``instance/searches.sqlite3``: the day, the query as
+typed (``typed``) and normalised (``q``: lower case but for the operators
+AND, OR, NOT… that change its meaning, single spaces), the filters it was
+made with (``filters``: ``secteur=iae&annee=2010``, the parameters of the
+results page) and the number of documents found. E-mail addresses and
+phone numbers are masked in both forms. No address, no time of day, no
 session. Every worker process of the server writes to the same database, so
 no search is lost; days older than ``KEEP_DAYS`` are dropped. ``report``
-gives the most frequent queries and the queries that found nothing.
+gives, over a period, the most frequent searches, those that found nothing
+and those that found few documents, each as typed with its filters.
 """
 
 from __future__ import annotations
@@ -14,20 +18,27 @@ import datetime as dt
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from docsearch.staff.shared import SharedDatabase
 
 MAX_QUERY = 200
-KEEP_DAYS = 30
+# A year and a day: the centre's activity report covers a year.
+KEEP_DAYS = 366
+# "Few results": a search that found at most this many documents.
+FEW_RESULTS = 3
+# Operators of the query grammar: their case is their meaning ("et" is a word, "ET" joins).
+_OPERATORS = re.compile(r"AND|OR|NOT|ET|OU|NON|SAUF")
 MAX_BYTES = 20 * 1024 * 1024  # past this, searches are no longer logged
 # Contact details a visitor may type are never kept.
 _CONTACT = re.compile(r"\S+@\S+|(?:\+|\b0)\d(?:[\s.-]?\d{2}){4}\b")
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS searches (day TEXT NOT NULL, q TEXT NOT NULL, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS searches (day TEXT NOT NULL, q TEXT NOT NULL, n INTEGER NOT NULL,
+                                     typed TEXT NOT NULL DEFAULT '', filters TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS searches_by_day ON searches (day);
 CREATE TABLE IF NOT EXISTS imported (name TEXT PRIMARY KEY)
 """
@@ -37,8 +48,10 @@ _OLD_LOG = "searches.jsonl"
 
 @dataclass(frozen=True)
 class QueryCount:
-    query: str
-    count: int
+    query: str  # as typed (its first spelling in the period)
+    count: int  # searches in the period
+    filters: tuple[tuple[str, str], ...] = ()  # the results page's filter parameters, as sent
+    results: int = 0  # documents found, the last time
 
 
 @dataclass(frozen=True)
@@ -47,11 +60,27 @@ class SearchReport:
     searches: int
     frequent: list[QueryCount]
     no_result: list[QueryCount]
+    few_results: list[QueryCount]
+    start: dt.date
+    end: dt.date
+    every: list[QueryCount]  # every search of the period, most frequent first (the CSV)
 
 
 def mask_query(query: str) -> str:
-    """The query as it is kept: lower case, single spaces, no contact details."""
-    return _CONTACT.sub("[coordonnées]", " ".join(query.lower().split()))[:MAX_QUERY]
+    """The query as it is grouped: lower case but for the operators typed in
+    capitals, single spaces, no contact details."""
+    folded = re.sub(r"[^\s()]+", lambda m: m.group(0) if _OPERATORS.fullmatch(m.group(0)) else m.group(0).lower(),
+                    " ".join(query.replace("\x00", "").split()))
+    return _CONTACT.sub("[coordonnées]", folded)[:MAX_QUERY]
+
+
+def typed_query(query: str) -> str:
+    """The query as it is shown: as typed, without contact details."""
+    return _CONTACT.sub("[coordonnées]", query.strip().replace("\x00", ""))[:MAX_QUERY]
+
+
+def encode_filters(filters: Sequence[tuple[str, str]]) -> str:
+    return urlencode([(k, v[:MAX_QUERY]) for k, v in filters][:20])
 
 
 class SearchLog:
@@ -60,15 +89,17 @@ class SearchLog:
         self.db = SharedDatabase(instance / "searches.sqlite3", _SCHEMA)
         self._pruned_on = ""  # the day this process last dropped old rows
 
-    def record(self, query: str, total: int) -> None:
+    def record(self, query: str, total: int, filters: Sequence[tuple[str, str]] = ()) -> None:
+        typed, kept = typed_query(query), encode_filters(filters)
         query = mask_query(query)
-        if not query:
+        if not query and not kept:
             return
         with self._writing() as db:
             (used,) = db.execute("SELECT (page_count - freelist_count) * page_size "
                                  "FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()").fetchone()
             if used <= MAX_BYTES:
-                db.execute("INSERT INTO searches (day, q, n) VALUES (?, ?, ?)", (self.today().isoformat(), query, total))
+                db.execute("INSERT INTO searches (day, q, n, typed, filters) VALUES (?, ?, ?, ?, ?)",
+                           (self.today().isoformat(), query, total, typed, kept))
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
@@ -78,6 +109,7 @@ class SearchLog:
         imported = False
         with self.db.transaction() as db:
             if self._pruned_on != today:
+                _add_columns(db)
                 imported = self._import_old_log(db)
                 since = (self.today() - dt.timedelta(days=KEEP_DAYS)).isoformat()
                 db.execute("DELETE FROM searches WHERE day < ?", (since,))
@@ -86,20 +118,34 @@ class SearchLog:
         if imported:  # only once its lines are safely in the database
             (self.instance / _OLD_LOG).unlink(missing_ok=True)
 
-    def report(self, days: int = KEEP_DAYS, top: int = 30) -> SearchReport:
+    def report(self, days: int = 30, top: int = 30, start: dt.date | None = None,
+               end: dt.date | None = None) -> SearchReport:
+        """The searches from ``start`` to ``end`` (both included), by default
+        the last ``days`` days; the same query with other filters counts apart."""
         if self._pruned_on != self.today().isoformat():
             with self._writing():
                 pass
-        since = (self.today() - dt.timedelta(days=days)).isoformat()
-        # Ties keep the order in which queries were first seen.
-        counted = ("SELECT q, count(*) FROM searches WHERE day >= ? {} GROUP BY q "
-                   "ORDER BY count(*) DESC, min(rowid) LIMIT ?")
+        end = end or self.today()
+        start = start or end - dt.timedelta(days=days - 1)
         with self.db.reading() as db:
-            (searches,) = db.execute("SELECT count(*) FROM searches WHERE day >= ?", (since,)).fetchone()
-            frequent = db.execute(counted.format(""), (since, top)).fetchall()
-            empty = db.execute(counted.format("AND n = 0"), (since, top)).fetchall()
-        return SearchReport(days, searches, [QueryCount(q, n) for q, n in frequent],
-                            [QueryCount(q, n) for q, n in empty])
+            rows = db.execute("SELECT q, filters, typed, n FROM searches WHERE day >= ? AND day <= ? ORDER BY rowid",
+                              (start.isoformat(), end.isoformat())).fetchall()
+        typed_as: dict[tuple[str, str], str] = {}  # (q, filters) → its first spelling
+        counts: dict[tuple[str, str], int] = {}
+        found: dict[tuple[str, str], int] = {}  # → documents found the last time
+        for q, filters, typed, n in rows:
+            typed_as.setdefault((q, filters), typed or q)
+            counts[(q, filters)] = counts.get((q, filters), 0) + 1
+            found[(q, filters)] = n
+        # Most frequent first; ties keep the order in which queries were first seen (sorted is stable).
+        every = sorted((QueryCount(typed_as[key], counts[key], tuple(parse_qsl(key[1])), found[key]) for key in counts),
+                       key=lambda c: -c.count)
+        return SearchReport(
+            days=(end - start).days + 1, searches=len(rows), frequent=every[:top],
+            no_result=[c for c in every if c.results == 0][:top],
+            few_results=[c for c in every if 0 < c.results <= FEW_RESULTS][:top],
+            start=start, end=end, every=every,
+        )
 
     def _import_old_log(self, db: sqlite3.Connection) -> bool:
         """Copy the searches of an older version's JSON-lines log into the
@@ -112,9 +158,19 @@ class SearchLog:
         for line in old.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 entry = json.loads(line)
-                rows.append((str(entry["day"]), mask_query(str(entry["q"])), int(entry.get("n") or 0)))
+                rows.append((str(entry["day"]), mask_query(str(entry["q"])), int(entry.get("n") or 0),
+                             typed_query(str(entry["q"]))))
             except (ValueError, KeyError, TypeError, AttributeError):
                 continue  # a line cut by a crash
-        db.executemany("INSERT INTO searches (day, q, n) VALUES (?, ?, ?)", rows)
+        db.executemany("INSERT INTO searches (day, q, n, typed) VALUES (?, ?, ?, ?)", rows)
         db.execute("INSERT INTO imported (name) VALUES (?)", (_OLD_LOG,))
         return True
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """The columns of the query as typed and of its filters, added to the
+    database of an earlier version (its rows keep only the normalised query)."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(searches)")}
+    for column in ("typed", "filters"):
+        if column not in present:
+            db.execute(f"ALTER TABLE searches ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")

@@ -35,9 +35,12 @@ from docsearch.corpus.scan import open_regular, resolve_inside
 from docsearch.errors import DocsearchError, IndexMissing, IndexUnavailable, QueryError, UserError
 from docsearch.search.service import SearchService
 from docsearch.staff.searchlog import SearchLog
+from docsearch.web.exchange import ExchangeViews
 from docsearch.web.journal import JournalViews
 from docsearch.web.notices import NoticeViews
+from docsearch.web.open_catalogue import OpenCatalogue
 from docsearch.web.openapi import openapi_document
+from docsearch.web.params import FILTERS
 from docsearch.web.render import Renderers, make_templates
 from docsearch.web.selection import EXPORTS, export_response
 from docsearch.web.suggest import suggest_response
@@ -70,6 +73,7 @@ def create_app(settings: Settings, service: SearchService | None = None, throttl
     templates = make_templates(settings)
     views = _Views(settings, service, templates)
     routes = [
+        *OpenCatalogue(settings, service).routes(),  # /oai, /sitemap.xml, Dublin Core (before /documents/…)
         # One view per page; "{format:suffix}" is ".json" or ".atom", the page itself has none.
         Route("/", views.home, name="home"),
         Route("/index{format:suffix}", views.home),
@@ -88,7 +92,8 @@ def create_app(settings: Settings, service: SearchService | None = None, throttl
     ]
     staff = StaffViews(settings, service, templates, throttle)
     # Every /gestion route, in one list: the gate finds each request's role among them (web/roles.py).
-    staff_routes = [*staff.routes(), *NoticeViews(staff).routes(), *JournalViews(staff).routes()]
+    staff_routes = [*staff.routes(), *NoticeViews(staff).routes(), *JournalViews(staff).routes(),
+                    *ExchangeViews(staff).routes()]
     routes.append(Mount("/gestion", routes=staff_routes,
                         middleware=[Middleware(StaffGate, accounts=staff.accounts, routes=staff_routes)]))
     handlers = {HTTPException: views.http_error, DocsearchError: views.app_error, Exception: views.server_error}
@@ -164,7 +169,8 @@ class _Views:
         format = self.renderers.format(request, SearchPage)
         page = search_page(self.service, request.query_params, Urls.of(request), format)
         if page.page == 1 and format != "atom":  # a feed reader polling is not a visitor searching
-            self.log.record(page.query, page.total)
+            self.log.record(page.query, page.total,
+                            filters=[(k, v) for k, v in request.query_params.multi_items() if k in FILTERS and v])
         return self.renderers.render(request, page, format)
 
     def newest(self, request: Request) -> Response:

@@ -33,6 +33,7 @@ from docsearch.index.backend import FACETS
 from docsearch.staff.accounts import Accounts
 from docsearch.web.roles import staff_context
 from docsearch.web.formats import french_date, french_languages, french_number, french_pages, french_size
+from docsearch.web.structured import document_ld
 from docsearch.web.urls import FORMATS, MEDIA_TYPES, Urls
 
 # The shipped templates under this prefix, for an override that extends the page it replaces.
@@ -85,6 +86,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters.update(fr_number=french_number, fr_date=french_date, fr_size=french_size,
                        fr_pages=french_pages, fr_languages=french_languages)
     env.globals["facets"] = FACETS  # their headings and parameters, spelled once
+    env.globals["json_ld"] = document_ld  # schema.org data of a document's page
     # ``staff`` (the signed-in account, or None) and ``flash`` (a confirmation to show once): see web/roles.py.
     return Jinja2Templates(env=env, context_processors=[lambda request: {"urls": Urls.of(request)},
                                                         staff_context(Accounts(settings.instance_dir))])

@@ -59,6 +59,7 @@ from docsearch.catalogue.vocabulary import Vocabulary
 from docsearch.index.queue import IndexQueue
 from docsearch.extraction.ocr import tessdata_dir
 from docsearch.web.formats import LANGUAGE_NAMES, french_languages
+from docsearch.web.report import PERIODS, describe_filters, read_period, search_params
 from docsearch.web.metadata_form import form_fields, found_labels, initial_values, read_metadata_form
 from docsearch.web.roles import ADMINISTRATOR, DOCUMENTALIST, allows, flash
 from docsearch.web.security import SignInThrottle, csrf_token, read_form, signed_in
@@ -193,8 +194,10 @@ class StaffViews:
         return RedirectResponse(Urls.of(request).staff("/attention"), status_code=303)
 
     async def report_page(self, request: Request) -> Response:
-        report = await run_in_threadpool(self.log.report)
-        return self._page(request, "report.html", report=report)
+        period = read_period(request.query_params, self.log.today())
+        report = await run_in_threadpool(self.log.report, 30, 30, period.start, period.end)
+        return self._page(request, "report.html", report=report, period=period, periods=PERIODS,
+                          search_params=search_params, describe=lambda f: describe_filters(f, self.vocab))
 
     # Adding --------------------------------------------------------------
 

@@ -177,5 +177,5 @@ def stored_document(fields: dict[str, Any]) -> StoredDocument:
         page_count=info.get("page_count", 0), size=info.get("size", 0), added=info.get("added", ""),
         origins=dict(info.get("origins", {})), warnings=tuple(info.get("warnings", [])),
         to_check=tuple(info.get("to_check", [])), ocr_pages=tuple(info.get("ocr_pages", [])),
-        ocr_language=info.get("ocr_language", ""),
+        ocr_language=info.get("ocr_language", ""), sha256=info.get("sha256", ""),
     )
