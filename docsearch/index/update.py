@@ -19,6 +19,7 @@ from whoosh.index import Index
 from whoosh.query import Term
 from whoosh.searching import Searcher
 
+from docsearch.catalogue.learned import learned_path, load_model
 from docsearch.catalogue.metadata import resolve_metadata
 from docsearch.catalogue.records import Document, document_id
 from docsearch.catalogue.staff import read_sidecar
@@ -40,6 +41,7 @@ from docsearch.extraction.caps import Caps, cap
 from docsearch.extraction.ocr import DEFERRED, ocr_options, tesseract_language
 from docsearch.extraction.workers import Outcome, map_isolated, read_ahead
 from docsearch.faults import fault
+from docsearch.index.learning import refresh_learned
 from docsearch.index.store import SCHEMA_VERSION, IndexStore
 from docsearch.index.writer import DocumentWriter
 
@@ -165,6 +167,10 @@ class _Run:
                          settings.max_distinct_words)
         self.report = RunReport()
         self.skip_live = False  # set when the live index proved unreadable: build without it
+        # The classifier of staff-confirmed records (None: too few of them, or no readable model).
+        self.model_path = learned_path(settings.instance_dir)
+        self.learned = load_model(self.model_path)
+        self.staff_touched = False  # a document staff described was written: the classifier may learn
 
     def execute(self, rebuild: bool, only: list[str] | None, forget: list[str]) -> RunReport:
         live = self._open_live(rebuild)
@@ -225,6 +231,9 @@ class _Run:
             fault("update-publish")  # the new generation is complete, not yet live
             self.store.publish(gen)
             fault("update-published")
+        if self.staff_touched or self.report.removed or (only is None and self.learned is None):
+            # After the publication: a rebuilt generation has moved into its final folder.
+            refresh_learned((lambda: self.store.open()) if rebuild else (lambda: ix), self.model_path)
         return self.report
 
     def _open_live(self, rebuild: bool) -> Index | None:
@@ -407,7 +416,8 @@ class _Run:
         source = task.source
         extracted, cut = cap(extracted, self.caps)
         staff, staff_warnings = read_sidecar(source.sidecar)
-        meta = resolve_metadata(source.relpath, extracted, staff, self.vocab, [*cut, *staff_warnings])
+        meta = resolve_metadata(source.relpath, extracted, staff, self.vocab, [*cut, *staff_warnings], self.learned)
+        self.staff_touched = self.staff_touched or bool(staff.sectors or staff.doctype)
         if meta.warnings:
             self.report.warnings[source.relpath] = meta.warnings
         return Document(

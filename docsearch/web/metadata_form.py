@@ -35,13 +35,43 @@ class FilledForm:
     errors: dict[str, str]  # by field name
 
 
-def found_labels(origins: dict[str, str]) -> dict[str, str]:
-    """For each field, what the form says of its value: trouvé, déduit or manquant."""
-    labels = {}
+@dataclass(frozen=True)
+class Badge:
+    """Where a field's value came from, as the form says it beside the field's label."""
+
+    word: str  # saisi, trouvé, déduit, manquant
+    detail: str = ""  # how it was deduced: "appris, confiance 83 %", "du texte"…
+    kind: str = "missing"  # the CSS class's suffix: typed, found, guessed, missing
+
+    @property
+    def text(self) -> str:
+        return f"{self.word} ({self.detail})" if self.detail else self.word
+
+
+# Each origin (catalogue/records.ORIGINS) as the badge's word and detail.
+_BADGES = {
+    "staff": ("saisi", "", "typed"),
+    "embedded": ("trouvé", "", "found"),
+    "path": ("déduit", "du dossier ou du nom du fichier", "guessed"),
+    "format": ("déduit", "du format du fichier", "guessed"),
+    "text": ("déduit", "du texte", "guessed"),
+    "learned": ("déduit", "appris", "guessed"),
+    "default": ("manquant", "", "missing"),
+}
+
+
+def found_labels(origins: dict[str, str], confidence: dict[str, float] | None = None) -> dict[str, Badge]:
+    """For each field, what the form says of its value: saisi (by staff), trouvé
+    (in the file's own metadata), déduit (from its path, format or text, or
+    learned from the records staff confirmed, with the classifier's confidence),
+    manquant (no value)."""
+    badges = {}
     for field in FIELDS:
-        origin = origins.get(field, "default")
-        labels[field] = "manquant" if origin == "default" else ("déduit" if origin in ("text", "format") else "trouvé")
-    return labels
+        word, detail, kind = _BADGES.get(origins.get(field, "default"), _BADGES["default"])
+        if origins.get(field) == "learned" and confidence and field in confidence:
+            detail = f"appris, confiance {round(100 * confidence[field])} %"
+        badges[field] = Badge(word, detail, kind)
+    return badges
 
 
 def form_fields(staff: StaffMetadata) -> dict[str, object]:
