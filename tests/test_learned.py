@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -216,3 +217,20 @@ def test_the_form_says_where_each_value_came_from_and_saisi_after_a_save(taught:
     edit = taught.get(f"/gestion/documents/{doc_id}/modifier").text
     for label in ("Titre", "Secteurs", "Année", "Type de document"):
         assert badge(edit, label) == "typed: saisi"
+
+
+def test_a_staff_correction_retrains_after_the_answer(taught: TestClient, settings: Settings) -> None:
+    path = learned_path(settings.instance_dir)
+    before = load_model(path).signature
+    doc_id = next(d["doc_id"] for d in IndexStore(settings.index_dir).open().searcher().documents(kind="doc")
+                  if d["relpath"] == "notes/note-0.html")
+    form = f"/gestion/documents/{doc_id}/modifier"
+    saved = taught.post(form, follow_redirects=False, data={
+        "csrf": csrf_of(taught, form), "titre": "Note 0", "secteurs": ["habitat"], "type": "etude", "annee": "",
+        "resume": "", "organisation": "", "territoire": ""})
+    assert saved.status_code == 303  # answered once the change is searchable; the classifier learns after
+    deadline = time.monotonic() + 60
+    while load_model(path) is None or load_model(path).signature == before:
+        assert time.monotonic() < deadline, "the model was not trained again"
+        time.sleep(0.1)
+    assert badge(taught.get(form).text, "Secteurs") == "typed: saisi"

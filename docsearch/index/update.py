@@ -91,6 +91,8 @@ class RunReport:
     pages: int = 0
     elapsed: float = 0.0
     rebuilt: bool = False
+    # The records staff confirmed may have changed: the learned classifier is (or is to be) trained again.
+    learn: bool = False
     recognised_pages: int = 0  # pages of the files read this run that needed recognition (OCR)
     ocr_seconds: float = 0.0  # the time those files took, after the born-digital ones
 
@@ -133,22 +135,25 @@ def update_index(
     forget: list[str] | None = None,
     progress: Progress | None = None,
     on_wait: Callable[[], None] | None = None,
+    learn: bool = True,
 ) -> RunReport:
     """Index new and changed files of the corpus (or just ``only``), drop removed
     ones (or just ``forget``, the files that left the corpus). ``on_wait`` is
-    called if another process is writing and this run has to wait for it."""
+    called if another process is writing and this run has to wait for it.
+    ``learn=False`` leaves retraining the classifier to the caller (``report.learn``
+    says whether it is due; see ``index.learning.refresh_learned``)."""
     started = time.monotonic()
     progress = progress or _NoProgress()
     vocab = load_vocabulary(settings.vocabulary_file)
     store = IndexStore(settings.index_dir)
     with store.write_lock(on_wait) as recovered:
         fault("update-locked")
-        run = _Run(settings, vocab, store, retry_failed, progress)
+        run = _Run(settings, vocab, store, retry_failed, progress, learn)
         try:
             report = run.execute(rebuild or store.current_dir() is None, only, forget or [])
         except _Damaged:
             notes = run.report.notes
-            run = _Run(settings, vocab, store, retry_failed, progress)
+            run = _Run(settings, vocab, store, retry_failed, progress, learn)
             run.report.notes.extend(notes)
             run.skip_live = True
             report = run.execute(True, None, [])
@@ -159,7 +164,8 @@ def update_index(
 
 
 class _Run:
-    def __init__(self, settings: Settings, vocab: Vocabulary, store: IndexStore, retry_failed: bool, progress: Progress) -> None:
+    def __init__(self, settings: Settings, vocab: Vocabulary, store: IndexStore, retry_failed: bool, progress: Progress,
+                 learn: bool = True) -> None:
         self.settings, self.vocab, self.store = settings, vocab, store
         self.retry_failed, self.progress = retry_failed, progress
         self.cache = ExtractionCache(settings.cache_dir)
@@ -171,6 +177,7 @@ class _Run:
         self.model_path = learned_path(settings.instance_dir)
         self.learned = load_model(self.model_path)
         self.staff_touched = False  # a document staff described was written: the classifier may learn
+        self.learn = learn
 
     def execute(self, rebuild: bool, only: list[str] | None, forget: list[str]) -> RunReport:
         live = self._open_live(rebuild)
@@ -231,7 +238,8 @@ class _Run:
             fault("update-publish")  # the new generation is complete, not yet live
             self.store.publish(gen)
             fault("update-published")
-        if self.staff_touched or self.report.removed or (only is None and self.learned is None):
+        self.report.learn = self.staff_touched or bool(self.report.removed) or (only is None and self.learned is None)
+        if self.report.learn and self.learn:
             # After the publication: a rebuilt generation has moved into its final folder.
             refresh_learned((lambda: self.store.open()) if rebuild else (lambda: ix), self.model_path)
         return self.report
