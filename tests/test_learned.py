@@ -234,3 +234,14 @@ def test_a_staff_correction_retrains_after_the_answer(taught: TestClient, settin
         assert time.monotonic() < deadline, "the model was not trained again"
         time.sleep(0.1)
     assert badge(taught.get(form).text, "Secteurs") == "typed: saisi"
+
+
+def test_each_badge_is_a_word_and_says_how_a_value_was_deduced() -> None:
+    from docsearch.web.metadata_form import found_labels
+
+    badges = found_labels({"title": "staff", "sectors": "learned", "year": "embedded", "doctype": "path",
+                           "summary": "text", "organisation": "a-new-kind-of-guess"}, {"sectors": 0.834})
+    assert {field: b.text for field, b in badges.items()} >= {  # other fields are "manquant" too
+        "title": "saisi", "sectors": "déduit (appris, confiance 83 %)", "year": "trouvé",
+        "doctype": "déduit (du dossier ou du nom du fichier)", "summary": "déduit (du texte)",
+        "organisation": "déduit", "territory": "manquant"}

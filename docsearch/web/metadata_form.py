@@ -67,7 +67,8 @@ def found_labels(origins: dict[str, str], confidence: dict[str, float] | None = 
     manquant (no value)."""
     badges = {}
     for field in FIELDS:
-        word, detail, kind = _BADGES.get(origins.get(field, "default"), _BADGES["default"])
+        # An origin this table does not name yet (a new kind of guess) is a deduction, not a missing value.
+        word, detail, kind = _BADGES.get(origins.get(field, "default"), ("déduit", "", "guessed"))
         if origins.get(field) == "learned" and confidence and field in confidence:
             detail = f"appris, confiance {round(100 * confidence[field])} %"
         badges[field] = Badge(word, detail, kind)
