@@ -241,7 +241,7 @@ def test_each_badge_is_a_word_and_says_how_a_value_was_deduced() -> None:
 
     badges = found_labels({"title": "staff", "sectors": "learned", "year": "embedded", "doctype": "path",
                            "summary": "text", "organisation": "a-new-kind-of-guess"}, {"sectors": 0.834})
-    assert {field: b.text for field, b in badges.items()} >= {  # other fields are "manquant" too
+    assert {field: b.text for field, b in badges.items()}.items() >= {  # other fields are "manquant" too
         "title": "saisi", "sectors": "déduit (appris, confiance 83 %)", "year": "trouvé",
         "doctype": "déduit (du dossier ou du nom du fichier)", "summary": "déduit (du texte)",
-        "organisation": "déduit", "territory": "manquant"}
+        "organisation": "déduit", "territory": "manquant"}.items()
