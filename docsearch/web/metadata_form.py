@@ -47,7 +47,14 @@ class Badge:
     def text(self) -> str:
         return f"{self.word} ({self.detail})" if self.detail else self.word
 
+    def with_confidence(self, confidence: float | None) -> Badge:
+        """A learned value's badge says how sure the classifier was: "appris, confiance 83 %"."""
+        if self.detail != _LEARNED or confidence is None:
+            return self
+        return replace(self, detail=f"{_LEARNED}, confiance {round(100 * confidence)} %")
 
+
+_LEARNED = "appris"
 # Each origin (catalogue/records.ORIGINS) as the badge's word and detail.
 _BADGES = {
     "staff": ("saisi", "", "typed"),
@@ -55,7 +62,7 @@ _BADGES = {
     "path": ("déduit", "du dossier ou du nom du fichier", "guessed"),
     "format": ("déduit", "du format du fichier", "guessed"),
     "text": ("déduit", "du texte", "guessed"),
-    "learned": ("déduit", "appris", "guessed"),
+    "learned": ("déduit", _LEARNED, "guessed"),  # with its confidence: see Badge.with_confidence
     "default": ("manquant", "", "missing"),
 }
 
@@ -69,9 +76,7 @@ def found_labels(origins: dict[str, str], confidence: dict[str, float] | None = 
     for field in FIELDS:
         # An origin this table does not name yet (a new kind of guess) is a deduction, not a missing value.
         word, detail, kind = _BADGES.get(origins.get(field, "default"), ("déduit", "", "guessed"))
-        if origins.get(field) == "learned" and confidence and field in confidence:
-            detail = f"appris, confiance {round(100 * confidence[field])} %"
-        badges[field] = Badge(word, detail, kind)
+        badges[field] = Badge(word, detail, kind).with_confidence((confidence or {}).get(field))
     return badges
 
 

@@ -220,7 +220,7 @@ class StaffViews:
         draft = self._load_draft(request)
         values = initial_values(draft.meta)
         return self._page(request, "metadata.html", mode="draft", draft=draft, values=values, errors={},
-                          vocab=self.vocab, found=found_labels(draft.meta.origins, draft.meta.confidence))
+                          vocab=self.vocab, found=found_labels(draft.meta.origins))
 
     async def publish(self, request: Request) -> Response:
         form = await self._form(request)  # the CSRF check comes before anything else
@@ -228,7 +228,7 @@ class StaffViews:
         filled = read_metadata_form(form, self.vocab)
         if filled.errors:
             return self._page(request, "metadata.html", 400, mode="draft", draft=draft, values=filled.shown,
-                              errors=filled.errors, vocab=self.vocab, found=found_labels(draft.meta.origins, draft.meta.confidence))
+                              errors=filled.errors, vocab=self.vocab, found=found_labels(draft.meta.origins))
         staff = replace(filled.staff, url=draft.url)
         try:
             relpath = await run_in_threadpool(self._place_draft, draft, staff)
@@ -267,7 +267,7 @@ class StaffViews:
     async def edit_page(self, request: Request) -> Response:
         doc = await run_in_threadpool(self._document, request)
         return self._page(request, "metadata.html", mode="edit", doc=doc, values=form_fields(_staff_values(doc)), errors={},
-                          vocab=self.vocab, found=found_labels(doc.origins, doc.confidence), languages=recognition_languages())
+                          vocab=self.vocab, found=found_labels(doc.origins), languages=recognition_languages())
 
     async def recognise_again(self, request: Request) -> Response:
         """Recognise a document's scanned pages again in the language staff
@@ -286,7 +286,7 @@ class StaffViews:
         filled = read_metadata_form(form, self.vocab)
         if filled.errors:
             return self._page(request, "metadata.html", 400, mode="edit", doc=doc, values=filled.shown,
-                              errors=filled.errors, vocab=self.vocab, found=found_labels(doc.origins, doc.confidence),
+                              errors=filled.errors, vocab=self.vocab, found=found_labels(doc.origins),
                               languages=recognition_languages())
         staff = replace(filled.staff, url=doc.url or "")
         await run_in_threadpool(write_metadata, self.settings, doc.relpath, staff)
