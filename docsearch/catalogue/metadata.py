@@ -131,7 +131,7 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
         ("embedded", lambda: embedded.get("url", "") if extracted.format == "html" else ""),
     ) or ""
     return Metadata(title, sectors, year, doctype, summary, organisation, territory, url, origins, warnings,
-                    {name: value for name, value in confidence.items() if origins.get(name) == "learned"})
+                    confidence={name: value for name, value in confidence.items() if origins.get(name) == "learned"})
 
 
 class _PathHints:
