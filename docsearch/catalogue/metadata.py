@@ -1,4 +1,4 @@
-"""Resolve a document's metadata: staff › embedded › path › text.
+"""Resolve a document's metadata: staff › embedded › path › learned › text.
 
 ``resolve_metadata`` takes, for each field, the first origin that has a
 value and records that origin. Sectors and document types always end as
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
+from docsearch.catalogue.learned import LearnedModel
 from docsearch.catalogue.records import Metadata
 from docsearch.catalogue.staff import StaffMetadata
 from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, WEB_TYPE, Vocabulary
@@ -48,12 +49,27 @@ _JUNK_TITLE = re.compile(r"^(?:untitled|sans titre|title|document\d*|titre|binde
 
 
 def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, vocab: Vocabulary,
-                     staff_warnings: list[str] | None = None) -> Metadata:
+                     staff_warnings: list[str] | None = None, learned: LearnedModel | None = None) -> Metadata:
     warnings = list(staff_warnings or [])
     embedded = extracted.meta
     path = _PathHints.read(relpath, vocab)
     first_page = extracted.pages[0] if extracted.pages else ""
     origins: dict[str, str] = {}
+    confidence: dict[str, float] = {}
+
+    def guessed(name: str) -> list[str]:
+        """The classifier of staff-confirmed records' guess, its confidence kept."""
+        if learned is None:
+            return []
+        text = "\n".join(extracted.pages)
+        if name == "sectors":
+            prediction = learned.predict_sectors(title, text, vocab.sectors)
+        else:
+            prediction = learned.predict_doctype(title, text, vocab.doctypes)
+        if prediction is None:
+            return []
+        confidence[name] = round(prediction.confidence, 2)
+        return list(prediction.codes)
 
     def pick(name: str, *candidates: tuple[str, Callable[[], Any]]) -> Any:
         if name in staff.cleared:
@@ -78,6 +94,8 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
         ("staff", lambda: _staff_sectors(staff.sectors, vocab, warnings)),
         ("embedded", lambda: _embedded_sectors(embedded, vocab)),
         ("path", lambda: path.sectors),
+        # Before the keyword rules: on the sample corpus's folds, 95.1 % of sectors right vs 92.7 % (bench/learned.py).
+        ("learned", lambda: guessed("sectors")),
         ("text", lambda: vocab.infer_sectors(" ".join(extracted.pages)[:300_000], strong_text=title)),
     ) or [UNCLASSIFIED]
     year = pick(
@@ -92,6 +110,7 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
         ("staff", lambda: _staff_doctype(staff.doctype, vocab, warnings)),
         ("path", lambda: path.doctype),
         ("format", lambda: WEB_TYPE if extracted.format == "html" else None),
+        ("learned", lambda: next(iter(guessed("doctype")), None)),  # before the rules too: as many right, measured
         ("text", lambda: _doctype_from_text(title, first_page, extracted)),
     ) or OTHER_TYPE
     summary = pick(
@@ -111,7 +130,8 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
         ("staff", lambda: _web_address(staff.url, warnings)),
         ("embedded", lambda: embedded.get("url", "") if extracted.format == "html" else ""),
     ) or ""
-    return Metadata(title, sectors, year, doctype, summary, organisation, territory, url, origins, warnings)
+    return Metadata(title, sectors, year, doctype, summary, organisation, territory, url, origins, warnings,
+                    confidence={name: value for name, value in confidence.items() if origins.get(name) == "learned"})
 
 
 class _PathHints:

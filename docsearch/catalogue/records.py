@@ -7,9 +7,10 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 
 # Where a metadata value came from, from the most to the least trusted.
-ORIGINS = ("staff", "embedded", "path", "format", "text", "default")
+# "learned": the classifier trained on staff-confirmed records (catalogue/learned.py).
+ORIGINS = ("staff", "embedded", "path", "format", "learned", "text", "default")
 # Values from these origins are guesses a documentalist should check.
-GUESSED_ORIGINS = frozenset({"text", "default"})
+GUESSED_ORIGINS = frozenset({"learned", "text", "default"})
 CHECKED_FIELDS = ("title", "sectors", "year", "doctype")
 
 
@@ -30,6 +31,8 @@ class Metadata:
     url: str = ""
     origins: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # field → how sure the classifier was (0–1), for the fields whose origin is "learned"
+    confidence: dict[str, float] = field(default_factory=dict)
 
     def to_check(self) -> list[str]:
         """Fields whose value was guessed or is missing, plus any warning."""

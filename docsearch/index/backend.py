@@ -101,6 +101,7 @@ class StoredDocument:
     size: int = 0
     added: str = ""  # when it entered the corpus (ISO date and time)
     origins: dict[str, str] = field(default_factory=dict)  # field → where its value came from
+    confidence: dict[str, float] = field(default_factory=dict)  # field → 0–1, for learned values
     warnings: tuple[str, ...] = ()
     to_check: tuple[str, ...] = ()  # fields whose value is a guess
     ocr_pages: tuple[int, ...] = ()  # pages (1-based) whose text was recognised by OCR

@@ -14,7 +14,10 @@ import queue
 import threading
 from dataclasses import dataclass, field
 
+from docsearch.catalogue.learned import learned_path
 from docsearch.config import Settings
+from docsearch.index.learning import refresh_learned
+from docsearch.index.store import IndexStore
 from docsearch.index.update import RunReport, update_index
 
 logger = logging.getLogger(__name__)
@@ -74,6 +77,10 @@ class IndexQueue:
         for job in batch:
             job.report = report
             job.done.set()
+        if report.learn:
+            # After the answer: staff do not wait for the classifier (seconds: importing
+            # scikit-learn alone took 6 s here); the next batch waits for it instead.
+            refresh_learned(lambda: IndexStore(self.settings.index_dir).open(), learned_path(self.settings.instance_dir))
 
     def _update(self, batch: list[Job]) -> RunReport:
         # The last job that names a path decides: published then withdrawn is
@@ -89,4 +96,5 @@ class IndexQueue:
                 plan[path] = False
         only = None if whole else [path for path, index in plan.items() if index]
         forget = [path for path, index in plan.items() if not index]
-        return update_index(self.settings, only=only, forget=forget, retry_failed=any(job.retry_failed for job in batch))
+        return update_index(self.settings, only=only, forget=forget, retry_failed=any(job.retry_failed for job in batch),
+                            learn=False)

@@ -19,6 +19,7 @@ from whoosh.index import Index
 from whoosh.query import Term
 from whoosh.searching import Searcher
 
+from docsearch.catalogue.learned import learned_path, load_model
 from docsearch.catalogue.metadata import resolve_metadata
 from docsearch.catalogue.records import Document, document_id
 from docsearch.catalogue.staff import read_sidecar
@@ -40,6 +41,7 @@ from docsearch.extraction.caps import Caps, cap
 from docsearch.extraction.ocr import DEFERRED, ocr_options, tesseract_language
 from docsearch.extraction.workers import Outcome, map_isolated, read_ahead
 from docsearch.faults import fault
+from docsearch.index.learning import refresh_learned
 from docsearch.index.store import SCHEMA_VERSION, IndexStore
 from docsearch.index.writer import DocumentWriter
 
@@ -89,6 +91,8 @@ class RunReport:
     pages: int = 0
     elapsed: float = 0.0
     rebuilt: bool = False
+    # The records staff confirmed may have changed: the learned classifier is (or is to be) trained again.
+    learn: bool = False
     recognised_pages: int = 0  # pages of the files read this run that needed recognition (OCR)
     ocr_seconds: float = 0.0  # the time those files took, after the born-digital ones
 
@@ -131,22 +135,25 @@ def update_index(
     forget: list[str] | None = None,
     progress: Progress | None = None,
     on_wait: Callable[[], None] | None = None,
+    learn: bool = True,
 ) -> RunReport:
     """Index new and changed files of the corpus (or just ``only``), drop removed
     ones (or just ``forget``, the files that left the corpus). ``on_wait`` is
-    called if another process is writing and this run has to wait for it."""
+    called if another process is writing and this run has to wait for it.
+    ``learn=False`` leaves retraining the classifier to the caller (``report.learn``
+    says whether it is due; see ``index.learning.refresh_learned``)."""
     started = time.monotonic()
     progress = progress or _NoProgress()
     vocab = load_vocabulary(settings.vocabulary_file)
     store = IndexStore(settings.index_dir)
     with store.write_lock(on_wait) as recovered:
         fault("update-locked")
-        run = _Run(settings, vocab, store, retry_failed, progress)
+        run = _Run(settings, vocab, store, retry_failed, progress, learn)
         try:
             report = run.execute(rebuild or store.current_dir() is None, only, forget or [])
         except _Damaged:
             notes = run.report.notes
-            run = _Run(settings, vocab, store, retry_failed, progress)
+            run = _Run(settings, vocab, store, retry_failed, progress, learn)
             run.report.notes.extend(notes)
             run.skip_live = True
             report = run.execute(True, None, [])
@@ -157,7 +164,8 @@ def update_index(
 
 
 class _Run:
-    def __init__(self, settings: Settings, vocab: Vocabulary, store: IndexStore, retry_failed: bool, progress: Progress) -> None:
+    def __init__(self, settings: Settings, vocab: Vocabulary, store: IndexStore, retry_failed: bool, progress: Progress,
+                 learn: bool = True) -> None:
         self.settings, self.vocab, self.store = settings, vocab, store
         self.retry_failed, self.progress = retry_failed, progress
         self.cache = ExtractionCache(settings.cache_dir)
@@ -165,6 +173,11 @@ class _Run:
                          settings.max_distinct_words)
         self.report = RunReport()
         self.skip_live = False  # set when the live index proved unreadable: build without it
+        # The classifier of staff-confirmed records (None: too few of them, or no readable model).
+        self.model_path = learned_path(settings.instance_dir)
+        self.learned = load_model(self.model_path)
+        self.staff_touched = False  # a document staff described was written: the classifier may learn
+        self.learn = learn
 
     def execute(self, rebuild: bool, only: list[str] | None, forget: list[str]) -> RunReport:
         live = self._open_live(rebuild)
@@ -225,6 +238,10 @@ class _Run:
             fault("update-publish")  # the new generation is complete, not yet live
             self.store.publish(gen)
             fault("update-published")
+        self.report.learn = self.staff_touched or bool(self.report.removed) or (only is None and self.learned is None)
+        if self.report.learn and self.learn:
+            # After the publication: a rebuilt generation has moved into its final folder.
+            refresh_learned((lambda: self.store.open()) if rebuild else (lambda: ix), self.model_path)
         return self.report
 
     def _open_live(self, rebuild: bool) -> Index | None:
@@ -407,7 +424,8 @@ class _Run:
         source = task.source
         extracted, cut = cap(extracted, self.caps)
         staff, staff_warnings = read_sidecar(source.sidecar)
-        meta = resolve_metadata(source.relpath, extracted, staff, self.vocab, [*cut, *staff_warnings])
+        meta = resolve_metadata(source.relpath, extracted, staff, self.vocab, [*cut, *staff_warnings], self.learned)
+        self.staff_touched = self.staff_touched or bool(staff.sectors or staff.doctype)
         if meta.warnings:
             self.report.warnings[source.relpath] = meta.warnings
         return Document(

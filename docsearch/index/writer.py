@@ -190,7 +190,7 @@ def _info(doc: Document) -> dict[str, object]:
     return {
         "format": doc.format, "url": meta.url, "sha256": doc.sha256, "fingerprint": doc.fingerprint,
         "size": doc.size, "mtime": doc.mtime, "added": doc.added, "page_count": len(doc.pages),
-        "sectors": meta.sectors, "origins": meta.origins, "warnings": meta.warnings,
+        "sectors": meta.sectors, "origins": meta.origins, "confidence": meta.confidence, "warnings": meta.warnings,
         "to_check": meta.to_check(), "ocr_pages": doc.ocr_pages, "ocr_language": doc.ocr_language,
     }
 

@@ -79,6 +79,7 @@ class DocumentView:
     origins: dict[str, str]
     warnings: list[str]
     to_check: list[str]
+    confidence: dict[str, float] = field(default_factory=dict)  # field → 0–1, for learned values
     ocr_pages: list[int] = field(default_factory=list)  # pages whose text was recognised (OCR)
     ocr_language: str = ""  # Tesseract's codes: "fra+eng"
     first_lines: str = ""  # the start of its text (one document's page only)
@@ -272,7 +273,7 @@ class SearchService:
             id=doc.id, title=doc.title, relpath=doc.relpath, source=doc.source, url=doc.url, format=doc.format,
             sectors=self._sectors(doc), year=doc.year, type=CodeLabel(doc.doctype, self.vocab.doctype_label(doc.doctype)),
             summary=doc.summary, organisation=doc.organisation, territory=doc.territory, page_count=doc.page_count,
-            size=doc.size, added=doc.added, origins=dict(doc.origins), warnings=list(doc.warnings),
+            size=doc.size, added=doc.added, origins=dict(doc.origins), confidence=dict(doc.confidence), warnings=list(doc.warnings),
             to_check=list(doc.to_check), ocr_pages=list(doc.ocr_pages), ocr_language=doc.ocr_language,
         )
 

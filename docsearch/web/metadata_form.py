@@ -35,13 +35,49 @@ class FilledForm:
     errors: dict[str, str]  # by field name
 
 
-def found_labels(origins: dict[str, str]) -> dict[str, str]:
-    """For each field, what the form says of its value: trouvé, déduit or manquant."""
-    labels = {}
+@dataclass(frozen=True)
+class Badge:
+    """Where a field's value came from, as the form says it beside the field's label."""
+
+    word: str  # saisi, trouvé, déduit, manquant
+    detail: str = ""  # how it was deduced: "appris, confiance 83 %", "du texte"…
+    kind: str = "missing"  # the CSS class's suffix: typed, found, guessed, missing
+
+    @property
+    def text(self) -> str:
+        return f"{self.word} ({self.detail})" if self.detail else self.word
+
+    def with_confidence(self, confidence: float | None) -> Badge:
+        """A learned value's badge says how sure the classifier was: "appris, confiance 83 %"."""
+        if self.detail != _LEARNED or confidence is None:
+            return self
+        return replace(self, detail=f"{_LEARNED}, confiance {round(100 * confidence)} %")
+
+
+_LEARNED = "appris"
+# Each origin (catalogue/records.ORIGINS) as the badge's word and detail.
+_BADGES = {
+    "staff": ("saisi", "", "typed"),
+    "embedded": ("trouvé", "", "found"),
+    "path": ("déduit", "du dossier ou du nom du fichier", "guessed"),
+    "format": ("déduit", "du format du fichier", "guessed"),
+    "text": ("déduit", "du texte", "guessed"),
+    "learned": ("déduit", _LEARNED, "guessed"),  # with its confidence: see Badge.with_confidence
+    "default": ("manquant", "", "missing"),
+}
+
+
+def found_labels(origins: dict[str, str], confidence: dict[str, float] | None = None) -> dict[str, Badge]:
+    """For each field, what the form says of its value: saisi (by staff), trouvé
+    (in the file's own metadata), déduit (from its path, format or text, or
+    learned from the records staff confirmed, with the classifier's confidence),
+    manquant (no value)."""
+    badges = {}
     for field in FIELDS:
-        origin = origins.get(field, "default")
-        labels[field] = "manquant" if origin == "default" else ("déduit" if origin in ("text", "format") else "trouvé")
-    return labels
+        # An origin this table does not name yet (a new kind of guess) is a deduction, not a missing value.
+        word, detail, kind = _BADGES.get(origins.get(field, "default"), ("déduit", "", "guessed"))
+        badges[field] = Badge(word, detail, kind).with_confidence((confidence or {}).get(field))
+    return badges
 
 
 def form_fields(staff: StaffMetadata) -> dict[str, object]:

@@ -35,7 +35,7 @@ from docsearch.web.urls import Urls
 NEWEST = 6
 FEED_SIZE = 20
 # What a document's staff notes say stays on the staff pages.
-INTERNAL = ("warnings", "to_check", "origins")
+INTERNAL = ("warnings", "to_check", "origins", "confidence")
 # What only the document's own page shows, not the similar documents beside it.
 OWN_PAGE = ("first_lines", "permalink")
 

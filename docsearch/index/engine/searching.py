@@ -175,7 +175,7 @@ def stored_document(fields: dict[str, Any]) -> StoredDocument:
         year=fields.get("year") or None, doctype=fields.get("doctype", ""), summary=fields.get("summary", ""),
         organisation=fields.get("organisation", ""), territory=fields.get("territory", ""),
         page_count=info.get("page_count", 0), size=info.get("size", 0), added=info.get("added", ""),
-        origins=dict(info.get("origins", {})), warnings=tuple(info.get("warnings", [])),
+        origins=dict(info.get("origins", {})), confidence=dict(info.get("confidence", {})), warnings=tuple(info.get("warnings", [])),
         to_check=tuple(info.get("to_check", [])), ocr_pages=tuple(info.get("ocr_pages", [])),
         ocr_language=info.get("ocr_language", ""), sha256=info.get("sha256", ""),
     )
