@@ -137,7 +137,7 @@ def update_index(
     called if another process is writing and this run has to wait for it."""
     started = time.monotonic()
     progress = progress or _NoProgress()
-    vocab = load_vocabulary(settings.vocabulary_file)
+    vocab = load_vocabulary(settings.vocabulary_file, settings.thesaurus_file)
     store = IndexStore(settings.index_dir)
     with store.write_lock(on_wait) as recovered:
         fault("update-locked")

@@ -68,7 +68,7 @@ def create_draft(settings: Settings, data: bytes, name: str, url: str = "") -> D
     suffix = check_upload(settings, data, name)
     extracted = extract_checked(settings, data, suffix, name)
     meta = resolve_metadata(f"a-trier/{Path(name).name}", extracted, StaffMetadata(url=url),
-                            load_vocabulary(settings.vocabulary_file))
+                            load_vocabulary(settings.vocabulary_file, settings.thesaurus_file))
     ExtractionCache(settings.cache_dir).put(hashlib.sha256(data).hexdigest(), extracted)  # read once
     draft = Draft(secrets.token_hex(12), name[:200], suffix, url, meta)
     folder = drafts_folder(settings) / draft.id

@@ -30,6 +30,7 @@ from starlette.templating import Jinja2Templates
 
 from docsearch.config import Settings
 from docsearch.index.backend import FACETS
+from docsearch.catalogue.language import LANGUAGE_NAMES
 from docsearch.web.formats import french_date, french_languages, french_number, french_pages, french_size
 from docsearch.web.urls import FORMATS, MEDIA_TYPES, Urls
 
@@ -83,6 +84,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters.update(fr_number=french_number, fr_date=french_date, fr_size=french_size,
                        fr_pages=french_pages, fr_languages=french_languages)
     env.globals["facets"] = FACETS  # their headings and parameters, spelled once
+    env.globals["record_languages"] = LANGUAGE_NAMES  # a record's language: code → French name
     return Jinja2Templates(env=env, context_processors=[lambda request: {"urls": Urls.of(request)}])
 
 

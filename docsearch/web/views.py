@@ -71,6 +71,12 @@ class PageLink:
 
 
 @dataclass
+class KeywordLink:
+    keyword: str
+    url: str  # the documents with this keyword
+
+
+@dataclass
 class LinkedSnippet(Snippet):
     url: str | None = None  # its page in the PDF
 
@@ -144,16 +150,17 @@ class SearchPage:
         return {"ok": True, **{name: plain(getattr(self, name)) for name in RESULT_FIELDS}}
 
     def feed(self) -> Feed:
-        # A hit carries no date of its own (its JSON twin has none): entries are dated now.
-        updated = dt.datetime.now().isoformat(timespec="seconds")
+        # Each entry is dated when its document entered the corpus; the feed,
+        # by its newest entry (an empty feed: now).
         entries = [
-            FeedEntry(title=h.title, url=self.urls.absolute(h.page_url), updated=_rfc3339(updated),
+            FeedEntry(title=h.title, url=self.urls.absolute(h.page_url), updated=_rfc3339(h.added),
                       summary=f"{h.type.label}{', ' + str(h.year) if h.year else ''}. {h.summary}",
                       categories=[asdict(s) for s in h.sectors])
             for h in self.hits
         ]
+        updated = max((e.updated for e in entries), key=dt.datetime.fromisoformat, default=_rfc3339(""))
         return Feed(title=self.feed_title, self_url=self.urls.absolute(self.feed_address or self.url("atom")),
-                    home_url=self.urls.absolute(self.urls.home()), updated=_rfc3339(updated), entries=entries)
+                    home_url=self.urls.absolute(self.urls.home()), updated=updated, entries=entries)
 
 
 RESULT_FIELDS = ("query", "note", "total", "page", "per_page", "page_count", "sort", "filters", "suggestion", "hits",
@@ -168,6 +175,8 @@ class DocumentPage:
     urls: Urls
     document: LinkedDocument
     similar: list[LinkedDocument] = field(default_factory=list)
+    # Each keyword with the search for it (its facet value), for the page's links.
+    keyword_links: list[KeywordLink] = field(default_factory=list)
 
     def url(self, format: str) -> str:
         return self.urls.document(self.document.id, format)
@@ -228,7 +237,8 @@ def document_page(service: SearchService, doc_id: str, urls: Urls) -> DocumentPa
     doc = LinkedDocument(**_fields(found), **_document_links(found.id, urls),
                          permalink=urls.absolute(urls.document(doc_id)))
     similar = [LinkedDocument(**_fields(d), **_document_links(d.id, urls)) for d in service.similar(doc_id)]
-    return DocumentPage(urls=urls, document=doc, similar=similar)
+    keywords = [KeywordLink(k, urls.search([(FACET_PARAMS["keywords"], k)])) for k in found.keywords]
+    return DocumentPage(urls=urls, document=doc, similar=similar, keyword_links=keywords)
 
 
 def _public(doc: LinkedDocument, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
