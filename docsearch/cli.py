@@ -385,7 +385,8 @@ def _plain(html: str) -> str:
 def _print_stats(data: dict[str, Any]) -> None:
     click.echo(f"{data['documents']} documents, {data['pages']} pages; "
                f"index {data['index_bytes'] / 1e6:.1f} MB; last update {data['updated']}")
-    titles = {"sectors": "by sector", "types": "by type", "years": "by year"}
+    titles = {"sectors": "by sector", "types": "by type", "years": "by year", "languages": "by language",
+              "keywords": "by keyword"}
     for facet, values in data["facets"].items():
         click.echo(f"\n{titles[facet]}:")
         for value in values:

@@ -30,6 +30,7 @@ from docsearch.index.engine.searching import stored_document
 KEY_TERMS = 40  # words of the document looked at…
 SEARCHED_TERMS = 20  # …and searched, once its type's template words are left out
 TEMPLATE_SHARE = 0.5  # of its type's documents having the word, and of the word's documents of that type
+MIN_TEMPLATED = 3  # documents of a type, besides this one, for its template to be told
 CANDIDATES = 8  # times the list's length, looked at to fill it with other types
 
 
@@ -41,7 +42,11 @@ def similar_documents(searcher: Searcher, doc_id: str, limit: int) -> list[Store
     doctype = str(searcher.stored_fields(own[0]).get("doctype", ""))
     key_terms = searcher.key_terms(pages, "page_text", numterms=KEY_TERMS)
     same_type = set(searcher.docs_for_query(Q.Term("doctype", doctype))) - set(own) if doctype else set()
-    terms = [(term, weight) for term, weight in key_terms if not _template(searcher, term, same_type)]
+    documents = searcher.doc_frequency("kind", "doc")
+    # A type with a template: a few documents, not most of the corpus (whose common words IDF already discounts).
+    templated = MIN_TEMPLATED <= len(same_type) <= TEMPLATE_SHARE * documents
+    terms = [(term, weight) for term, weight in key_terms
+             if not (templated and _template(searcher, term, same_type))] or key_terms
     query = Q.Or([Q.Term("content", term, boost=weight) for term, weight in terms[:SEARCHED_TERMS]])
     hits = searcher.search(query, limit=limit * CANDIDATES, filter=Q.Term("kind", "doc"), mask=set(own))
     found = [(hit.docnum, stored_document(hit.fields())) for hit in hits]
@@ -63,8 +68,6 @@ def similar_documents(searcher: Searcher, doc_id: str, limit: int) -> list[Store
 
 def _template(searcher: Searcher, term: str, same_type: set[int]) -> bool:
     """Whether ``term`` is its type's template: on most of the type's documents, and mostly on them."""
-    if len(same_type) < 2:
-        return False
     having = set(searcher.docs_for_query(Q.Term("content", term)))
     shared = len(having & same_type)
     return shared >= TEMPLATE_SHARE * len(same_type) and shared >= TEMPLATE_SHARE * len(having)
