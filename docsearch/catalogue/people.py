@@ -9,9 +9,10 @@ Française", "Geomatikk AS", "ARDESS Haute-Normandie", "Ressourcerie du
 Bocage"). ``person_names`` keeps only the names of people:
 two to five words, one of them capitalised like a name ("Dupont", not only
 capitals), no digit, no login punctuation, none of the words of
-organisations and software defaults below. On the 27 PDFs of
-``../shared/realworld`` whose /Author is set, it keeps the 14 people and
-rejects the 13 others (``tests/test_fields.py`` holds them).
+organisations and software defaults below. Of the 40 distinct /Author
+values of the PDFs of ``../shared/realworld``, it keeps the 15 people and
+rejects the 25 others (``tests/test_fields.py`` holds them; a surname alone,
+"Villain", cannot be told from a login and is rejected).
 """
 
 from __future__ import annotations

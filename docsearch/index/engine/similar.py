@@ -14,9 +14,10 @@ subject across types:
 * at most half of the list (rounded up) is of the document's own type, the
   rest are the best of the other types.
 
-On the sample corpus, the IAE sheet's list then holds the activity report of
-an insertion workshop and the open day of a "chantier d'insertion" beside
-two sheets (``tests/test_fields.py``).
+On the sample corpus, the IAE sheet's five were five other sector sheets;
+they are now the open day of a "chantier d'insertion" (a web page), the
+activity reports of an insertion garden and of a ressourcerie, and two more
+reports and studies (``tests/test_fields.py``).
 """
 
 from __future__ import annotations
