@@ -242,6 +242,25 @@ def test_form_saves_the_new_fields_and_the_public_page_shows_them(staff, catalog
     assert record["language"]["code"] == "en"
 
 
+def test_an_upload_is_prefilled_with_what_the_file_says(staff, tmp_path) -> None:
+    data = pdf_with(tmp_path / "x.pdf", Author="DUBUS Vincent", Keywords="IAE, réemploi, zzz").read_bytes()
+    response = staff.post("/gestion/ajouter", data={"csrf": csrf_of(staff)},
+                          files=[("fichiers", ("Bilan jardins.pdf", data, "application/pdf"))], follow_redirects=False)
+    draft_url = response.headers["location"]
+    draft = staff.get(draft_url).text
+    authors = re.search(r'<textarea id="auteurs"[^>]*>([^<]*)</textarea>', draft).group(1)
+    keywords = re.search(r'id="motscles" name="motscles" value="([^"]*)"', draft).group(1)
+    assert authors == "DUBUS Vincent" and "Détectée : français" in draft
+    assert keywords == "insertion par l&#39;activité économique, économie circulaire"
+    values = {"titre": "Bilan des jardins", "type": "rapport-activite", "annee": "2011", "secteurs": ["iae"],
+              "auteurs": authors, "motscles": keywords.replace("&#39;", "'") + ", jardins", "cote": "IAE 1"}
+    published = staff.post(draft_url, data={"csrf": csrf_of(staff, draft_url), **values}, follow_redirects=False)
+    assert published.status_code == 303
+    record = staff.get(published.headers["location"] + ".json").json()["document"]
+    assert (record["authors"], record["cote"], record["language"]["code"]) == (["DUBUS Vincent"], "IAE 1", "fr")
+    assert record["keywords"] == ["insertion par l'activité économique", "économie circulaire", "jardins"]
+
+
 def test_form_refuses_wrong_values_in_french(staff) -> None:
     doc = staff.get("/search.json", params={"q": "festival"}).json()["hits"][0]
     edit = f"/gestion/documents/{doc['id']}/modifier"

@@ -183,7 +183,8 @@ def _staff_json(staff: StaffMetadata) -> dict[str, Any]:
 
 
 def _staff_from_json(data: dict[str, Any]) -> StaffMetadata:
-    return StaffMetadata(**{**data, "sectors": tuple(data.get("sectors", ())), "cleared": frozenset(data.get("cleared", ()))})
+    lists = {name: tuple(data.get(name, ())) for name in ("sectors", "authors", "keywords")}
+    return StaffMetadata(**{**data, **lists, "cleared": frozenset(data.get("cleared", ()))})
 
 
 def discard_draft(settings: Settings, draft_id: str) -> None:
