@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
 import re
 import urllib.request
@@ -29,7 +30,7 @@ from docsearch.search.service import SearchRequest, SearchService
 from docsearch.staff.accounts import Accounts
 from docsearch.web.app import create_app
 from tests.conftest import DATA, REALWORLD, html_page
-from tests.test_cli import serving
+from tests.test_cli import run, serving
 from tests.test_staff import PASSWORD, csrf_of, sign_in
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -259,6 +260,18 @@ def test_an_upload_is_prefilled_with_what_the_file_says(staff, tmp_path) -> None
     record = staff.get(published.headers["location"] + ".json").json()["document"]
     assert (record["authors"], record["cote"], record["language"]["code"]) == (["DUBUS Vincent"], "IAE 1", "fr")
     assert record["keywords"] == ["insertion par l'activité économique", "économie circulaire", "jardins"]
+
+
+def test_cli_add_takes_the_new_fields(settings, tmp_path) -> None:
+    source = tmp_path / "Potager.html"
+    source.write_bytes(html_page("Le potager", "Les légumes du potager partagé."))
+    result = run(settings, "add", str(source), "--author", "BOUVIER, Maelle", "--author", "Jean Dupont",
+                 "--keyword", "AMAP", "--cote", "AGR 2")
+    assert result.exit_code == 0, result.output
+    data = json.loads(run(settings, "search", "auteur:bouvier", "--json").output)
+    assert [h["title"] for h in data["hits"]] == ["Le potager"]
+    document = json.loads(run(settings, "search", "motcle:\"circuits courts\"", "--json").output)["hits"]
+    assert [h["title"] for h in document] == ["Le potager"]  # AMAP is a synonym of the thesaurus term
 
 
 def test_form_refuses_wrong_values_in_french(staff) -> None:

@@ -26,16 +26,16 @@ class FacetValue:
 
 def facet_values(counts: dict[str, list[FacetCount]], vocab: Vocabulary) -> dict[str, list[FacetValue]]:
     labels: dict[str, Callable[[str], str]] = {"sectors": vocab.sector_label, "types": vocab.doctype_label,
-                                               "years": year_label, "languages": _language_label,
-                                               "keywords": str}
+                                               "years": year_label, "languages": lambda c: _capital(language_name(c)),
+                                               "keywords": _capital}
     return {key: _ordered(key, [FacetValue(c.value, labels[key](c.value), c.count, c.selected)
                                 for c in counts.get(key, [])])
             for key in FACET_KEYS}
 
 
-def _language_label(code: str) -> str:
-    name = language_name(code)
-    return name[:1].upper() + name[1:]
+def _capital(label: str) -> str:
+    """"français" → "Français", "économie circulaire" → "Économie circulaire" (as the vocabulary's labels)."""
+    return label[:1].upper() + label[1:]
 
 
 def year_label(value: str) -> str:

@@ -67,6 +67,7 @@ SCHEMAS: dict[str, Any] = {
                                "html": {"type": "string", "description": "Texte échappé, mots trouvés dans <mark>"}}},
     "Hit": {"type": "object", "required": ["id", "title", "sectors", "year", "type", "pages", "snippets"],
             "properties": {**DOCUMENT_FIELDS, "score": {"type": ["number", "null"]},
+                           "added": {"type": "string", "description": "Date d'ajout au fonds (ISO 8601)"},
                            "pages": {"type": "array", "items": {"type": "integer"}},
                            "snippets": {"type": "array", "items": _ref("Snippet")}}},
     "Facets": {"type": "object", "required": list(FACET_KEYS),
