@@ -235,6 +235,10 @@ def test_form_saves_the_new_fields_and_the_public_page_shows_them(staff, catalog
     assert {v["value"]: v["label"] for v in result["facets"]["languages"]} == {"fr": "Français"}
     assert "tiers-lieu" in {v["value"] for v in result["facets"]["keywords"]}
 
+    bad = staff.get("/search.json", params={"langue": "klingon"})
+    assert bad.status_code == 400 and "Langue inconnue" in bad.json()["error"]
+    assert staff.get("/search.json", params={"motcle": "x" * 5000}).json()["total"] == 0
+
     # The form shows the saved values again; a chosen language is staff's.
     form = staff.get(edit).text
     assert "BOUVIER, Maelle\nJean Dupont</textarea>" in form and 'value="ENV 3.1 BOU"' in form

@@ -266,7 +266,7 @@ class SearchService:
             raise QueryError(f"Numéro de page invalide : {request.page}")
         if not 1 <= request.per_page <= MAX_PER_PAGE:
             raise QueryError(f"Nombre de résultats par page invalide : {request.per_page} (1 à {MAX_PER_PAGE})")
-        languages = tuple(dict.fromkeys(self._code(iso_language, v, "Langue") for v in request.languages if v))
+        languages = tuple(dict.fromkeys(_language_code(v) for v in request.languages if v))
         keywords = tuple(dict.fromkeys(self.vocab.thesaurus.preferred(k) or k for k in request.keywords if k))
         return replace(request, sectors=sectors, types=types, year_from=year_from, year_to=year_to,
                        languages=languages, keywords=keywords)
@@ -277,6 +277,14 @@ class SearchService:
         if code is None:
             raise QueryError(f"{what} inconnu : « {value[:80]} »")
         return code
+
+
+def _language_code(value: str) -> str:
+    """"fr", "français", "fra" → "fr"; anything else is a French error."""
+    code = iso_language(value)
+    if not code:
+        raise QueryError(f"Langue inconnue : « {value[:80]} »")
+    return code
 
 
 def _first_lines(text: str, limit: int = 1500) -> str:
