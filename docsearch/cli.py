@@ -95,17 +95,22 @@ def index_cmd(settings: Settings, rebuild: bool, retry_failed: bool, quiet: bool
 @click.option("--summary", help="A short summary.")
 @click.option("--organisation", help="Organisation that published it.")
 @click.option("--territory", help="Territory it covers.")
+@click.option("--author", "authors", multiple=True, help="An author (\"BOUVIER, Maelle\"); repeat for several.")
+@click.option("--keyword", "keywords", multiple=True, help="A keyword (free, or a term of the thesaurus); repeat for several.")
+@click.option("--cote", help="Call number.")
 @click.option("--to", "folder", help="Sub-folder of the corpus to put it in.")
 @_folders
 @click.pass_obj
 def add(settings: Settings, sources: tuple[str, ...], title: str | None, sectors: tuple[str, ...], year: int | None,
-        doctype: str | None, summary: str | None, organisation: str | None, territory: str | None, folder: str | None) -> None:
+        doctype: str | None, summary: str | None, organisation: str | None, territory: str | None,
+        authors: tuple[str, ...], keywords: tuple[str, ...], cote: str | None, folder: str | None) -> None:
     """Copy files (or fetch web pages) into the corpus with their metadata, and index them."""
     from docsearch.catalogue.staff import StaffMetadata
     from docsearch.staff.ingest import add_file, add_url
 
     staff = StaffMetadata(title=title or "", sectors=sectors, year=year, doctype=doctype or "", summary=summary or "",
-                          organisation=organisation or "", territory=territory or "")
+                          organisation=organisation or "", territory=territory or "", authors=authors,
+                          keywords=keywords, cote=cote or "")
     for source in sources:
         if "://" in source:  # an address; add_url refuses any scheme but http and https
             added = add_url(settings, source, staff, folder)
@@ -517,7 +522,8 @@ def _plain(html: str) -> str:
 def _print_stats(data: dict[str, Any]) -> None:
     click.echo(f"{data['documents']} documents, {data['pages']} pages; "
                f"index {data['index_bytes'] / 1e6:.1f} MB; last update {data['updated']}")
-    titles = {"sectors": "by sector", "types": "by type", "years": "by year"}
+    titles = {"sectors": "by sector", "types": "by type", "years": "by year", "languages": "by language",
+              "keywords": "by keyword"}
     for facet, values in data["facets"].items():
         click.echo(f"\n{titles[facet]}:")
         for value in values:

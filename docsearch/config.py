@@ -35,6 +35,7 @@ class Settings:
     instance_dir: Path = Path("instance")
     vocabulary_file: Path = PACKAGE_DATA / "vocabulary.toml"
     synonyms_file: Path = PACKAGE_DATA / "synonyms.toml"
+    thesaurus_file: Path = PACKAGE_DATA / "thesaurus.toml"  # keywords (see catalogue/thesaurus.py)
     web_dir: Path = WEB_DIR
     workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
     # Processes writing the index when a run has at least index_parallel_from

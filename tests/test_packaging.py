@@ -35,7 +35,8 @@ def test_an_installed_copy_run_elsewhere_serves_styled_pages(tmp_path: Path) -> 
     (wheel,) = wheels.glob("docsearch-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"docsearch/_web/static/style.css", "docsearch/_web/templates/base.html",
-            "docsearch/_web/templates/staff/base.html", "docsearch/data/vocabulary.toml"} <= names
+            "docsearch/_web/templates/staff/base.html", "docsearch/data/vocabulary.toml",
+            "docsearch/data/thesaurus.toml"} <= names
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)

@@ -2,7 +2,7 @@
 
 Each row is a query and the set of documents it must return. Field terms are
 checked against the documents' stored records (their sector, year, type,
-title, organisation, territory); what plain words match is taken from the
+title, organisation, territory, keywords, file name); what plain words match is taken from the
 index, one word at a time (``(word)``: the word alone, without the plain-word
 extras such as synonyms or near words), and each operator must combine those
 sets as the README says.
@@ -49,7 +49,8 @@ class Corpus:
         self.all = {d.relpath for d in self.docs}
 
     def w(self, word: str) -> set[str]:
-        """Documents a single word matches (in its text, title, summary, organisation or territory)."""
+        """Documents a single word matches (in its text, title, summary, organisation, territory,
+        authors, keywords or file name)."""
         return found(self.service, f"({word})")
 
     def q(self, query: str) -> set[str]:
@@ -131,6 +132,12 @@ GRAMMAR: list[tuple[str, Callable[[Corpus], set[str]]]] = [
     ("solidaire SAUF secteur:mobilite", lambda c: c.w("solidaire") - c.where(sector("mobilite"))),
     ("secteur:mobilite AND vélo OR compostage",
      lambda c: (c.where(sector("mobilite")) & c.w("vélo")) | c.w("compostage")),
+    # Keywords (a synonym of the thesaurus stands for its term) and the words of the file name.
+    ("motcle:IAE", lambda c: c.where(lambda d: "insertion par l'activité économique" in d.keywords)),
+    ('motcle:"circuits courts"', lambda c: c.where(lambda d: "circuits courts" in d.keywords)),
+    ("motcle:IAE annee:>2015",
+     lambda c: c.where(lambda d: "insertion par l'activité économique" in d.keywords and year(2016, 9999)(d))),
+    ("fichier:plaquette", lambda c: c.where(lambda d: has_word(d.relpath.rsplit("/", 1)[-1], "plaquette"))),
     # Prefixes: every word of the index that starts so.
     ("coopérat*", lambda c: c.w("coopérative") | c.w("coopération") | c.w("coopérateurs")),
     ("secteur:habitat coopérat*", lambda c: c.where(sector("habitat")) & (c.w("coopérative") | c.w("coopération"))),

@@ -195,7 +195,7 @@ def test_result_as_json_structure(service) -> None:
     assert set(data) >= {"query", "total", "page", "per_page", "page_count", "hits", "facets", "filters", "note"}
     hit = data["hits"][0]
     assert set(hit) >= {"id", "title", "source", "sectors", "year", "type", "score", "snippets", "pages"}
-    assert set(data["facets"]) == {"sectors", "types", "years"}
+    assert set(data["facets"]) == {"sectors", "types", "years", "languages", "keywords"}
     assert set(data["facets"]["years"][0]) == {"value", "label", "count", "selected"}
 
 

@@ -14,9 +14,12 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
+from docsearch.catalogue.language import detect_language, iso_language
 from docsearch.catalogue.learned import LearnedModel
+from docsearch.catalogue.people import person_names
 from docsearch.catalogue.records import Metadata
 from docsearch.catalogue.staff import StaffMetadata
+from docsearch.catalogue.thesaurus import split_keywords
 from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, WEB_TYPE, Vocabulary
 from docsearch.extraction import Extracted
 from docsearch.text import clean_line, fold_key
@@ -130,7 +133,24 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
         ("staff", lambda: _web_address(staff.url, warnings)),
         ("embedded", lambda: embedded.get("url", "") if extracted.format == "html" else ""),
     ) or ""
+    authors = pick(
+        "authors",
+        ("staff", lambda: _unique(clean_line(a) for a in staff.authors if clean_line(a))),
+        ("embedded", lambda: person_names(embedded.get("author", ""))),
+    ) or []
+    keywords = pick(
+        "keywords",
+        ("staff", lambda: vocab.thesaurus.keywords(staff.keywords, keep_unknown=True)),
+        ("embedded", lambda: vocab.thesaurus.keywords(split_keywords(embedded.get("keywords", "")), keep_unknown=False)),
+    ) or []
+    language = pick(
+        "language",
+        ("staff", lambda: iso_language(staff.language)),
+        ("text", lambda: detect_language(extracted.pages)),
+    ) or ""
+    cote = pick("cote", ("staff", lambda: clean_line(staff.cote)[:60])) or ""
     return Metadata(title, sectors, year, doctype, summary, organisation, territory, url, origins, warnings,
+                    authors=authors, keywords=keywords, language=language, cote=cote,
                     confidence={name: value for name, value in confidence.items() if origins.get(name) == "learned"})
 
 

@@ -33,6 +33,10 @@ class Metadata:
     warnings: list[str] = field(default_factory=list)
     # field → how sure the classifier was (0–1), for the fields whose origin is "learned"
     confidence: dict[str, float] = field(default_factory=dict)
+    authors: list[str] = field(default_factory=list)  # people's names ("BOUVIER, Maelle")
+    keywords: list[str] = field(default_factory=list)  # thesaurus terms and staff's free keywords
+    language: str = ""  # ISO 639-1 ("fr", "en"); "" when it cannot be told
+    cote: str = ""  # call number, given by staff only
 
     def to_check(self) -> list[str]:
         """Fields whose value was guessed or is missing, plus any warning."""

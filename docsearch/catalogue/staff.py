@@ -19,12 +19,12 @@ from pathlib import Path
 from docsearch.catalogue.records import Metadata
 
 # Fields staff may leave empty on purpose ("" in the sidecar): no guess fills them then.
-CLEARABLE = frozenset({"year", "summary", "organisation", "territory"})
+CLEARABLE = frozenset({"year", "summary", "organisation", "territory", "authors", "keywords"})
 # The sidecar key each field is written under, in the order of the file.
 SIDECAR_KEYS = {
     "title": "titre", "sectors": "secteurs", "year": "annee", "doctype": "type", "summary": "resume",
     "organisation": "organisation", "territory": "territoire", "url": "url",
-    "language": "langue",
+    "language": "langue", "authors": "auteurs", "keywords": "mots-cles", "cote": "cote",
 }
 # Every key a sidecar may use (documentalists write accents, or English).
 _READ_KEYS = {
@@ -37,10 +37,14 @@ _READ_KEYS = {
     "territoire": "territory", "territory": "territory",
     "url": "url",
     "langue": "language", "language": "language",
+    "auteurs": "authors", "auteur": "authors", "authors": "authors", "author": "authors",
+    "mots-cles": "keywords", "mots_cles": "keywords", "motscles": "keywords", "mots-cle": "keywords",
+    "keywords": "keywords", "cote": "cote", "call_number": "cote",
 }
 # TOML bare keys are ASCII: accept "année = 2010" as documentalists write it.
-_ACCENTED_KEYS = re.compile(r"^(\s*)(année|résumé)(?=\s*=)", re.MULTILINE)
-_UNACCENTED = {"année": "annee", "résumé": "resume"}
+_ACCENTED_KEYS = re.compile(r"^(\s*)(année|résumé|mots-clés|mots_clés)(?=\s*=)", re.MULTILINE)
+_UNACCENTED = {"année": "annee", "résumé": "resume", "mots-clés": "mots-cles", "mots_clés": "mots-cles"}
+_EMPTY = (None, "", ())
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,11 @@ class StaffMetadata:
     url: str = ""
     # The document's language as staff wrote it ("eng", "anglais", "fr, en"):
     # what its scanned pages are recognised in (see ``extraction.ocr.tesseract_language``).
+    # Its first language is also the record's (``catalogue.language.iso_language``).
     language: str = ""
+    authors: tuple[str, ...] = ()  # as staff wrote them: "BOUVIER, Maelle"
+    keywords: tuple[str, ...] = ()  # free, or terms of the thesaurus
+    cote: str = ""  # the call number: only staff give one
     cleared: frozenset[str] = frozenset()
 
     def is_empty(self) -> bool:
@@ -67,13 +75,14 @@ class StaffMetadata:
     def clearing_empty(self) -> StaffMetadata:
         """The same values, every empty clearable field marked cleared: what a
         form that shows every field means when one is left empty."""
-        return replace(self, cleared=frozenset(name for name in CLEARABLE if getattr(self, name) in (None, "")))
+        return replace(self, cleared=frozenset(name for name in CLEARABLE if getattr(self, name) in _EMPTY))
 
     @classmethod
     def from_metadata(cls, meta: Metadata) -> StaffMetadata:
         """A resolved document's values, as a form shows them for correction."""
         return cls(meta.title, tuple(meta.sectors), meta.year, meta.doctype, meta.summary, meta.organisation,
-                   meta.territory, meta.url)
+                   meta.territory, meta.url, authors=tuple(meta.authors), keywords=tuple(meta.keywords),
+                   cote=meta.cote)
 
 
 def sidecar_values(staff: StaffMetadata) -> dict[str, object]:
@@ -82,9 +91,9 @@ def sidecar_values(staff: StaffMetadata) -> dict[str, object]:
     values: dict[str, object] = {}
     for name, key in SIDECAR_KEYS.items():
         value = getattr(staff, name)
-        if name in staff.cleared and value in (None, ""):
+        if name in staff.cleared and value in _EMPTY:
             values[key] = ""
-        elif value not in (None, "", ()):
+        elif value not in _EMPTY:
             values[key] = list(value) if isinstance(value, tuple) else value
     return values
 
@@ -112,6 +121,9 @@ def read_sidecar(path: Path) -> tuple[StaffMetadata, list[str]]:
         territory=_text(given.get("territory")),
         url=_text(given.get("url")),
         language=_language(given.get("language")),
+        authors=_items(given.get("authors"), r"[;\n]"),
+        keywords=_items(given.get("keywords"), r"[,;\n]"),
+        cote=_text(given.get("cote")).strip(),
         cleared=cleared,
     ), warnings
 
@@ -125,6 +137,15 @@ def _language(value: object) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return _text(value).strip()
+
+
+def _items(value: object, separators: str) -> tuple[str, ...]:
+    """A list, or one string of items between ``separators`` (authors keep
+    their commas: "BOUVIER, Maelle"), without empty ones."""
+    if not value:
+        return ()
+    items = value if isinstance(value, list) else re.split(separators, str(value))
+    return tuple(text for item in items if (text := " ".join(str(item).split())))
 
 
 def _sectors(value: object) -> tuple[str, ...]:

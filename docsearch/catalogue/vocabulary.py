@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from docsearch.catalogue.thesaurus import Thesaurus, load_thesaurus
 from docsearch.errors import UserError
 from docsearch.text import fold_key, strip_accents
 
@@ -36,6 +37,7 @@ class Vocabulary:
     sectors: dict[str, Entry]
     doctypes: dict[str, Entry]
     digest: str  # changes when the data file changes: metadata must be resolved again
+    thesaurus: Thesaurus = field(default_factory=Thesaurus)  # keywords (its digest is in ``digest``)
     _sector_keys: dict[str, str] = field(init=False, repr=False)
     _doctype_keys: dict[str, str] = field(init=False, repr=False)
     _keyword_patterns: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = field(
@@ -117,7 +119,13 @@ def _count(patterns: tuple[re.Pattern[str] | None, re.Pattern[str] | None], text
     return total
 
 
-def load_vocabulary(path: Path) -> Vocabulary:
+THESAURUS_FILE = Path(__file__).resolve().parent.parent / "data" / "thesaurus.toml"
+
+
+def load_vocabulary(path: Path, thesaurus_file: Path | None = None) -> Vocabulary:
+    """The vocabulary of ``path`` with the keyword thesaurus (``thesaurus_file``,
+    by default the packaged one)."""
+    thesaurus = load_thesaurus(thesaurus_file or THESAURUS_FILE)
     try:
         raw = path.read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))
@@ -126,7 +134,8 @@ def load_vocabulary(path: Path) -> Vocabulary:
     return Vocabulary(
         sectors=_entries(data.get("sector", []), path),
         doctypes=_entries(data.get("doctype", []), path),
-        digest=hashlib.sha256(raw).hexdigest()[:16],
+        digest=hashlib.sha256(raw + thesaurus.digest.encode()).hexdigest()[:16],
+        thesaurus=thesaurus,
     )
 
 

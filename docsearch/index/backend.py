@@ -49,6 +49,8 @@ FACETS = (
     Facet("sectors", "sectors", "secteur", "Secteur", "Par secteur", "Secteur"),
     Facet("types", "doctype", "type", "Type de document", "Par type de document", "Type"),
     Facet("years", "year_key", "annee", "Années", "Par année", "Année"),
+    Facet("languages", "language", "langue", "Langue", "Par langue", "Langue"),
+    Facet("keywords", "keyword_key", "motcle", "Mot-clé", "Par mot-clé", "Mot-clé"),
 )
 FACET_KEYS = tuple(f.key for f in FACETS)
 
@@ -64,6 +66,8 @@ class SearchRequest:
     year: int | None = None  # UNKNOWN_YEAR_FILTER (0): the year is unknown
     year_from: int | None = None
     year_to: int | None = None
+    languages: tuple[str, ...] = ()  # ISO 639-1 codes
+    keywords: tuple[str, ...] = ()
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
@@ -73,13 +77,16 @@ class SearchRequest:
 
     def selected(self, facet: str) -> tuple[str, ...]:
         """The values of ``facet`` this request ticks (the year as its facet value)."""
-        if facet == "sectors":
-            return self.sectors
-        if facet == "types":
-            return self.types
+        if facet in _SELECTED:
+            selected: tuple[str, ...] = getattr(self, _SELECTED[facet])
+            return selected
         if self.year is None:
             return ()
         return (UNKNOWN_YEAR if self.year == UNKNOWN_YEAR_FILTER else str(self.year),)
+
+
+# The request field holding each facet's selected values (the year apart).
+_SELECTED = {"sectors": "sectors", "types": "types", "languages": "languages", "keywords": "keywords"}
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,10 @@ class StoredDocument:
     ocr_pages: tuple[int, ...] = ()  # pages (1-based) whose text was recognised by OCR
     ocr_language: str = ""  # the Tesseract language(s) they were recognised in: "fra+eng"
     sha256: str = ""  # of the file's content (exports match rows to files by it)
+    authors: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    language: str = ""  # ISO 639-1, "" when unknown
+    cote: str = ""  # call number
 
     @property
     def source(self) -> str:

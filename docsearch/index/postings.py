@@ -97,9 +97,12 @@ class DocumentTerms:
     pages: list[Analyzed | None]  # one per page; None for a page without text
 
 
-def document_terms(pages: list[str], title: str | None, text_format: Format) -> DocumentTerms:
+def document_terms(pages: list[str], title: str | None, text_format: Format, more_words: str = "") -> DocumentTerms:
     """The postings of a document whose text is ``title`` (if given) then its
-    pages, each separated by a blank line, as ``write_document`` joins them."""
+    pages, each separated by a blank line, as ``write_document`` joins them.
+    ``more_words`` (its authors, keywords, file name) count among its
+    unstemmed words only: prefixes and spelling suggestions know them, the
+    ranking of the text does not."""
     parts = [analyse(page) if page else None for page in pages]
     pieces = ([analyse(title)] if title is not None else []) + [p for p in parts if p is not None]
     text = "\n\n".join(([title] if title is not None else []) + list(pages))
@@ -111,7 +114,8 @@ def document_terms(pages: list[str], title: str | None, text_format: Format) -> 
             first = seen + piece.first
         seen += piece.count
         stems += piece.stems
-    folded = (w for piece in pieces for w in piece.folded if len(w) >= WORDS_MINSIZE)
+    extra = [analyse(more_words)] if more_words else []
+    folded = (w for piece in [*pieces, *extra] for w in piece.folded if len(w) >= WORDS_MINSIZE)
     return DocumentTerms(
         content=Analyzed(text, positions_postings(stems, first or 0, text_format)),
         words=Analyzed(text, frequency_postings(folded)),

@@ -46,7 +46,7 @@ from docsearch.index.postings import PreAnalyzedText
 
 __all__ = ["UNKNOWN_YEAR", "IndexStore", "check_schema", "faster", "make_schema", "open_writer"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7  # 7: authors, keywords, language, file-name words
 WRITER_MEMORY_MB = 128  # postings sorted in memory before they spill to disk
 _CURRENT = "CURRENT"
 _META = "docsearch.json"
@@ -75,6 +75,11 @@ def make_schema() -> Schema:
         summary=text(stored=True),
         organisation=text(stored=True),
         territory=text(stored=True),
+        authors=text(stored=True),  # "; " between names
+        keywords=text(stored=True),  # "; " between keywords
+        filename=text(),  # the words of the file name (``filenames``)
+        keyword_key=KEYWORD(commas=True, scorable=False),  # the keywords as they are: a facet
+        language=ID(stored=True),  # ISO 639-1, a facet; none when unknown
         content=text(PreAnalyzedText),
         words=PreAnalyzedText(analyzer=words_analyzer(), phrase=False),
         page_text=text(PreAnalyzedText, stored=True),

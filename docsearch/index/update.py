@@ -144,7 +144,7 @@ def update_index(
     says whether it is due; see ``index.learning.refresh_learned``)."""
     started = time.monotonic()
     progress = progress or _NoProgress()
-    vocab = load_vocabulary(settings.vocabulary_file)
+    vocab = load_vocabulary(settings.vocabulary_file, settings.thesaurus_file)
     store = IndexStore(settings.index_dir)
     with store.write_lock(on_wait) as recovered:
         fault("update-locked")

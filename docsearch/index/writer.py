@@ -25,6 +25,7 @@ from docsearch.catalogue.records import Document
 from docsearch.errors import DocsearchError
 from docsearch.extraction.workers import exit_with_parent, read_frame, write_frame
 from docsearch.faults import fault
+from docsearch.index.filenames import filename_words
 from docsearch.index.internals import commit_segments, finalize_segment, has_added
 from docsearch.index.postings import document_terms
 from docsearch.index.store import UNKNOWN_YEAR, WRITER_MEMORY_MB, faster, open_writer
@@ -171,18 +172,31 @@ def write_document(writer: SegmentWriter, doc: Document) -> None:
     meta = doc.meta
     # A title given by staff or metadata counts as words of the document.
     title = None if fold(meta.title) in fold("\n\n".join(doc.pages)[:2000]) else meta.title
-    terms = document_terms(doc.pages, title, writer.schema["content"].format)
+    catalogue = _catalogue_fields(doc)
+    more_words = " ".join(catalogue.get(name, "") for name in ("authors", "keywords", "filename"))
+    terms = document_terms(doc.pages, title, writer.schema["content"].format, more_words)
     writer.add_document(
         id=doc.id, kind="doc", doc_id=doc.id, page=0, relpath=doc.relpath, sha256=doc.sha256,
         title=meta.title, summary=meta.summary, organisation=meta.organisation, territory=meta.territory,
         content=terms.content, words=terms.words, sectors=",".join(meta.sectors), doctype=meta.doctype,
         year=meta.year or 0, year_key=str(meta.year) if meta.year else UNKNOWN_YEAR, added=int(doc.mtime),
-        info=_info(doc),
+        info=_info(doc), **catalogue,
     )
     for number, (text, analysed) in enumerate(zip(doc.pages, terms.pages), start=1):
         if analysed is not None:
             writer.add_document(id=f"{doc.id}/{number}", kind="page", doc_id=doc.id, page=number,
                                 page_text=analysed, _stored_page_text=text)
+
+
+def _catalogue_fields(doc: Document) -> dict[str, str]:
+    """Authors, keywords, language and the file name's words; a
+    field without a value is left out (Whoosh indexes no empty term)."""
+    meta = doc.meta
+    values = {"authors": "; ".join(meta.authors), "keywords": "; ".join(meta.keywords),
+              "filename": filename_words(doc.relpath),
+              "keyword_key": ",".join(k.replace(",", " ") for k in meta.keywords),
+              "language": meta.language}
+    return {name: value for name, value in values.items() if value}
 
 
 def _info(doc: Document) -> dict[str, object]:
@@ -192,6 +206,7 @@ def _info(doc: Document) -> dict[str, object]:
         "size": doc.size, "mtime": doc.mtime, "added": doc.added, "page_count": len(doc.pages),
         "sectors": meta.sectors, "origins": meta.origins, "confidence": meta.confidence, "warnings": meta.warnings,
         "to_check": meta.to_check(), "ocr_pages": doc.ocr_pages, "ocr_language": doc.ocr_language,
+        "authors": meta.authors, "keywords": meta.keywords, "cote": meta.cote,
     }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from docsearch.catalogue.language import language_name
 from docsearch.catalogue.vocabulary import Vocabulary
 from docsearch.index.backend import FACET_KEYS, UNKNOWN_YEAR, FacetCount
 
@@ -25,10 +26,16 @@ class FacetValue:
 
 def facet_values(counts: dict[str, list[FacetCount]], vocab: Vocabulary) -> dict[str, list[FacetValue]]:
     labels: dict[str, Callable[[str], str]] = {"sectors": vocab.sector_label, "types": vocab.doctype_label,
-                                               "years": year_label}
+                                               "years": year_label, "languages": lambda c: _capital(language_name(c)),
+                                               "keywords": _capital}
     return {key: _ordered(key, [FacetValue(c.value, labels[key](c.value), c.count, c.selected)
                                 for c in counts.get(key, [])])
             for key in FACET_KEYS}
+
+
+def _capital(label: str) -> str:
+    """"français" → "Français", "économie circulaire" → "Économie circulaire" (as the vocabulary's labels)."""
+    return label[:1].upper() + label[1:]
 
 
 def year_label(value: str) -> str:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from docsearch.catalogue.language import iso_language, language_name
 from docsearch.catalogue.vocabulary import Vocabulary, load_vocabulary
 from docsearch.config import Settings
 from docsearch.errors import DocsearchError, QueryError
@@ -83,6 +84,10 @@ class DocumentView:
     ocr_pages: list[int] = field(default_factory=list)  # pages whose text was recognised (OCR)
     ocr_language: str = ""  # Tesseract's codes: "fra+eng"
     first_lines: str = ""  # the start of its text (one document's page only)
+    authors: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    language: CodeLabel = field(default_factory=lambda: CodeLabel("", ""))  # "fr", "français"; "" when unknown
+    cote: str = ""  # call number
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,6 +108,7 @@ class Hit:
     score: float | None  # None when sorted by date
     pages: list[int]
     snippets: list[Snippet]
+    added: str = ""  # when it entered the corpus (ISO date and time): the feeds' dates
 
 
 @dataclass
@@ -112,6 +118,8 @@ class Filters:
     year: int | None
     year_from: int | None
     year_to: int | None
+    languages: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -140,7 +148,7 @@ class SearchResult:
 class SearchService:
     def __init__(self, settings: Settings, vocab: Vocabulary | None = None, backend: Backend | None = None) -> None:
         self.settings = settings
-        self.vocab = vocab or load_vocabulary(settings.vocabulary_file)
+        self.vocab = vocab or load_vocabulary(settings.vocabulary_file, settings.thesaurus_file)
         self.backend: Backend = backend or WhooshBackend(settings.index_dir, self.vocab, settings.synonyms_file,
                                                              settings.search_timeout)
         # Result pages of the generation being served (visitors repeat the
@@ -255,7 +263,8 @@ class SearchService:
         return SearchResult(
             query=request.q, note=found.note, total=found.total, page=request.page, per_page=request.per_page,
             page_count=max(1, -(-found.total // request.per_page)), sort=found.sort,
-            filters=Filters(list(request.sectors), list(request.types), request.year, request.year_from, request.year_to),
+            filters=Filters(list(request.sectors), list(request.types), request.year, request.year_from, request.year_to,
+                            list(request.languages), list(request.keywords)),
             suggestion=found.suggestion, hits=[self._hit(h) for h in found.hits],
             facets=facet_values(found.facets, self.vocab),
         )
@@ -265,7 +274,7 @@ class SearchService:
         return Hit(
             id=doc.id, title=doc.title, source=doc.source, relpath=doc.relpath, url=doc.url, format=doc.format,
             sectors=self._sectors(doc), year=doc.year, type=CodeLabel(doc.doctype, self.vocab.doctype_label(doc.doctype)),
-            summary=doc.summary, score=hit.score, pages=hit.pages, snippets=hit.snippets,
+            summary=doc.summary, score=hit.score, pages=hit.pages, snippets=hit.snippets, added=doc.added,
         )
 
     def _view(self, doc: StoredDocument) -> DocumentView:
@@ -275,6 +284,8 @@ class SearchService:
             summary=doc.summary, organisation=doc.organisation, territory=doc.territory, page_count=doc.page_count,
             size=doc.size, added=doc.added, origins=dict(doc.origins), confidence=dict(doc.confidence), warnings=list(doc.warnings),
             to_check=list(doc.to_check), ocr_pages=list(doc.ocr_pages), ocr_language=doc.ocr_language,
+            authors=list(doc.authors), keywords=list(doc.keywords),
+            language=CodeLabel(doc.language, language_name(doc.language)), cote=doc.cote,
         )
 
     def _sectors(self, doc: StoredDocument) -> list[CodeLabel]:
@@ -299,7 +310,10 @@ class SearchService:
             raise QueryError(f"Numéro de page invalide : {request.page}")
         if not 1 <= request.per_page <= MAX_PER_PAGE:
             raise QueryError(f"Nombre de résultats par page invalide : {request.per_page} (1 à {MAX_PER_PAGE})")
-        return replace(request, sectors=sectors, types=types, year_from=year_from, year_to=year_to)
+        languages = tuple(dict.fromkeys(_language_code(v) for v in request.languages if v))
+        keywords = tuple(dict.fromkeys(self.vocab.thesaurus.preferred(k) or k for k in request.keywords if k))
+        return replace(request, sectors=sectors, types=types, year_from=year_from, year_to=year_to,
+                       languages=languages, keywords=keywords)
 
     @staticmethod
     def _code(lookup: Callable[[str], str | None], value: str, what: str) -> str:
@@ -307,6 +321,14 @@ class SearchService:
         if code is None:
             raise QueryError(f"{what} inconnu : « {value[:80]} »")
         return code
+
+
+def _language_code(value: str) -> str:
+    """"fr", "français", "fra" → "fr"; anything else is a French error."""
+    code = iso_language(value)
+    if not code:
+        raise QueryError(f"Langue inconnue : « {value[:80]} »")
+    return code
 
 
 def _first_lines(text: str, limit: int = 1500) -> str:

@@ -69,7 +69,8 @@ def create_draft(settings: Settings, data: bytes, name: str, url: str = "") -> D
     suffix = check_upload(settings, data, name)
     extracted = extract_checked(settings, data, suffix, name)
     meta = resolve_metadata(f"a-trier/{Path(name).name}", extracted, StaffMetadata(url=url),
-                            load_vocabulary(settings.vocabulary_file), learned=load_model(learned_path(settings.instance_dir)))
+                            load_vocabulary(settings.vocabulary_file, settings.thesaurus_file),
+                            learned=load_model(learned_path(settings.instance_dir)))
     ExtractionCache(settings.cache_dir).put(hashlib.sha256(data).hexdigest(), extracted)  # read once
     draft = Draft(secrets.token_hex(12), name[:200], suffix, url, meta)
     folder = drafts_folder(settings) / draft.id
@@ -184,7 +185,8 @@ def _staff_json(staff: StaffMetadata) -> dict[str, Any]:
 
 
 def _staff_from_json(data: dict[str, Any]) -> StaffMetadata:
-    return StaffMetadata(**{**data, "sectors": tuple(data.get("sectors", ())), "cleared": frozenset(data.get("cleared", ()))})
+    lists = {name: tuple(data.get(name, ())) for name in ("sectors", "authors", "keywords")}
+    return StaffMetadata(**{**data, **lists, "cleared": frozenset(data.get("cleared", ()))})
 
 
 def discard_draft(settings: Settings, draft_id: str) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
 
+from docsearch.catalogue.language import iso_language
 from docsearch.catalogue.records import document_id
 from docsearch.catalogue.staff import StaffMetadata, read_sidecar, sidecar_values
 from docsearch.catalogue.vocabulary import load_vocabulary
@@ -157,7 +158,7 @@ def place_in_corpus(settings: Settings, data: bytes, name: str, staff: StaffMeta
 
 def _default_folder(settings: Settings, staff: StaffMetadata) -> str:
     """``<secteur>/<année>`` when staff said so (the path convention), else ``a-trier``."""
-    vocab = load_vocabulary(settings.vocabulary_file)
+    vocab = load_vocabulary(settings.vocabulary_file, settings.thesaurus_file)
     sector = vocab.sector_code(staff.sectors[0]) if staff.sectors else None
     if sector is None or sector == "non-classe":
         return "a-trier"
@@ -191,8 +192,12 @@ def write_metadata(settings: Settings, relpath: str, staff: StaffMetadata) -> No
     path = resolve_inside(settings.corpus_dir, relpath)
     if not path.is_file():
         raise UserError(f"{relpath} n'est pas un fichier du fonds")
-    if not staff.language:  # the form does not show it: the language chosen for recognition stays
-        staff = replace(staff, language=read_sidecar(sidecar_path(path))[0].language)
+    kept = read_sidecar(sidecar_path(path))[0].language
+    # The form says "detected" (empty), or the language the sidecar already
+    # names ("fr" for "fra+eng"): the sidecar's spelling stays, so that the
+    # scanned pages are not recognised again in another set of languages.
+    if not staff.language or iso_language(staff.language) == iso_language(kept):
+        staff = replace(staff, language=kept)
     write_sidecar(path, sidecar_values(staff.clearing_empty()))
 
 

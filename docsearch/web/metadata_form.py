@@ -1,8 +1,8 @@
 """The metadata form of the staff pages: its initial values and its checks.
 
 The form's field names (``titre``, ``secteurs``, ``annee``, ``type``,
-``resume``, ``organisation``, ``territoire``) exist only here and in the
-template: ``form_fields`` turns staff values into what the fields show,
+``resume``, ``organisation``, ``territoire``, ``auteurs``, ``motscles``,
+``langue``, ``cote``) exist only here and in the template: ``form_fields`` turns staff values into what the fields show,
 ``read_metadata_form`` turns what was sent into ``StaffMetadata`` (and the
 French error of each wrong field, keyed by field name).
 """
@@ -13,8 +13,11 @@ from dataclasses import dataclass, replace
 
 from starlette.datastructures import FormData
 
+from docsearch.catalogue.language import LANGUAGE_NAMES, iso_language
+from docsearch.catalogue.people import split_authors
 from docsearch.catalogue.records import Metadata
 from docsearch.catalogue.staff import StaffMetadata
+from docsearch.catalogue.thesaurus import split_keywords
 from docsearch.catalogue.vocabulary import Vocabulary
 from docsearch.text import clean_line
 
@@ -22,8 +25,11 @@ from docsearch.text import clean_line
 FORM_FIELDS = {
     "title": "titre", "sectors": "secteurs", "year": "annee", "doctype": "type", "summary": "resume",
     "organisation": "organisation", "territory": "territoire",
+    "authors": "auteurs", "keywords": "motscles", "language": "langue", "cote": "cote",
 }
-MAX_TEXT = {"title": 300, "summary": 2000, "organisation": 200, "territory": 200}
+MAX_TEXT = {"title": 300, "summary": 2000, "organisation": 200, "territory": 200, "cote": 60}
+MAX_AUTHORS, MAX_AUTHOR = 12, 120  # names, characters of a name
+MAX_KEYWORDS, MAX_KEYWORD = 20, 80
 
 FIELDS = tuple(FORM_FIELDS)
 
@@ -87,6 +93,8 @@ def form_fields(staff: StaffMetadata) -> dict[str, object]:
         FORM_FIELDS["year"]: staff.year or "", FORM_FIELDS["doctype"]: staff.doctype,
         FORM_FIELDS["summary"]: staff.summary, FORM_FIELDS["organisation"]: staff.organisation,
         FORM_FIELDS["territory"]: staff.territory,
+        FORM_FIELDS["authors"]: "\n".join(staff.authors), FORM_FIELDS["keywords"]: ", ".join(staff.keywords),
+        FORM_FIELDS["language"]: iso_language(staff.language), FORM_FIELDS["cote"]: staff.cote,
     }
 
 
@@ -128,9 +136,33 @@ def read_metadata_form(form: FormData, vocab: Vocabulary) -> FilledForm:
     doctype = vocab.doctype_code(raw_type if isinstance(raw_type, str) else "")
     if doctype is None:
         errors[FORM_FIELDS["doctype"]] = "Choisissez un type de document."
+    authors, keywords, language = _catalogue_fields(form, errors)
     staff = StaffMetadata(title=texts["title"], sectors=sectors, year=year, doctype=doctype or "",
-                          summary=texts["summary"], organisation=texts["organisation"], territory=texts["territory"])
+                          summary=texts["summary"], organisation=texts["organisation"], territory=texts["territory"],
+                          authors=authors, keywords=keywords, language=language, cote=texts["cote"])
     shown = form_fields(staff)
     if FORM_FIELDS["year"] in errors:
         shown[FORM_FIELDS["year"]] = typed_year[:10]
     return FilledForm(staff, shown, errors)
+
+
+def _catalogue_fields(form: FormData, errors: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """Authors (one per line or between semicolons), keywords (between commas
+    or semicolons) and the language (a code of the list, or "" for the
+    detected one), with the French error of each wrong field."""
+    authors = tuple(split_authors(_field(form, "authors")))
+    if len(authors) > MAX_AUTHORS or any(len(a) > MAX_AUTHOR for a in authors):
+        errors[FORM_FIELDS["authors"]] = f"{MAX_AUTHORS} auteurs au plus, de {MAX_AUTHOR} caractères chacun au plus."
+    keywords = tuple(dict.fromkeys(clean_line(k) for k in split_keywords(_field(form, "keywords"))))
+    if len(keywords) > MAX_KEYWORDS or any(len(k) > MAX_KEYWORD for k in keywords):
+        errors[FORM_FIELDS["keywords"]] = f"{MAX_KEYWORDS} mots-clés au plus, de {MAX_KEYWORD} caractères chacun au plus."
+    language = _field(form, "language").strip()
+    if language and language not in LANGUAGE_NAMES:
+        errors[FORM_FIELDS["language"]] = "Choisissez une langue de la liste."
+        language = ""
+    return authors[:MAX_AUTHORS], keywords[:MAX_KEYWORDS], language
+
+
+def _field(form: FormData, name: str) -> str:
+    raw = form.get(FORM_FIELDS[name], "")
+    return raw if isinstance(raw, str) else ""  # a file sent in a text field counts as empty

@@ -27,7 +27,7 @@ ERRORS = {
 def search_parameters(sectors: list[str], doctypes: list[str]) -> list[dict[str, Any]]:
     return [
     {"name": "q", "in": "query", "description": "Mots, question, \"phrase\", AND/OR/NOT, titre:, secteur:, annee:, type:, "
-     "préfixe* (au-delà de 500 caractères, la fin est ignorée)", "schema": {"type": "string"}},
+     "auteur:, motcle:, langue:, préfixe* (au-delà de 500 caractères, la fin est ignorée)", "schema": {"type": "string"}},
     # An empty value is ignored, as an empty form field.
     {"name": PARAM["sectors"], "in": "query", "description": "Code d'un secteur (répétable, OU ; le libellé est aussi accepté)",
      "schema": {"type": "array", "items": {"type": "string", "enum": [*sectors, ""]}}, "style": "form", "explode": True},
@@ -35,6 +35,10 @@ def search_parameters(sectors: list[str], doctypes: list[str]) -> list[dict[str,
      "schema": {"type": "array", "items": {"type": "string", "enum": [*doctypes, ""]}}, "style": "form", "explode": True},
     {"name": PARAM["years"], "in": "query", "description": "Une année, ou « inconnue »",
      "schema": {"type": "string", "pattern": "^([1-9][0-9]{3}|inconnue)?$"}},
+    {"name": PARAM["languages"], "in": "query", "description": "Code ISO 639-1 d'une langue (répétable, OU) : fr, en…",
+     "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": True},
+    {"name": PARAM["keywords"], "in": "query", "description": "Un mot-clé (répétable, OU ; un synonyme du thésaurus vaut son terme)",
+     "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": True},
     # Forms send empty fields: an empty value means "not given".
     {"name": "de", "in": "query", "schema": {"type": "string", "pattern": "^([1-9][0-9]{3})?$"}},
     {"name": "a", "in": "query", "schema": {"type": "string", "pattern": "^([1-9][0-9]{3})?$"}},
@@ -65,6 +69,7 @@ SCHEMAS: dict[str, Any] = {
                                "html": {"type": "string", "description": "Texte échappé, mots trouvés dans <mark>"}}},
     "Hit": {"type": "object", "required": ["id", "title", "sectors", "year", "type", "pages", "snippets"],
             "properties": {**DOCUMENT_FIELDS, "score": {"type": ["number", "null"]},
+                           "added": {"type": "string", "description": "Date d'ajout au fonds (ISO 8601)"},
                            "pages": {"type": "array", "items": {"type": "integer"}},
                            "snippets": {"type": "array", "items": _ref("Snippet")}}},
     "Facets": {"type": "object", "required": list(FACET_KEYS),
@@ -96,6 +101,10 @@ SCHEMAS: dict[str, Any] = {
                                                             "ocr_pages": {"type": "array", "items": {"type": "integer"},
                                                                           "description": "Pages dont le texte a été reconnu automatiquement (OCR)"},
                                                             "ocr_language": {"type": "string", "description": "Langue(s) de la reconnaissance : fra+eng"},
+                                                            "authors": {"type": "array", "items": {"type": "string"}},
+                                                            "keywords": {"type": "array", "items": {"type": "string"}},
+                                                            "language": {**CODE_LABEL, "description": "Code ISO 639-1 et nom ; code vide si inconnue"},
+                                                            "cote": {"type": "string", "description": "Cote (rangement)"},
                                                             "permalink": {"type": "string"}}},
                                 "similar": {"type": "array", "items": {"type": "object"}}}},
 }

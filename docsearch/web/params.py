@@ -1,7 +1,8 @@
 """Query-string parameters of the search pages, in French, both ways.
 
 ``search_request`` reads ``q, secteur (repeatable), type (repeatable),
-annee (a year, or "inconnue"), de, a, tri, page, par_page, tel_quel`` into a
+annee (a year, or "inconnue"), de, a, langue (repeatable), motcle
+(repeatable), tri, page, par_page, tel_quel`` into a
 ``SearchRequest``; a value that is not a number raises ``QueryError`` (HTTP
 400). ``search_links`` builds every link of a results page (facet toggles,
 filter chips, sorts, pages, feed) with ``Urls``, so that templates hold no
@@ -58,6 +59,8 @@ def search_request(params: QueryParams) -> SearchRequest:
         year=year,
         year_from=_int(params, "de"),
         year_to=_int(params, "a"),
+        languages=tuple(params.getlist(FACET_PARAMS["languages"])),
+        keywords=tuple(params.getlist(FACET_PARAMS["keywords"])),
         sort=SORT_PARAMS.get(sort, sort),
         page=1 if page is None else page,  # page=0 is an error, not the first page
         per_page=10 if per_page is None else per_page,

@@ -30,6 +30,7 @@ from starlette.templating import Jinja2Templates
 
 from docsearch.config import Settings
 from docsearch.index.backend import FACETS
+from docsearch.catalogue.language import LANGUAGE_NAMES
 from docsearch.staff.accounts import Accounts
 from docsearch.web.roles import staff_context
 from docsearch.web.formats import french_date, french_languages, french_number, french_pages, french_size
@@ -87,6 +88,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
                        fr_pages=french_pages, fr_languages=french_languages)
     env.globals["facets"] = FACETS  # their headings and parameters, spelled once
     env.globals["json_ld"] = document_ld  # schema.org data of a document's page
+    env.globals["record_languages"] = LANGUAGE_NAMES  # a record's language: code → French name
     # ``staff`` (the signed-in account, or None) and ``flash`` (a confirmation to show once): see web/roles.py.
     return Jinja2Templates(env=env, context_processors=[lambda request: {"urls": Urls.of(request)},
                                                         staff_context(Accounts(settings.instance_dir))])

@@ -439,7 +439,10 @@ def _staff_values(doc: DocumentView) -> StaffMetadata:
     """An indexed document's values, as the correction form starts from them."""
     return StaffMetadata(title=doc.title, sectors=tuple(s.code for s in doc.sectors), year=doc.year,
                          doctype=doc.type.code, summary=doc.summary, organisation=doc.organisation,
-                         territory=doc.territory, url=doc.url)
+                         territory=doc.territory, url=doc.url, authors=tuple(doc.authors),
+                         keywords=tuple(doc.keywords), cote=doc.cote,
+                         # a detected language shows as "detected", so that saving does not make it staff's
+                         language=doc.language.code if doc.origins.get("language") == "staff" else "")
 
 
 def _text(form: FormData, name: str) -> str:

@@ -73,6 +73,12 @@ class PageLink:
 
 
 @dataclass
+class KeywordLink:
+    keyword: str
+    url: str  # the documents with this keyword
+
+
+@dataclass
 class LinkedSnippet(Snippet):
     url: str | None = None  # its page in the PDF
 
@@ -155,16 +161,17 @@ class SearchPage:
         return {"ok": True, **{name: plain(getattr(self, name)) for name in RESULT_FIELDS}}
 
     def feed(self) -> Feed:
-        # A hit carries no date of its own (its JSON twin has none): entries are dated now.
-        updated = dt.datetime.now().isoformat(timespec="seconds")
+        # Each entry is dated when its document entered the corpus; the feed,
+        # by its newest entry (an empty feed: now).
         entries = [
-            FeedEntry(title=h.title, url=self.urls.absolute(h.page_url), updated=_rfc3339(updated),
+            FeedEntry(title=h.title, url=self.urls.absolute(h.page_url), updated=_rfc3339(h.added),
                       summary=f"{h.type.label}{', ' + str(h.year) if h.year else ''}. {h.summary}",
                       categories=[asdict(s) for s in h.sectors])
             for h in self.hits
         ]
+        updated = max((e.updated for e in entries), key=dt.datetime.fromisoformat, default=_rfc3339(""))
         return Feed(title=self.feed_title, self_url=self.urls.absolute(self.feed_address or self.url("atom")),
-                    alternate_url=self.urls.absolute(self.feed_page or self.url("html")), updated=_rfc3339(updated), entries=entries)
+                    alternate_url=self.urls.absolute(self.feed_page or self.url("html")), updated=updated, entries=entries)
 
 
 RESULT_FIELDS = ("query", "note", "total", "page", "per_page", "page_count", "sort", "filters", "suggestion", "corrected",
@@ -187,6 +194,8 @@ class DocumentPage:
     @property
     def box_query(self) -> str:
         return self.back.query if self.back else ""
+    # Each keyword with the search for it (its facet value), for the page's links.
+    keyword_links: list[KeywordLink] = field(default_factory=list)
 
     def url(self, format: str) -> str:
         return self.urls.document(self.document.id, format)
@@ -256,8 +265,9 @@ def document_page(service: SearchService, doc_id: str, urls: Urls, params: Query
     # A saved web page is read here, as its extracted text (its HTML source has banners and scripts).
     text = service.text(doc_id) if found.format == "html" else found.first_lines
     open_url = urls.document_file(doc_id, search=" ".join(words)) if found.format == "pdf" else doc.file_url
+    keywords = [KeywordLink(k, urls.search([(FACET_PARAMS["keywords"], k)])) for k in found.keywords]
     return DocumentPage(urls=urls, document=doc, similar=similar, back=back, text_html=highlight(text, words),
-                        open_url=open_url)
+                        open_url=open_url, keyword_links=keywords)
 
 
 def _public(doc: LinkedDocument, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:

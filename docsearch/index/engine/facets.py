@@ -46,6 +46,8 @@ class FacetSets:
             "sectors": self.select("sectors", request.sectors),
             "types": self.select("types", request.types),
             "years": self.select_years(request.year, request.year_from, request.year_to),
+            "languages": self.select("languages", request.languages),
+            "keywords": self.select("keywords", request.keywords),
         }
 
     def select(self, facet: str, values: tuple[str, ...]) -> set[int] | None:

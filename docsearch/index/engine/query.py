@@ -41,8 +41,9 @@ from whoosh.qparser.plugins import (
 )
 from whoosh.reading import IndexReader
 
+from docsearch.catalogue.language import iso_language
 from docsearch.catalogue.vocabulary import Vocabulary
-from docsearch.index.analysis import stem
+from docsearch.index.analysis import french_analyzer, stem
 from docsearch.index.backend import MAX_QUERY_CHARS, UNKNOWN_YEAR
 from docsearch.index.engine.deadline import CHECK_EVERY, TIME_NOTE, WILDCARD_NOTE, Deadline
 from docsearch.index.engine.suggest import near_words
@@ -51,10 +52,17 @@ from docsearch.text import fold
 
 T = TypeVar("T")
 
+# Keywords are what a documentalist says the document is about: a little
+# more than the other metadata fields. The file name's words help a visitor
+# who remembers it ("rattachement-candidats") without outweighing the text:
+# the weight is the lowest (MRR@10 of bench/relevance.py in the README).
+KEYWORDS_BOOST = 0.3
+FILENAME_BOOST = 0.15
 # Fields searched by plain words, with their weights. The whole text carries
 # the title too (see ``pipeline``); the metadata fields add a little, since
 # documents of one series often share most title words.
-TEXT_FIELDS = {"content": 1.0, "title": 0.2, "summary": 0.2, "organisation": 0.2, "territory": 0.2}
+TEXT_FIELDS = {"content": 1.0, "title": 0.2, "summary": 0.2, "organisation": 0.2, "territory": 0.2,
+               "authors": 0.2, "keywords": KEYWORDS_BOOST, "filename": FILENAME_BOOST}
 # Plain words (no syntax) are searched as: every analyzed word (once) in
 # every text field; each pair of neighbouring words as a phrase, which
 # favours passages that keep the words together; the same words unstemmed,
@@ -76,6 +84,10 @@ FIELD_ALIASES = {
     "doctype": ["type"],
     "organisation": ["organisme", "structure"],
     "territory": ["territoire"],
+    "authors": ["auteur", "auteurs", "author"],
+    "keywords": ["motcle", "motscles", "motclé", "motsclés", "mot_cle", "mots_cles", "keyword"],
+    "language": ["langue", "lang"],
+    "filename": ["fichier"],
 }
 # A prefix matches at most this many distinct words of the index, and all
 # the prefixes of one query together at most the second number.
@@ -215,7 +227,7 @@ class QueryParser:
         for unit in units:
             if len(unit) > 1:
                 parts += [Q.Phrase(field, list(unit), boost=boost) for field, boost in TEXT_FIELDS.items()]
-            elif reader.doc_frequency("content", unit[0]):
+            elif any(reader.doc_frequency(field, unit[0]) for field in TEXT_FIELDS):
                 parts += [Q.Term(field, unit[0], boost=boost) for field, boost in TEXT_FIELDS.items()]
         forms = _unique(t.text for t in exact(text))
         parts += [Q.Term("words", form, boost=EXACT_FORM_BOOST) for form in forms]
@@ -480,6 +492,15 @@ class _Normaliser:
             return Q.Term(q.fieldname, lookup(str(q.text)) or str(q.text), boost=q.boost)
         if isinstance(q, Q.Phrase) and q.fieldname in ("sectors", "doctype"):
             return self.normalise(Q.Term(q.fieldname, " ".join(q.words), boost=q.boost))
+        if isinstance(q, Q.Term) and q.fieldname == "language":
+            return Q.Term("language", iso_language(str(q.text)) or str(q.text), boost=q.boost)
+        if isinstance(q, Q.Term) and q.fieldname == "keywords":
+            preferred = self.vocab.thesaurus.preferred(str(q.text))  # motcle:IAE is the term it stands for
+            words = [t.text for t in french_analyzer()(preferred)] if preferred else []
+            if len(words) > 1:
+                return Q.Phrase("keywords", words, boost=q.boost)
+            if words:
+                return Q.Term("keywords", words[0], boost=q.boost)
         if isinstance(q, (Q.Prefix, Q.Wildcard)) and q.fieldname in TEXT_FIELDS:
             literal = fold(str(q.text)).replace("*", "").replace("?", "")
             if len(literal) < MIN_PREFIX:

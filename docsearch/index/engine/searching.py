@@ -33,8 +33,6 @@ from docsearch.index.engine.ranking import Ranker
 from docsearch.index.engine.snippets import PageFinder, page_terms
 from docsearch.index.engine.suggest import suggest
 
-SIMILAR_TERMS = 20  # words of a document that "similar documents" look for
-
 
 class Search:
     def __init__(self, searcher: Searcher, parser: QueryParser, facets: FacetSets, ranker: Ranker,
@@ -153,18 +151,6 @@ def _matching(searcher: Searcher, q: Q.Query, deadline: Deadline | None) -> tupl
     return set(searcher.docs_for_query(q)), True
 
 
-def similar_documents(searcher: Searcher, doc_id: str, limit: int) -> list[StoredDocument]:
-    """Documents that share the most telling words of ``doc_id`` ("more like this")."""
-    pages = list(searcher.document_numbers(doc_id=doc_id, kind="page"))
-    own = list(searcher.document_numbers(doc_id=doc_id, kind="doc"))
-    if not pages or not own:
-        return []
-    key_terms = searcher.key_terms(pages, "page_text", numterms=SIMILAR_TERMS)
-    query = Q.Or([Q.Term("content", term, boost=weight) for term, weight in key_terms])
-    hits = searcher.search(query, limit=limit, filter=Q.Term("kind", "doc"), mask=set(own))
-    return [stored_document(hit.fields()) for hit in hits]
-
-
 def stored_document(fields: dict[str, Any]) -> StoredDocument:
     """A document record's stored fields as a typed record."""
     info = fields.get("info") or {}
@@ -177,5 +163,6 @@ def stored_document(fields: dict[str, Any]) -> StoredDocument:
         page_count=info.get("page_count", 0), size=info.get("size", 0), added=info.get("added", ""),
         origins=dict(info.get("origins", {})), confidence=dict(info.get("confidence", {})), warnings=tuple(info.get("warnings", [])),
         to_check=tuple(info.get("to_check", [])), ocr_pages=tuple(info.get("ocr_pages", [])),
-        ocr_language=info.get("ocr_language", ""), sha256=info.get("sha256", ""),
+        ocr_language=info.get("ocr_language", ""), sha256=info.get("sha256", ""), authors=tuple(info.get("authors", [])),
+        keywords=tuple(info.get("keywords", [])), language=fields.get("language", ""), cote=info.get("cote", ""),
     )

@@ -43,7 +43,8 @@ from docsearch.index.engine.deadline import Deadline
 from docsearch.index.engine.facets import FacetSets
 from docsearch.index.engine.query import QueryParser
 from docsearch.index.engine.ranking import Ranker
-from docsearch.index.engine.searching import Search, similar_documents, stored_document
+from docsearch.index.engine.searching import Search, stored_document
+from docsearch.index.engine.similar import similar_documents
 from docsearch.index.engine.synonyms import Synonyms, load_synonyms
 from docsearch.index.store import IndexStore, check_schema
 from docsearch.index.weighting import LuceneBM25
