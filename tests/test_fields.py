@@ -347,3 +347,32 @@ def test_atom_entries_carry_the_date_added(tmp_path: Path, corpus: Path) -> None
             assert entries == {name: moment.astimezone() for name, moment in added.items()}
             assert dt.datetime.fromisoformat(feed.find(f"{ATOM}updated").text) == added["recent.html"].astimezone()
 
+
+
+def test_the_new_fields_leave_in_every_export(staff, catalogue) -> None:
+    doc = staff.get("/search.json", params={"q": "ressourcerie"}).json()["hits"][0]
+    edit = f"/gestion/documents/{doc['id']}/modifier"
+    values = {"titre": "Rapport de la ressourcerie", "secteurs": ["environnement"], "annee": "2011", "type": "rapport-activite",
+              "auteurs": "BOUVIER, Maelle\nJean Dupont", "motscles": "tiers-lieu", "langue": "", "cote": "ENV 3.1 BOU"}
+    assert staff.post(edit, data={"csrf": csrf_of(staff, edit), **values}, follow_redirects=False).status_code == 303
+
+    exported = staff.get("/gestion/export.csv").content.decode("utf-8-sig")
+    header, *rows = exported.splitlines()
+    assert {"auteurs", "mots_cles", "langue", "cote"} <= set(header.split(";"))
+    row = next(r for r in rows if "ressourcerie" in r)
+    assert "BOUVIER, Maelle|Jean Dupont" in row and "ENV 3.1 BOU" in row and ";fr;" in row
+    # Imported again, the export changes nothing (the lists and the detected language included).
+    token = csrf_of(staff, "/gestion/import")
+    same = staff.post("/gestion/import", data={"csrf": token}, files={"fichier": ("c.csv", exported.encode("utf-8-sig"))})
+    assert "0 document à modifier" in same.text, same.text
+
+    dc = staff.get(f"/documents/{doc['id']}.dc.xml").text
+    assert "<dc:creator>BOUVIER, Maelle</dc:creator>" in dc and "<dc:language>fr</dc:language>" in dc
+    assert "<dc:subject>tiers-lieu</dc:subject>" in dc
+    page = staff.get(f"/documents/{doc['id']}").text
+    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    assert '"inLanguage": "fr"' in ld and '"name": "Jean Dupont"' in ld and '"keywords": "tiers-lieu"' in ld
+    ris = staff.get("/selection.ris", params={"ids": doc["id"]}).text
+    assert "AU  - BOUVIER, Maelle\r\n" in ris and "AU  - Jean Dupont\r\n" in ris and "KW  - tiers-lieu\r\n" in ris
+    bib = staff.get("/selection.bib", params={"ids": doc["id"]}).text
+    assert "author = {BOUVIER, Maelle and Jean Dupont}" in bib and "language = {fr}" in bib

@@ -67,6 +67,10 @@ class CatalogueRecord:
     added: str = ""  # ISO date and time the file entered the corpus
     changed: str = ""  # UTC "YYYY-MM-DDThh:mm:ssZ": the file or its sidecar, whichever changed last
     pages: int = 0
+    authors: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    language: str = ""  # ISO 639-1
+    cote: str = ""  # call number
 
 
 Labels = Callable[[CatalogueRecord, Vocabulary], list[str]]
@@ -108,6 +112,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("territoire", "Territoire", _text("territory"), "territory", "coverage"),
     Column("resume", "Résumé", _text("summary"), "summary", "description"),
     Column("url", "Adresse d'origine", _text("url"), "url", "source"),
+    Column("auteurs", "Auteurs", _joined("authors"), "authors", "creator", lambda r, vocab: list(r.authors), kind="list"),
+    Column("mots_cles", "Mots-clés", _joined("keywords"), "keywords", "subject", lambda r, vocab: list(r.keywords),
+           kind="list"),
+    Column("langue", "Langue", _text("language"), "language", "language"),
+    Column("cote", "Cote", _text("cote"), "cote", "identifier"),
     Column("format", "Format", _text("format"), "", "format",
            lambda r, vocab: [MEDIA_TYPES.get(r.format, "application/octet-stream")] if r.format else []),
     Column("pages", "Pages", _text("pages")),

@@ -62,7 +62,7 @@ def record_of(root: str, doc: StoredDocument) -> CatalogueRecord:
         id=doc.id, relpath=doc.relpath, sha256=doc.sha256, format=doc.format, title=doc.title, sectors=doc.sectors,
         year=doc.year, doctype=doc.doctype, summary=doc.summary, organisation=doc.organisation,
         territory=doc.territory, url=doc.url, added=doc.added, changed=utc_stamp(changed_at(root, doc.relpath)),
-        pages=doc.page_count,
+        pages=doc.page_count, authors=doc.authors, keywords=doc.keywords, language=doc.language, cote=doc.cote,
     )
 
 

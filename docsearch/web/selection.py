@@ -11,7 +11,7 @@ longer has is left out. Each format has one function from the documents
   spreadsheet opens as columns); a cell starting with ``= + - @`` gets a
   leading ``'`` so that no spreadsheet runs it as a formula.
 - RIS (Zotero, EndNote, Mendeley): one record per document, ``TY`` from
-  the document type (``RIS_TYPES``), ``KW`` its sectors.
+  the document type (``RIS_TYPES``), ``AU`` its authors, ``KW`` its sectors and keywords.
 - BibTeX: ``@techreport`` for reports and studies, ``@misc`` otherwise;
   the characters TeX treats specially (``\\ { } % & $ # _ ^ ~``) escaped.
 """
@@ -77,10 +77,12 @@ def to_ris(entries: list[Entry]) -> str:
     for e in entries:
         d = e.document
         lines = [("TY", RIS_TYPES.get(d.type.code, "GEN")), ("TI", d.title)]
+        lines += [("AU", name) for name in d.authors]
         lines += [("PY", str(d.year))] if d.year else []
         lines += [("PB", d.organisation)] if d.organisation else []
         lines += [("CY", d.territory)] if d.territory else []
-        lines += [("KW", s.label) for s in d.sectors]
+        lines += [("KW", s.label) for s in d.sectors] + [("KW", k) for k in d.keywords]
+        lines += [("LA", d.language.code)] if d.language.code else []
         lines += [("M3", d.type.label), ("AB", d.summary), ("UR", e.permalink)]
         lines += [("UR", d.url)] if d.url else []
         lines += [("DB", PUBLISHER), ("ID", d.id), ("ER", "")]
@@ -94,13 +96,16 @@ def to_bibtex(entries: list[Entry]) -> str:
         d = e.document
         kind = "techreport" if d.type.code in BIBTEX_REPORTS else "misc"
         fields = [("title", "{" + tex(d.title) + "}")]  # double braces: BibTeX keeps its capitals
-        if d.organisation:
+        if d.authors:  # BibTeX separates people by "and"
+            fields.append(("author", " and ".join(tex(name) for name in d.authors)))
+        if d.organisation and (kind == "techreport" or not d.authors):
             fields.append(("institution" if kind == "techreport" else "author", "{" + tex(d.organisation) + "}"))
         elif kind == "techreport":
             fields.append(("institution", tex(PUBLISHER)))
         if d.year:
             fields.append(("year", str(d.year)))
-        fields += [("type", tex(d.type.label)), ("keywords", tex(", ".join(s.label for s in d.sectors))),
+        fields += [("type", tex(d.type.label)), ("keywords", tex(", ".join([s.label for s in d.sectors] + list(d.keywords)))),
+                   ("language", d.language.code),
                    ("abstract", tex(d.summary)), ("url", _url(d.url or e.permalink)), ("note", tex(f"{PUBLISHER}, {e.permalink}"))]
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
         records.append(f"@{kind}{{ess-{d.id},\n{body}\n}}\n")

@@ -32,8 +32,13 @@ def document_json_ld(doc: DocumentView, permalink: str, file_url: str) -> dict[s
         "name": doc.title,
         "genre": doc.type.label,
         "encodingFormat": MEDIA_TYPES.get(doc.format, "application/octet-stream"),
-        "inLanguage": "fr",  # the centre's documents; the record has no language field yet
     }
+    if doc.language.code:
+        data["inLanguage"] = doc.language.code
+    if doc.authors:
+        data["author"] = [{"@type": "Person", "name": name} for name in doc.authors]
+    if doc.keywords:
+        data["keywords"] = ", ".join(doc.keywords)
     if doc.year:
         data["datePublished"] = str(doc.year)
     if doc.sectors:
