@@ -276,13 +276,12 @@ class _Run:
         fetched = now_text()
         etag, modified = response.headers.get("etag", ""), response.headers.get("last-modified", "")
         snapshot = self._snapshot(known)
-        if known is not None and snapshot is not None:
-            if response.status == 304 or known.sha256 == sha:
-                self.report.unchanged.append(url)
-                self.store.save_page(self.rules.start_url, replace(known, etag=etag or known.etag,
-                                                                   last_modified=modified or known.last_modified, gone=0))
-                self.kept_hashes.setdefault(known.sha256, url)
-                return
+        if known is not None and snapshot is not None and (response.status == 304 or known.sha256 == sha):
+            self.report.unchanged.append(url)
+            self.store.save_page(self.rules.start_url, replace(known, etag=etag or known.etag,
+                                                               last_modified=modified or known.last_modified, gone=0))
+            self.kept_hashes.setdefault(known.sha256, url)
+            return
         twin = self._twin(sha, url)
         if twin:
             self.report.skipped.append((url, f"même contenu que {twin}"))

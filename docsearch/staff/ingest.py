@@ -13,9 +13,9 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 import tempfile
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
