@@ -1,4 +1,4 @@
-"""The ``docsearch`` command: index, add, remove, search, stats, serve.
+"""The ``docsearch`` command: index, add, crawl, remove, search, stats, serve.
 
 Every command builds one ``Settings`` from ``--corpus``/``--index``/``--instance``
 (before or after the subcommand; or ``DOCSEARCH_CORPUS``/``DOCSEARCH_INDEX``/

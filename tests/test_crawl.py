@@ -273,3 +273,47 @@ def test_a_redirect_to_a_private_address_is_refused(site, monkeypatch) -> None:
     with pytest.raises(FetchError, match="adresse locale ou privée"):
         get(f"{site.url}vers-metadonnees", Limits(timeout=2))
     assert hops == [f"{site.url}vers-metadonnees", "http://169.254.169.254/latest/meta-data/"]
+
+
+def test_https_sends_the_name_in_sni_and_checks_the_certificate(tmp_path) -> None:
+    """Connected to the address checked (127.0.0.1), TLS still names the host
+    (SNI) and verifies its certificate: a self-signed one is refused in French."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False).sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    server_names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    context.sni_callback = lambda _sock, server_name, _ctx: server_names.append(server_name)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def handshake() -> None:
+        connection, _ = listener.accept()
+        try:
+            with context.wrap_socket(connection, server_side=True):
+                pass
+        except (ssl.SSLError, OSError):  # the client refuses the certificate
+            pass
+
+    thread = threading.Thread(target=handshake, daemon=True)
+    thread.start()
+    with pytest.raises(FetchError, match="connexion sécurisée impossible"):
+        get(f"https://localhost:{port}/", Limits(timeout=3, allow_private=True))
+    thread.join(3)
+    listener.close()
+    assert server_names == ["localhost"]

@@ -131,9 +131,13 @@ def check_url(url: str) -> tuple[str, str, int]:
         raise UserError(f"{url[:200]!r} n'est pas une adresse web valide (nom de serveur ou port incorrect)") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UserError(f"{url[:200]!r} n'est pas une adresse http ou https")
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")  # économie-sociale.fr as DNS and Host know it
+    except UnicodeError:
+        raise UserError(f"{url[:200]!r} n'est pas une adresse web valide (nom de serveur incorrect)") from None
     if any(ch in url for ch in "\r\n\t ") or any(ord(ch) < 32 for ch in url):
         raise UserError(f"{url[:200]!r} n'est pas une adresse web valide (caractères interdits)")
-    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
 
 
 def is_public(address: str) -> bool:
@@ -162,7 +166,7 @@ def _get_once(url: str, limits: Limits, headers: dict[str, str], deadline: float
     addresses = resolve(url, host, port, limits.allow_private)
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = _connection(scheme, host, port, addresses[0], _remaining(url, deadline))
+    connection = _connection(scheme, host, port, addresses, _remaining(url, deadline))
     try:
         connection.putrequest("GET", target, skip_accept_encoding=True)
         for name, value in {"User-Agent": limits.user_agent, "Accept": ACCEPT, "Accept-Encoding": "identity",
@@ -198,34 +202,46 @@ def _get_once(url: str, limits: Limits, headers: dict[str, str], deadline: float
         connection.close()
 
 
-def _connection(scheme: str, host: str, port: int, address: str, timeout: float) -> http.client.HTTPConnection:
+def _connection(scheme: str, host: str, port: int, addresses: list[str], timeout: float) -> http.client.HTTPConnection:
     if scheme == "https":
-        return _PinnedHTTPS(host, port, address, timeout)
-    return _PinnedHTTP(host, port, address, timeout)
+        return _PinnedHTTPS(host, port, addresses, timeout)
+    return _PinnedHTTP(host, port, addresses, timeout)
+
+
+def _connect(addresses: list[str], port: int, timeout: float | None) -> socket.socket:
+    """The first of the checked addresses that answers (IPv6 then IPv4, as resolved)."""
+    error: OSError = OSError("no address")
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except TimeoutError:
+            raise
+        except OSError as exc:
+            error = exc
+    raise error
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
-    """Connects to the address checked, whatever DNS says now; Host stays the name."""
+    """Connects to the addresses checked, whatever DNS says now; Host stays the name."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+    def __init__(self, host: str, port: int, addresses: list[str], timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
-        self.address = address
+        self.addresses = addresses
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = _connect(self.addresses, self.port, self.timeout)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
     """Same, with TLS: the name in SNI and in the certificate check."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+    def __init__(self, host: str, port: int, addresses: list[str], timeout: float) -> None:
         self.tls = ssl.create_default_context()
         super().__init__(host, port, timeout=timeout, context=self.tls)
-        self.address = address
+        self.addresses = addresses
 
     def connect(self) -> None:
-        raw = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock = self.tls.wrap_socket(raw, server_hostname=self.host)
+        self.sock = self.tls.wrap_socket(_connect(self.addresses, self.port, self.timeout), server_hostname=self.host)
 
 
 def _remaining(url: str, deadline: float) -> float:

@@ -55,10 +55,10 @@ class SitesViews:
         return [
             Route("/sites", self.list_page, methods=["GET"], name="staff_sites"),
             Route("/sites", self.add, methods=["POST"]),
-            Route("/sites/{site_id:int}", self.site_page, methods=["GET"], name="staff_site"),
-            Route("/sites/{site_id:int}/lancer", self.run_now, methods=["POST"], name="staff_site_run"),
-            Route("/sites/{site_id:int}/frequence", self.reschedule, methods=["POST"], name="staff_site_schedule"),
-            Route("/sites/{site_id:int}/retirer", self.remove, methods=["POST"], name="staff_site_remove"),
+            Route("/sites/{site_id:str}", self.site_page, methods=["GET"], name="staff_site"),
+            Route("/sites/{site_id:str}/lancer", self.run_now, methods=["POST"], name="staff_site_run"),
+            Route("/sites/{site_id:str}/frequence", self.reschedule, methods=["POST"], name="staff_site_schedule"),
+            Route("/sites/{site_id:str}/retirer", self.remove, methods=["POST"], name="staff_site_remove"),
         ]
 
     async def list_page(self, request: Request) -> Response:
@@ -103,8 +103,8 @@ class SitesViews:
         await run_in_threadpool(self.crawls.store.remove_site, site.id)
         return RedirectResponse(Urls.of(request).staff("/sites"), status_code=303)
 
-    def _site(self, site_id: int) -> Site:
-        site = self.crawls.store.site(site_id)
+    def _site(self, site_id: int | str) -> Site:
+        site = self.crawls.store.site(int(site_id)) if str(site_id).isdigit() and len(str(site_id)) < 12 else None
         if site is None:
             raise HTTPException(404, "Ce site n'est pas suivi (ou ne l'est plus).")
         return site
