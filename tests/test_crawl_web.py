@@ -20,8 +20,10 @@ from docsearch.staff.accounts import Accounts
 from docsearch.staff.sites import SiteStore
 from docsearch.web.app import create_app
 from tests import crawl_site
+from tests.test_browser import SCREENSHOTS
 from tests.test_browser import pytestmark as browser_mark
 from tests.test_cli import serving
+from tests.test_staff_browser import assert_accessible
 
 PASSWORD = "un-mot-de-passe-solide"
 FAST = {"DOCSEARCH_FETCH_PRIVATE": "1", "DOCSEARCH_CRAWL_DELAY": "0.01", "DOCSEARCH_CRAWL_DELAY_MAX": "0.02",
@@ -127,7 +129,8 @@ def test_a_staff_member_follows_a_site_in_the_browser_and_a_visitor_finds_its_pa
                                  input=f"{PASSWORD}\n{PASSWORD}\n")
     assert created.exit_code == 0, created.output
     with serving(settings, env={**os.environ, **FAST}) as base:
-        context = browser.new_context(locale="fr-FR")
+        # bypass_csp lets axe-core be injected; the pages themselves run no script.
+        context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
         page = context.new_page()
         page.goto(base + "/gestion/")
         page.fill("#nom", "claire")
@@ -135,6 +138,7 @@ def test_a_staff_member_follows_a_site_in_the_browser_and_a_visitor_finds_its_pa
         page.click("button[type=submit] >> text=Se connecter")
         page.wait_for_url(base + "/gestion/")
         page.click("text=Sites suivis >> nth=0")
+        assert_accessible(page)
         page.fill("#adresse", site.url)
         page.fill("#pages", "40")
         page.select_option("#frequence", "quotidien")
@@ -144,6 +148,9 @@ def test_a_staff_member_follows_a_site_in_the_browser_and_a_visitor_finds_its_pa
         assert "pas encore été exploré" in page.inner_text("main")
         page.click("button >> text=Lancer maintenant")
         page.wait_for_selector("text=Pages trouvées", timeout=60_000)  # the page reloads itself while the crawl runs
+        assert_accessible(page)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "gestion-site-suivi-1280.png"), full_page=True)
         text = page.inner_text("main")
         assert "Nouvelles" in text and "interdit par robots.txt" not in text  # the skipped ones are folded away
         assert "lien mort (404)" in text

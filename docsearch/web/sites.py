@@ -9,6 +9,7 @@ reloads itself until the report is there.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -79,7 +80,7 @@ class SitesViews:
 
     async def site_page(self, request: Request) -> Response:
         site = await run_in_threadpool(self._site, request.path_params["site_id"])
-        return self.page(request, "sites/site.html", site=site, report=site.last, schedules=SCHEDULE_LABELS)
+        return self.page(request, "sites/site.html", site=site, report=site.last, schedules=SCHEDULE_LABELS, when=when)
 
     async def run_now(self, request: Request) -> Response:
         await read_form(request)
@@ -110,10 +111,22 @@ class SitesViews:
         return site
 
     def _list(self, request: Request, sites: list[Site], form: SiteForm, status: int = 200) -> Response:
-        return self.page(request, "sites/list.html", status, sites=sites, form=form, schedules=SCHEDULE_LABELS)
+        return self.page(request, "sites/list.html", status, sites=sites, form=form, schedules=SCHEDULE_LABELS, when=when)
 
     def _defaults(self) -> dict[str, str]:
         return {"pages": str(self.settings.crawl_max_pages), "profondeur": str(self.settings.crawl_max_depth)}
+
+
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
+
+
+def when(text: str) -> str:
+    """"2026-12-01T13:12:35Z" as staff read it: "1 décembre 2026 à 13 h 12 (UTC)"."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):\d{2}Z", text or "")
+    if not match:
+        return text
+    year, month, day, hour, minute = (int(g) for g in match.groups())
+    return f"{day} {_MONTHS[month - 1]} {year} à {hour} h {minute:02d} (UTC)"
 
 
 def read_site_form(form: FormData, settings: Settings) -> SiteForm:
