@@ -3,7 +3,7 @@
 It has what the crawler must handle: robots.txt with wildcard rules and a
 crawl delay, a sitemap index pointing at a gzip sitemap, an RSS feed,
 redirects (one to another host name, ``localhost``), a redirect loop,
-404/410 pages, a slow page and a huge one, ETag/Last-Modified with 304, a
+404/410 pages (and one answering 404 only once), a slow page and a huge one, ETag/Last-Modified with 304, a
 ``nofollow`` page and link, a ``noindex`` page, a canonical link, a
 tracking-parameter link, and a PDF and a DOCX linked from a page.
 ``pages`` can be changed between crawls; every request is logged as
@@ -38,6 +38,7 @@ class Site:
     requests: list[tuple[str, str, str]] = field(default_factory=list)  # (host header, path with query, If-None-Match)
     answered: list[tuple[str, int]] = field(default_factory=list)  # (path, status)
     slow: float = 2.0
+    flaky: set[str] = field(default_factory=set)  # paths answering 404 once (a deploy), then as before
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -129,7 +130,7 @@ def build(site: Site) -> None:
 
 
 def change(site: Site) -> None:
-    """The second state: one page changed, one new, two gone (404 and 410)."""
+    """The second state: one page changed, one new, two gone (404 and 410), one missing for a moment."""
     status, kind, home = site.pages["/"]
     site.pages["/"] = (status, kind, home.replace(b"</ul>", b'<li><a href="/nouveau.html">Nouveau</a></li></ul>'))
     site.html("/a-propos.html", "Qui sommes-nous", (
@@ -139,6 +140,7 @@ def change(site: Site) -> None:
     site.html("/nouveau.html", "Nouveau", "<p>Une monnaie locale complémentaire pour le Bocage.</p>")
     site.pages["/disparaitra.html"] = (404, "text/html", page("Introuvable", "<p>Page introuvable</p>"))
     site.pages["/supprimee.html"] = (410, "text/html", page("Supprimée", "<p>Page supprimée</p>"))
+    site.flaky.add("/plan-seulement.html")
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -155,6 +157,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._answer(301, "text/plain", b"", {"Location": site.redirects[self.path].format(port=site.port)})
             return
         status, kind, body = site.pages.get(self.path, (404, "text/html", page("Introuvable", "<p>Rien ici.</p>")))
+        if self.path in site.flaky:
+            site.flaky.discard(self.path)
+            status, kind, body = 404, "text/html", page("Introuvable", "<p>Maintenance en cours.</p>")
         if self.headers.get("Host", "").startswith("localhost") and self.path != "/ailleurs.html":
             status, kind, body = 404, "text/html", b""
         if self.path == "/lente.html":

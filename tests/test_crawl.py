@@ -1,8 +1,8 @@
 """The crawler on a test site served on 127.0.0.1 (tests/crawl_site.py):
 `docsearch crawl` indexes exactly the allowed pages and linked documents,
-a second crawl gets 304s and re-indexes what changed, a page gone two
-crawls in a row goes to the trash, and robots.txt's disallowed paths are
-never requested."""
+a second crawl gets 304s, re-indexes what changed and moves the pages
+gone (404/410, asked twice) to the trash, and robots.txt's disallowed
+paths are never requested."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def test_crawl_keeps_allowed_pages_then_recrawls_with_304_and_trashes_pages_gone
     assert search(settings, "charte", "valeurs")  # found through the gzip sitemap only
     assert not any(hit["relpath"].endswith("/brouillon.html") for hit in search(settings, "brouillon"))  # noindex
 
-    # Second crawl: one page changed, one new, two gone; the rest answers 304.
+    # Second crawl: one page changed, one new, two gone, one missing for a moment; the rest answers 304.
     crawl_site.change(site)
     site.answered.clear()
     second = run(settings, "crawl", site.url, "--quiet")
@@ -117,18 +117,27 @@ def test_crawl_keeps_allowed_pages_then_recrawls_with_304_and_trashes_pages_gone
     assert f"{host}/a-propos.html" not in [hit["relpath"] for hit in search(settings, "quarante")]
     assert search(settings, "monnaie", "locale")[0]["url"] == f"{site.url}nouveau.html"
     assert f"modifiées : {site.url}a-propos.html" in second.output and f"nouvelles : {site.url}nouveau.html" in second.output
+    # Gone (404, 410) and asked again at the end of the crawl: still gone, so to the trash (never deleted), out of the index.
+    assert site.statuses("/disparaitra.html") == [404, 404] and site.statuses("/supprimee.html") == [410, 410]
     assert f"disparues : {site.url}disparaitra.html" in second.output and f"disparues : {site.url}supprimee.html" in second.output
-    # Gone once (a 404 during a deploy happens): kept, still found.
-    assert (settings.corpus_dir / host / "disparaitra.html").is_file() and search(settings, "maraîcher")
-
-    # Third crawl: gone twice, so to the trash (never deleted) and out of the index.
-    third = run(settings, "crawl", site.url, "--quiet")
-    assert third.exit_code == 0, third.output
     assert not (settings.corpus_dir / host / "disparaitra.html").exists()
     assert not (settings.corpus_dir / host / "supprimee.html").exists()
     trashed = sorted(p.name for p in (settings.corpus_dir / ".corbeille").rglob("*.html"))
     assert trashed == ["disparaitra.html", "supprimee.html"]
     assert not search(settings, "maraîcher") and not search(settings, "jeudi")
+    # Missing for a moment (a deploy): back when asked again, kept and still found.
+    assert site.statuses("/plan-seulement.html") == [404, 304]
+    assert f"{site.url}plan-seulement.html" not in second.output and search(settings, "charte", "valeurs")
+
+    # Third crawl: nothing changed, nothing more is trashed; the trashed pages are dead links now.
+    site.answered.clear()
+    third = run(settings, "crawl", site.url, "--quiet")
+    assert third.exit_code == 0, third.output
+    assert "0 nouvelles, 0 modifiées" in third.output and "(0 mises à la corbeille)" in third.output
+    assert f"échec : {site.url}disparaitra.html : lien mort (404)" in third.output
+    fetched_again = {path for path, status in site.answered if status == 200}
+    assert fetched_again <= {"/robots.txt", "/sitemaps/index.xml", "/sitemaps/pages.xml.gz", "/flux.rss", "/annuaire-copie.html",
+                             "/fiche.html?version=imprimable", "/brouillon.html", "/lente.html", "/enorme.html"}, fetched_again
     assert search(settings, "cinquante", "structures") and search(settings, "monnaie", "locale")  # kept
     for path in NEVER_REQUESTED:
         assert not site.requested(path), path

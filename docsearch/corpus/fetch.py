@@ -111,12 +111,12 @@ def get(url: str, limits: Limits, headers: dict[str, str] | None = None,
             response.redirects = redirects
             return response
         target = urljoin(current, location)
+        if target in redirects or target == current or target == url:
+            raise FetchError(url, "boucle de redirections")
         if follow is not None and not follow(target):
             response.redirects = redirects
             return response
         redirects.append(current)
-        if target in redirects or target == current:
-            raise FetchError(url, "boucle de redirections")
         if len(redirects) > limits.max_redirects:
             raise FetchError(url, f"plus de {limits.max_redirects} redirections")
         current, extra = target, {}

@@ -12,9 +12,9 @@ The order of a crawl:
    at a time to the host, ``crawl_delay`` apart (or the site's
    ``Crawl-delay``, capped at ``crawl_delay_max``); conditional requests
    (``If-None-Match``, ``If-Modified-Since``) for pages crawled before.
-4. Each answer: a 304 is unchanged; a 404/410 of a known page counts as
-   gone, and a page gone two crawls in a row goes to the trash (never
-   deleted); an HTML page marked ``noindex`` is not kept, one with a
+4. Each answer: a 304 is unchanged; a 404/410 of a known page is asked
+   again once the rest of the site is crawled, and gone twice the page
+   goes to the trash (never deleted); an HTML page marked ``noindex`` is not kept, one with a
    ``canonical`` elsewhere gives way to it, one with the content of a
    page already kept is a duplicate; the rest is written under
    ``web/<host>/<path>`` with its address and fetch date in the sidecar.
@@ -56,7 +56,10 @@ from docsearch.staff.sites import CrawlReport, KnownPage, SiteStore, now_text
 MAX_SITEMAPS = 20
 MAX_SITEMAP_URLS = 50_000
 GONE_STATUSES = (404, 410)
-GONE_TWICE = 2  # crawls in a row a page must be gone before it goes to the trash
+# A known page answering 404/410 is asked again once the rest of the site is
+# crawled; gone both times, it goes to the trash (a page missing for the few
+# seconds of a deploy is not lost). The count is kept in sites.sqlite3.
+GONE_TWICE = 2
 
 Indexer = Callable[[list[str], list[str]], RunReport | None]
 _SLUG = re.compile(r"[^a-z0-9._-]+")
@@ -119,6 +122,7 @@ class _Run:
         self.kept_hashes: dict[str, str] = {}  # content hash → address kept this crawl
         self.to_index: list[str] = []
         self.to_forget: list[str] = []
+        self.rechecks: list[tuple[str, int]] = []  # known pages that answered 404/410 once
 
     # The crawl --------------------------------------------------------------
 
@@ -138,6 +142,9 @@ class _Run:
             self._visit(url, depth)
             if url == start and self.report.unreachable:
                 return
+        rechecks, self.rechecks = self.rechecks, []
+        for url, depth in rechecks:
+            self._visit(url, depth, again=True)
 
     def _request(self, url: str, headers: dict[str, str] | None = None, follow: bool = False) -> Response:
         self.pacer.wait()
@@ -146,9 +153,10 @@ class _Run:
         return get(url, self.limits, headers, self._followed if follow else None)
 
     def _followed(self, target: str) -> bool:
-        """A redirect is followed only within the site and its robots.txt."""
+        """A redirect is followed only within the site and its robots.txt, and
+        not to an address this crawl visits anyway (it would be fetched twice)."""
         url = normalise(target)
-        return url is not None and self.rules.in_scope(url) and self.robots.allowed(url)
+        return url is not None and url not in self.frontier.seen and self.rules.in_scope(url) and self.robots.allowed(url)
 
     def _read_robots(self) -> bool:
         """The site's rules; False (and the report says why) when the site cannot be crawled."""
@@ -198,7 +206,7 @@ class _Run:
                 if target is not None and self.frontier.add(target, 1):
                     found += 1
 
-    def _visit(self, url: str, depth: int) -> None:
+    def _visit(self, url: str, depth: int, again: bool = False) -> None:
         known = self.store.page(url)
         snapshot = self._snapshot(known)
         headers: dict[str, str] = {}
@@ -218,11 +226,15 @@ class _Run:
         self.pages_fetched += 1
         self.report.found += 1
         final = normalise(response.url) or url
-        if response.status in REDIRECTS:  # a redirect not followed: out of the site, or forbidden by robots.txt
-            target = normalise(response.headers.get("location", ""), response.url) or response.headers.get("location", "")
-            self.report.skipped.append((url, f"redirige hors du site ou vers une adresse interdite ({target[:200]})"))
+        if response.status in REDIRECTS:  # a redirect not followed
+            location = response.headers.get("location", "")
+            target = normalise(location, response.url)
+            if target is not None and target in self.frontier.seen:
+                self.report.skipped.append((url, f"redirige vers une adresse explorée par ailleurs ({target})"))
+            else:
+                self.report.skipped.append((url, f"redirige hors du site ou vers une adresse interdite ({(target or location)[:200]})"))
             return
-        if final != url:
+        if final != url and not again:
             if final in self.frontier.seen:
                 self.report.skipped.append((url, f"redirige vers une adresse déjà explorée ({final})"))
                 return
@@ -230,7 +242,7 @@ class _Run:
             known = self.store.page(final)
             snapshot = self._snapshot(known)
         if response.status in GONE_STATUSES:
-            self._gone(final, known, response.status)
+            self._gone(final, depth, known, response.status)
             return
         if response.status == 304 and snapshot is not None:
             data = snapshot.read_bytes()
@@ -315,15 +327,16 @@ class _Run:
             write_atomic(snapshot, data)
         return snapshot.relative_to(self.settings.corpus_dir.resolve()).as_posix()
 
-    def _gone(self, url: str, known: KnownPage | None, status: int) -> None:
+    def _gone(self, url: str, depth: int, known: KnownPage | None, status: int) -> None:
         if known is None or self._snapshot(known) is None:
             self.report.failed.append((url, f"lien mort ({status})"))
             return
-        self.report.gone.append(url)
         gone = known.gone + 1
         if gone < GONE_TWICE:
             self.store.save_page(self.rules.start_url, replace(known, gone=gone))
+            self.rechecks.append((url, depth))  # asked again at the end of the crawl
             return
+        self.report.gone.append(url)
         move_to_trash(self.settings.corpus_dir, known.relpath)
         self.report.trashed.append(known.relpath)
         self.to_forget.append(known.relpath)
