@@ -326,3 +326,14 @@ def test_https_sends_the_name_in_sni_and_checks_the_certificate(tmp_path) -> Non
     thread.join(3)
     listener.close()
     assert server_names == ["localhost"]
+
+
+def test_a_page_staff_withdrew_is_not_taken_back(tmp_path, site) -> None:
+    settings = crawl_settings(tmp_path)
+    assert run(settings, "crawl", site.url, "--quiet", "--max-depth", "1").exit_code == 0
+    host = f"web/127.0.0.1-{site.port}"
+    assert run(settings, "remove", f"{host}/a-propos.html").exit_code == 0
+    again = run(settings, "crawl", site.url, "--quiet", "--max-depth", "1")
+    assert again.exit_code == 0 and "retirée du fonds par l'équipe" in again.output
+    assert not (settings.corpus_dir / host / "a-propos.html").exists()
+    assert len(list((settings.corpus_dir / ".corbeille").rglob("a-propos.html"))) == 1

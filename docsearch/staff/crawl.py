@@ -294,6 +294,9 @@ class _Run:
                                                                last_modified=modified or known.last_modified, gone=0))
             self.kept_hashes.setdefault(known.sha256, url)
             return
+        if known is not None and snapshot is None:  # staff withdrew it (or moved it): their choice stands
+            self.report.skipped.append((url, "retirée du fonds par l'équipe : non reprise"))
+            return
         twin = self._twin(sha, url)
         if twin:
             self.report.skipped.append((url, f"même contenu que {twin}"))
