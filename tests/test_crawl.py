@@ -229,6 +229,17 @@ def test_page_directives_links_and_feeds() -> None:
     assert index.sitemaps == ["http://h.fr/s1.xml.gz"] and index.pages == []
 
 
+def test_scope_is_the_host_with_or_without_www_and_the_patterns() -> None:
+    from docsearch.corpus.crawl.frontier import Rules
+
+    rules = Rules("http://cress.fr/", include=("/actualites/*", "*.pdf"), exclude=("*/agenda/*",))
+    assert rules.in_scope("https://www.cress.fr/actualites/fete.html") and rules.in_scope("http://cress.fr/a/rapport.pdf")
+    assert not rules.in_scope("https://cress.fr/a-propos.html") and not rules.in_scope("https://cress.fr/actualites/agenda/x")
+    assert not rules.in_scope("https://autre.fr/actualites/x") and not rules.in_scope("https://www2.cress.fr/actualites/x")
+    assert rules.in_scope("http://cress.fr/")  # the start, whatever the patterns
+    assert not Rules("https://cress.fr/", prefix="/ressources/").in_scope("https://cress.fr/actualites/")
+
+
 def test_corpus_places_are_plain_names_under_web_and_the_host() -> None:
     assert corpus_place("https://ess.fr/actualités/", ".html") == ("web/ess.fr/actualites", "index.html")
     assert corpus_place("https://ess.fr/", ".html") == ("web/ess.fr", "index.html")

@@ -78,11 +78,13 @@ def crawl(settings: Settings, rules: Rules, store: SiteStore | None = None, inde
         raise UserError(f"{start} : une exploration de ce site est déjà en cours")
     run = _Run(settings, rules, store, progress or (lambda _line: None))
     try:
-        run.crawl()
-        if run.to_index or run.to_forget:
-            outcome = (index or _index_now(settings))(run.to_index, run.to_forget)
-            for relpath, (reason, detail) in (outcome.failed.items() if outcome else ()):
-                run.report.failed.append((relpath, f"illisible : {reason} ({detail})"))
+        try:
+            run.crawl()
+        finally:  # what was written is indexed, even if the crawl stopped half-way
+            if run.to_index or run.to_forget:
+                outcome = (index or _index_now(settings))(run.to_index, run.to_forget)
+                for relpath, (reason, detail) in (outcome.failed.items() if outcome else ()):
+                    run.report.failed.append((relpath, f"illisible : {reason} ({detail})"))
     finally:
         run.report.finished = now_text()
         store.finish(run.report)

@@ -1,7 +1,7 @@
 """Which addresses belong to a crawl, and which are left to visit.
 
 ``Rules`` is what staff give for a site: its start address, caps, and
-patterns. The scope is the start's host (``http`` and ``https`` alike),
+patterns. The scope is the start's host (``http`` and ``https`` alike, with or without ``www.``),
 under ``prefix`` when one is given; ``include`` and ``exclude`` are shell
 patterns (``*`` any characters, ``?`` one) matched against the path and
 query (``/actualites/*``, ``*.pdf``, ``*?page=*``): with includes, an
@@ -31,7 +31,7 @@ class Rules:
     def in_scope(self, url: str) -> bool:
         if url == self.start_url:
             return True
-        if host_of(url) != host_of(self.start_url):
+        if _site_host(url) != _site_host(self.start_url):
             return False
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -59,3 +59,9 @@ class Frontier:
 
     def pop(self) -> tuple[str, int] | None:
         return self.queue.popleft() if self.queue else None
+
+
+def _site_host(url: str) -> str:
+    """The host, "www." aside: http://cress.fr/ redirecting to https://www.cress.fr/ is the same site."""
+    host = host_of(url)
+    return host[4:] if host.startswith("www.") else host
