@@ -4,7 +4,7 @@ It has what the crawler must handle: robots.txt with wildcard rules and a
 crawl delay, a sitemap index pointing at a gzip sitemap, an RSS feed,
 redirects (one to another host name, ``localhost``), a redirect loop,
 404/410 pages (and one answering 404 only once), a slow page and a huge one, ETag/Last-Modified with 304, a
-``nofollow`` page and link, a ``noindex`` page, a canonical link, a
+``nofollow`` page and link, a ``noindex`` page and an ``X-Robots-Tag: noindex`` PDF, a canonical link, a
 tracking-parameter link, and a PDF and a DOCX linked from a page.
 ``pages`` can be changed between crawls; every request is logged as
 (host, path) so a test can assert what was never requested.
@@ -38,6 +38,7 @@ class Site:
     requests: list[tuple[str, str, str]] = field(default_factory=list)  # (host header, path with query, If-None-Match)
     answered: list[tuple[str, int]] = field(default_factory=list)  # (path, status)
     slow: float = 2.0
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)  # path → extra response headers
     flaky: set[str] = field(default_factory=set)  # paths answering 404 once (a deploy), then as before
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -100,7 +101,10 @@ def build(site: Site) -> None:
     site.html("/a-propos.html", "Qui sommes-nous", (
         "<p>L'association fédère quarante structures : recycleries, coopératives d'activité, mutuelles.</p>"
         '<p><a href="/documents/rapport-2025.pdf">Rapport d\'activité</a> — '
-        '<a href="/documents/compte-rendu.docx">Compte rendu</a></p>'))
+        '<a href="/documents/compte-rendu.docx">Compte rendu</a> — '
+        '<a href="/documents/interne.pdf">Note interne</a></p>'))
+    site.pages["/documents/interne.pdf"] = (200, "application/pdf", (DATA / "owner-only.pdf").read_bytes())
+    site.headers["/documents/interne.pdf"] = {"X-Robots-Tag": "noindex, nofollow"}
     site.html("/prive/public.html", "Annuaire public", "<p>L'annuaire des structures adhérentes du réseau bocager.</p>")
     site.pages["/annuaire-copie.html"] = site.pages["/prive/public.html"]  # the same bytes under another address
     site.html("/plan-seulement.html", "Plan du site seulement", "<p>La charte des valeurs, listée par le plan du site.</p>")
@@ -165,7 +169,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/lente.html":
             time.sleep(site.slow)
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-        headers = {"ETag": etag, "Last-Modified": LAST_MODIFIED}
+        headers = {"ETag": etag, "Last-Modified": LAST_MODIFIED, **site.headers.get(self.path, {})}
         if status == 200 and self.headers.get("If-None-Match") == etag:
             self._answer(304, kind, b"", headers)
             return

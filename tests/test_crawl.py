@@ -93,6 +93,7 @@ def test_crawl_keeps_allowed_pages_then_recrawls_with_304_and_trashes_pages_gone
     assert "délai de réponse dépassé" in first.output and "plus de 1 Mo" in first.output
     assert "interdit par robots.txt" in first.output and "page marquée « noindex »" in first.output
     assert f"même contenu que {site.url}prive/public.html" in first.output
+    assert f"écartée : {site.url}documents/interne.pdf : document marqué « noindex » (X-Robots-Tag)" in first.output
     assert f"adresse canonique : {site.url}fiche.html" in first.output
 
     # A visitor finds a crawled page and the linked PDF and DOCX, with their source address.
