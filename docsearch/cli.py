@@ -1,4 +1,4 @@
-"""The ``docsearch`` command: index, add, remove, search, stats, serve.
+"""The ``docsearch`` command: index, add, crawl, remove, search, stats, serve.
 
 Every command builds one ``Settings`` from ``--corpus``/``--index``/``--instance``
 (before or after the subcommand; or ``DOCSEARCH_CORPUS``/``DOCSEARCH_INDEX``/
@@ -150,6 +150,34 @@ def _cli_user() -> str:
         return f"{getpass.getuser()} (ligne de commande)"
     except (KeyError, OSError):
         return "ligne de commande"
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--max-pages", type=click.IntRange(1, 100_000), help="Pages to fetch at most [DOCSEARCH_CRAWL_MAX_PAGES, 500].")
+@click.option("--max-depth", type=click.IntRange(0, 100), help="Links away from the start address [DOCSEARCH_CRAWL_MAX_DEPTH, 5].")
+@click.option("--include", multiple=True, metavar="PATTERN", help="Only paths matching this pattern (/actualites/*); repeatable.")
+@click.option("--exclude", multiple=True, metavar="PATTERN", help="Never paths matching this pattern (*/agenda/*); repeatable.")
+@click.option("--prefix", default="", metavar="PATH", help="Only addresses under this path of the site (/ressources/).")
+@click.option("--quiet", is_flag=True, help="No line per address fetched.")
+@_folders
+@click.pass_obj
+def crawl(settings: Settings, url: str, max_pages: int | None, max_depth: int | None, include: tuple[str, ...],
+          exclude: tuple[str, ...], prefix: str, quiet: bool) -> None:
+    """Crawl a web site into the corpus (web/<host>/...) and index what is new or changed.
+
+    Follows robots.txt, sitemaps and feeds; a second crawl sends conditional
+    requests, re-indexes changed pages and moves pages gone twice (404/410)
+    to the trash."""
+    from docsearch.corpus.crawl.frontier import Rules
+    from docsearch.staff.crawl import crawl as crawl_site
+
+    rules = Rules(url.strip(), max_pages or settings.crawl_max_pages,
+                  settings.crawl_max_depth if max_depth is None else max_depth, include, exclude, prefix)
+    report = crawl_site(settings, rules, progress=None if quiet else (lambda fetched: click.echo(f"  {fetched}", err=True)))
+    _print_crawl(report)
+    if report.unreachable:
+        sys.exit(1)
 
 
 @cli.command()
@@ -488,6 +516,24 @@ def _print_report(report: RunReport) -> None:
         for relpath, warnings in sorted(report.warnings.items()):
             for warning in warnings:
                 click.echo(f"  {relpath}: {warning}")
+
+
+def _print_crawl(report: Any) -> None:
+    """A crawl's report, in French like the "Sites suivis" page."""
+    if report.unreachable:
+        click.echo(f"{report.start_url} : {report.unreachable}")
+        return
+    click.echo(f"{report.start_url} : {report.found} adresses trouvées, {len(report.new)} nouvelles, "
+               f"{len(report.changed)} modifiées, {len(report.unchanged)} inchangées, {len(report.gone)} disparues "
+               f"({len(report.trashed)} mises à la corbeille), {len(report.failed)} en échec, {len(report.skipped)} écartées")
+    for title, urls in (("nouvelles", report.new), ("modifiées", report.changed), ("disparues", report.gone),
+                        ("à la corbeille", report.trashed)):
+        for url in urls:
+            click.echo(f"  {title} : {url}")
+    for url, reason in report.failed:
+        click.echo(f"  échec : {url} : {reason}")
+    for url, reason in report.skipped:
+        click.echo(f"  écartée : {url} : {reason}")
 
 
 def _print_result(result: SearchResult) -> None:

@@ -53,6 +53,19 @@ class Settings:
     # network) is refused unless allowed: a page address must not reach the
     # server's own neighbours.
     fetch_private: bool = False
+    # Redirects followed for one address before giving up.
+    fetch_max_redirects: int = 5
+    # The crawler (docsearch crawl, "Sites suivis"): seconds between two
+    # requests to one host unless robots.txt asks for more, the cap on what
+    # its Crawl-delay may ask (a site asking 3600 s would never be crawled),
+    # and the default caps of one crawl.
+    crawl_delay: float = 1.0
+    crawl_delay_max: float = 10.0
+    crawl_max_pages: int = 500
+    crawl_max_depth: int = 5
+    # Seconds between two looks of the server's scheduler for a followed
+    # site whose daily or weekly crawl is due.
+    crawl_tick: float = 300.0
     # The address visitors use (https://ressources.example.org): absolute
     # links (permalinks, feeds, OpenSearch) use it instead of the Host header.
     public_url: str = ""
@@ -98,6 +111,12 @@ class Settings:
     @property
     def max_import_bytes(self) -> int:
         return self.max_import_mb * 1024 * 1024
+
+    @property
+    def user_agent(self) -> str:
+        """What the crawler and ``add URL`` say they are: docsearch, and where
+        to find the centre (site owners see it in their logs)."""
+        return f"docsearch/0.1 (+{self.public_url})" if self.public_url else "docsearch/0.1 (centre de ressources ESS)"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -24,7 +24,7 @@ CLEARABLE = frozenset({"year", "summary", "organisation", "territory", "authors"
 SIDECAR_KEYS = {
     "title": "titre", "sectors": "secteurs", "year": "annee", "doctype": "type", "summary": "resume",
     "organisation": "organisation", "territory": "territoire", "url": "url",
-    "language": "langue", "authors": "auteurs", "keywords": "mots-cles", "cote": "cote",
+    "language": "langue", "authors": "auteurs", "keywords": "mots-cles", "cote": "cote", "fetched": "collecte",
 }
 # Every key a sidecar may use (documentalists write accents, or English).
 _READ_KEYS = {
@@ -40,6 +40,7 @@ _READ_KEYS = {
     "auteurs": "authors", "auteur": "authors", "authors": "authors", "author": "authors",
     "mots-cles": "keywords", "mots_cles": "keywords", "motscles": "keywords", "mots-cle": "keywords",
     "keywords": "keywords", "cote": "cote", "call_number": "cote",
+    "collecte": "fetched", "fetched": "fetched",
 }
 # TOML bare keys are ASCII: accept "année = 2010" as documentalists write it.
 _ACCENTED_KEYS = re.compile(r"^(\s*)(année|résumé|mots-clés|mots_clés)(?=\s*=)", re.MULTILINE)
@@ -67,6 +68,8 @@ class StaffMetadata:
     authors: tuple[str, ...] = ()  # as staff wrote them: "BOUVIER, Maelle"
     keywords: tuple[str, ...] = ()  # free, or terms of the thesaurus
     cote: str = ""  # the call number: only staff give one
+    # When a web page or document was fetched (ISO 8601, UTC): the crawler and "add URL" write it.
+    fetched: str = ""
     cleared: frozenset[str] = frozenset()
 
     def is_empty(self) -> bool:
@@ -124,6 +127,7 @@ def read_sidecar(path: Path) -> tuple[StaffMetadata, list[str]]:
         authors=_items(given.get("authors"), r"[;\n]"),
         keywords=_items(given.get("keywords"), r"[,;\n]"),
         cote=_text(given.get("cote")).strip(),
+        fetched=_text(given.get("fetched")),
         cleared=cleared,
     ), warnings
 

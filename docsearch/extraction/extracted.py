@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Bump when extraction output changes: cached results are then recomputed.
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4  # 4: HTML main content by trafilatura
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
@@ -70,23 +71,28 @@ def add_file(settings: Settings, path: Path, staff: StaffMetadata, folder: str |
 
 
 def add_url(settings: Settings, url: str, staff: StaffMetadata, folder: str | None = None) -> Added:
-    """Fetch a page, keep its snapshot in the corpus with its address, index it."""
+    """Fetch a page, keep its snapshot in the corpus with its address and fetch date, index it."""
     data, name = fetch_page(settings, url)
-    return add_bytes(settings, data, name, replace(staff, url=url), folder or "web")
+    return add_bytes(settings, data, name, replace(staff, url=url, fetched=utc_now()), folder or "web")
+
+
+def utc_now() -> str:
+    """Now, as the sidecars' ``collecte`` says it (ISO 8601, UTC, to the second)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def fetch_page(settings: Settings, url: str) -> tuple[bytes, str]:
-    fetched = fetch(url, settings.fetch_timeout, settings.fetch_max_mb * 1024 * 1024, settings.fetch_private)
+    fetched = fetch(url, settings.fetch_timeout, settings.fetch_max_mb * 1024 * 1024, settings.fetch_private, settings.user_agent)
     kind = sniff_kind(fetched.data)
     if kind is None:
         raise UserError(f"{url} : ni une page HTML ni un PDF ({fetched.content_type})")
-    data = _as_utf8(fetched.data, fetched.charset) if kind == "html" else fetched.data
+    data = as_utf8(fetched.data, fetched.charset) if kind == "html" else fetched.data
     parts = urlsplit(fetched.url)
     name = f"{parts.hostname}-{parts.path.strip('/').replace('/', '-') or 'accueil'}"
     return data, name + canonical_suffix(kind)
 
 
-def _as_utf8(data: bytes, charset: str | None) -> bytes:
+def as_utf8(data: bytes, charset: str | None) -> bytes:
     """Keep the HTTP charset in the snapshot: re-encode to UTF-8 with a BOM,
     which the HTML extractor trusts before any declaration in the page."""
     codec = charset_codec(charset) if charset else None
@@ -192,12 +198,15 @@ def write_metadata(settings: Settings, relpath: str, staff: StaffMetadata) -> No
     path = resolve_inside(settings.corpus_dir, relpath)
     if not path.is_file():
         raise UserError(f"{relpath} n'est pas un fichier du fonds")
-    kept = read_sidecar(sidecar_path(path))[0].language
+    before = read_sidecar(sidecar_path(path))[0]
+    kept = before.language
     # The form says "detected" (empty), or the language the sidecar already
     # names ("fr" for "fra+eng"): the sidecar's spelling stays, so that the
     # scanned pages are not recognised again in another set of languages.
     if not staff.language or iso_language(staff.language) == iso_language(kept):
         staff = replace(staff, language=kept)
+    # The form does not show the fetch date: it stays.
+    staff = replace(staff, fetched=staff.fetched or before.fetched)
     write_sidecar(path, sidecar_values(staff.clearing_empty()))
 
 

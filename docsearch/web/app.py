@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import mimetypes
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Mapping
 from urllib.parse import urlsplit
 
@@ -34,6 +36,7 @@ from docsearch.config import Settings
 from docsearch.corpus.scan import open_regular, resolve_inside
 from docsearch.errors import DocsearchError, IndexMissing, IndexUnavailable, QueryError, UserError
 from docsearch.search.service import SearchService
+from docsearch.staff.schedule import Crawls
 from docsearch.staff.searchlog import SearchLog
 from docsearch.web.exchange import ExchangeViews
 from docsearch.web.journal import JournalViews
@@ -46,6 +49,7 @@ from docsearch.web.selection import EXPORTS, export_response
 from docsearch.web.suggest import suggest_response
 from docsearch.web.security import BodyLimit, SignInThrottle, StaffGate, session_secret
 from docsearch.web.sessions import Sessions
+from docsearch.web.sites import SitesViews
 from docsearch.web.staff import StaffViews
 from docsearch.web.urls import Urls
 from docsearch.web.views import (
@@ -92,8 +96,9 @@ def create_app(settings: Settings, service: SearchService | None = None, throttl
     ]
     staff = StaffViews(settings, service, templates, throttle)
     # Every /gestion route, in one list: the gate finds each request's role among them (web/roles.py).
+    sites = SitesViews(settings, staff.queue, staff._page)
     staff_routes = [*staff.routes(), *NoticeViews(staff).routes(), *JournalViews(staff).routes(),
-                    *ExchangeViews(staff).routes()]
+                    *ExchangeViews(staff).routes(), *sites.routes()]
     routes.append(Mount("/gestion", routes=staff_routes,
                         middleware=[Middleware(StaffGate, accounts=staff.accounts, routes=staff_routes)]))
     handlers = {HTTPException: views.http_error, DocsearchError: views.app_error, Exception: views.server_error}
@@ -111,11 +116,24 @@ def create_app(settings: Settings, service: SearchService | None = None, throttl
         # between the corpus and the index, files copied by hand).
         await run_in_threadpool(staff.recover)
         staff.queue.submit(only=None)
+        scheduler = asyncio.create_task(_crawl_schedule(sites.crawls, settings.crawl_tick))
         yield
+        scheduler.cancel()
 
     app = Starlette(routes=routes, exception_handlers=handlers, middleware=middleware, lifespan=lifespan)
     app.state.service = service
+    app.state.crawls = sites.crawls
     return app
+
+
+async def _crawl_schedule(crawls: Crawls, every: float) -> None:
+    """The followed sites' daily and weekly crawls, looked for every ``every`` seconds."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await run_in_threadpool(crawls.tick)
+        except Exception:  # a locked or damaged sites database: the server goes on, the next tick tries again
+            logging.getLogger(__name__).exception("crawl schedule")
 
 
 class PublicAddress:

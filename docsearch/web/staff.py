@@ -47,6 +47,7 @@ from docsearch.staff.ingest import (
     refuse_duplicate,
     restore_from_trash,
     trash_entries,
+    utc_now,
     write_language,
     write_metadata,
 )
@@ -275,7 +276,7 @@ class StaffViews:
         if filled.errors:
             return self._page(request, "metadata.html", 400, mode="draft", draft=draft, values=filled.shown,
                               errors=filled.errors, vocab=self.vocab, found=found_labels(draft.meta.origins))
-        staff = replace(filled.staff, url=draft.url)
+        staff = replace(filled.staff, url=draft.url, fetched=utc_now() if draft.url else "")
         proposal = proposal_of(self.settings, draft.id)
         try:
             relpath = await run_in_threadpool(self._place_draft, draft, staff)
