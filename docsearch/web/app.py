@@ -48,6 +48,7 @@ from docsearch.web.security import BodyLimit, SignInThrottle, StaffGate, session
 from docsearch.web.sessions import Sessions
 from docsearch.web.staff import StaffViews
 from docsearch.web.urls import Urls
+from docsearch.web.vocabularies import VocabularyViews
 from docsearch.web.views import (
     DocumentPage,
     HomePage,
@@ -93,7 +94,7 @@ def create_app(settings: Settings, service: SearchService | None = None, throttl
     staff = StaffViews(settings, service, templates, throttle)
     # Every /gestion route, in one list: the gate finds each request's role among them (web/roles.py).
     staff_routes = [*staff.routes(), *NoticeViews(staff).routes(), *JournalViews(staff).routes(),
-                    *ExchangeViews(staff).routes()]
+                    *ExchangeViews(staff).routes(), *VocabularyViews(staff).routes()]
     routes.append(Mount("/gestion", routes=staff_routes,
                         middleware=[Middleware(StaffGate, accounts=staff.accounts, routes=staff_routes)]))
     handlers = {HTTPException: views.http_error, DocsearchError: views.app_error, Exception: views.server_error}
