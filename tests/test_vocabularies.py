@@ -39,7 +39,8 @@ def _document(corpus: Path, relpath: str, title: str, body: str, sidecar: str = 
 
 @pytest.fixture
 def vocab_settings(tmp_path: Path, corpus: Path) -> Settings:
-    _document(corpus, "culture/festival.html", "Festival des solidarités", "Un festival de musique et de théâtre.")
+    _document(corpus, "culture/festival.html", "Festival des solidarités", "Un festival de musique et de théâtre.",
+              '"mots-cles" = ["kermesse"]\n')
     _document(corpus, "divers/club.html", "Le club du quartier", "Une association de quartier.",
               f'titre = "Le club du quartier"\nsecteurs = ["Sport"]\ntype = "{SHIPPED.doctypes[DOCTYPE].label}"\n')
     _document(corpus, "divers/tournoi.html", "Tournoi solidaire", "Un tournoi entre associations.",
@@ -196,6 +197,7 @@ def test_retiring_a_code_only_when_unused(admin: TestClient, vocab_settings: Set
     ("/fusionner", {"liste": "secteurs", "source": "sport", "cible": "sport"}, "ne peut pas être fusionné dans lui-même"),
     ("/fusionner", {"liste": "secteurs", "source": "non-classe", "cible": "sport"}, "donné par docsearch lui-même"),
     ("/synonymes", {"groupes": "IAE ; insertion\nseul"}, "Ligne 2 des synonymes : il faut au moins deux termes"),
+    ("/thesaurus", {"termes": "coopérative ; SCOP\n ; ;"}, "Ligne 2 du thésaurus : un terme au moins."),
 ])
 def test_invalid_input_gets_a_french_message(admin: TestClient, vocab_settings: Settings, path, data, message) -> None:
     answer = _post(admin, path, **data)
@@ -203,6 +205,7 @@ def test_invalid_input_gets_a_french_message(admin: TestClient, vocab_settings: 
     assert message in html.unescape(answer.text) and 'role="alert"' in answer.text
     assert not (vocab_settings.corpus_dir / ".vocabulaire.toml").exists()
     assert not (vocab_settings.corpus_dir / ".synonymes.toml").exists()
+    assert not (vocab_settings.corpus_dir / ".thesaurus.toml").exists()
     if path == "/ajouter" and data["liste"] == "secteurs":
         assert f'value="{data["code"]}"' in answer.text  # what was typed is still there
 
@@ -213,17 +216,32 @@ def test_a_form_without_its_csrf_token_is_refused(admin: TestClient) -> None:
 
 
 def test_editing_the_search_synonyms_changes_what_a_query_finds(admin: TestClient, vocab_settings: Settings) -> None:
-    assert admin.get("/search.json", params={"q": "kermesse"}).json()["total"] == 0
+    assert admin.get("/search.json", params={"q": "carnaval"}).json()["total"] == 0
     text = admin.get(PAGE).text
     assert "IAE ; insertion par l&#39;activité économique" in text
     shipped = tomllib.loads(Settings().synonyms_file.read_text(encoding="utf-8"))["groups"]
-    lines = [" ; ".join(g) for g in shipped] + ["kermesse ; festival"]
+    lines = [" ; ".join(g) for g in shipped] + ["carnaval ; festival"]
     assert _post(admin, "/synonymes", groupes="\n".join(lines)).status_code == 303
     assert "Synonymes de la recherche enregistrés" in admin.get(PAGE).text
-    found = admin.get("/search.json", params={"q": "kermesse"}).json()
+    found = admin.get("/search.json", params={"q": "carnaval"}).json()
     assert [h["title"] for h in found["hits"]] == ["Festival des solidarités"]
     entry = _vocabulary_entries(vocab_settings)[0]
-    assert [(c.field, c.old, c.new) for c in entry.changes] == [("groups", [], ["kermesse ; festival"])]
+    assert [(c.field, c.old, c.new) for c in entry.changes] == [("groups", [], ["carnaval ; festival"])]
+
+
+def test_editing_the_keyword_thesaurus_catalogues_the_documents_again(admin: TestClient, vocab_settings: Settings) -> None:
+    assert "kermesse" in _facets(admin, "keywords")
+    text = html.unescape(admin.get(PAGE).text)
+    shipped = tomllib.loads(Settings().thesaurus_file.read_text(encoding="utf-8"))["term"]
+    assert " ; ".join([shipped[0]["term"], *shipped[0]["synonyms"]]) in text
+    lines = [" ; ".join([t["term"], *t.get("synonyms", [])]) for t in shipped] + ["fête populaire ; kermesse ; kermesses"]
+    assert _post(admin, "/thesaurus", termes="\n".join(lines)).status_code == 303
+    assert "Thésaurus des mots-clés enregistré" in html.unescape(admin.get(PAGE).text)
+    keywords = _facets(admin, "keywords")
+    assert "fête populaire" in keywords and "kermesse" not in keywords
+    assert (vocab_settings.corpus_dir / ".thesaurus.toml").is_file()
+    entry = _vocabulary_entries(vocab_settings)[0]
+    assert [(c.field, c.new) for c in entry.changes] == [("terms", ["fête populaire ; kermesse ; kermesses"])]
 
 
 @pytest.mark.parametrize("content", [
@@ -234,6 +252,7 @@ def test_editing_the_search_synonyms_changes_what_a_query_finds(admin: TestClien
 def test_a_broken_vocabulary_file_falls_back_to_the_shipped_one(vocab_settings: Settings, content: str, caplog) -> None:
     (vocab_settings.corpus_dir / ".vocabulaire.toml").write_text(content, encoding="utf-8")
     (vocab_settings.corpus_dir / ".synonymes.toml").write_text("groups = [[\"seul\"]]\n", encoding="utf-8")
+    (vocab_settings.corpus_dir / ".thesaurus.toml").write_text("[[term]]\nsynonyms = 3\n", encoding="utf-8")
     client = TestClient(create_app(vocab_settings))
     update_index(vocab_settings)  # the indexer takes the shipped vocabulary too
     assert ".vocabulaire.toml" in caplog.text  # said in the server's log too
@@ -245,6 +264,7 @@ def test_a_broken_vocabulary_file_falls_back_to_the_shipped_one(vocab_settings: 
     shown = html.unescape(page.text)
     assert "Le fichier .vocabulaire.toml du fonds n'est pas utilisé" in shown
     assert "Le fichier .synonymes.toml du fonds n'est pas utilisé" in shown
+    assert "Le fichier .thesaurus.toml du fonds n'est pas utilisé" in shown
     # Saving a change from the page replaces the broken file with a good one.
     assert _post(client, "/modifier", liste="secteurs", code="culture", libelle="Arts et culture").status_code == 303
     shown = html.unescape(client.get(PAGE).text)

@@ -173,6 +173,27 @@ def synonyms_toml(groups: list[list[str]]) -> bytes:
     return text.encode("utf-8")
 
 
+def read_thesaurus_terms(settings: Settings) -> list[list[str]]:
+    """The thesaurus in use as lists: each term first, then its synonyms."""
+    path = file_in_use(settings, THESAURUS).path
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"cannot read the thesaurus file {path}: {exc}") from None
+    return [[str(item["term"]), *(str(s) for s in item.get("synonyms", []))]
+            for item in data.get("term", []) if isinstance(item, dict) and "term" in item]
+
+
+def thesaurus_toml(terms: list[list[str]]) -> bytes:
+    text = ("# Thésaurus des mots-clés, modifié depuis /gestion/vocabulaires. Ce fichier\n"
+            "# remplace celui livré avec docsearch tant qu'il existe.\n\n"
+            + tomli_w.dumps({"term": [{"term": t[0], "synonyms": t[1:]} for t in terms]}))
+    tomllib.loads(text)
+    return text.encode("utf-8")
+
+
 def save_file(settings: Settings, file: VocabularyFile, raw: bytes) -> None:
     """Write the edited copy atomically, after checking it (a refused content
     raises ``UserError`` with the French problems)."""
@@ -187,7 +208,7 @@ Stamp = tuple[tuple[int, int, int] | None, ...]
 
 def stamp(settings: Settings) -> Stamp:
     """Changes when an edited copy appears, changes or goes (a process that
-    keeps a vocabulary in memory compares it before each use: two stats)."""
+    keeps a vocabulary in memory compares it before each use: one stat a file)."""
     found: list[tuple[int, int, int] | None] = []
     for file in VOCABULARY_FILES:
         try:

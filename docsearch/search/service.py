@@ -171,7 +171,7 @@ class SearchService:
         return self._vocab
 
     def _follow_vocabulary(self) -> None:
-        """Once per call of the service (two stats), not once per label it gives."""
+        """Once per call of the service (one stat a file), not once per label it gives."""
         if self._fixed_vocab:
             return
         now = stamp(self.settings)

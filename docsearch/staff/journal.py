@@ -58,6 +58,7 @@ FIELD_LABELS = {
     "keywords": "Mots-clés", "role": "Rôle",
     # A vocabulary change ("vocabulary"): the entry's fields, and the synonyms' groups.
     "code": "Code", "label": "Libellé", "synonyms": "Synonymes", "groups": "Groupes de synonymes",
+    "terms": "Termes du thésaurus",
 }
 # StaffMetadata's bookkeeping, not a value of the notice.
 _NOT_VALUES = frozenset({"cleared"})

@@ -42,11 +42,14 @@ from docsearch.catalogue.vocabulary import (
 from docsearch.catalogue.vocabulary_files import (
     MAX_MEMBER_CHARS,
     SYNONYMS,
+    THESAURUS,
     VOCABULARY,
     current_vocabulary,
     read_synonym_groups,
+    read_thesaurus_terms,
     save_file,
     synonyms_toml,
+    thesaurus_toml,
 )
 from docsearch.config import Settings
 from docsearch.corpus.scan import SIDECAR_SUFFIX
@@ -184,6 +187,21 @@ class VocabularyEditor:
                                 title="Synonymes de la recherche", note=f"{len(groups)} groupes")
         return VocabularyChange(f"Synonymes de la recherche enregistrés ({len(groups)} groupes).", reindex=False)
 
+    def save_thesaurus(self, who: str, terms: list[list[str]]) -> VocabularyChange:
+        """The keyword thesaurus (each list: the term, then its synonyms). Its
+        digest is in the vocabulary's: every document is catalogued again."""
+        if len(terms) > MAX_GROUPS:
+            raise UserError(f"Au plus {MAX_GROUPS} termes dans le thésaurus.")
+        with corpus_lock(self.settings.corpus_dir):
+            old = read_thesaurus_terms(self.settings)
+            if old == terms:
+                return VocabularyChange("Rien n'a changé.", reindex=False)
+            save_file(self.settings, THESAURUS, thesaurus_toml(terms))
+            before, after = {" ; ".join(t) for t in old}, {" ; ".join(t) for t in terms}
+            self.journal.record(who, "vocabulary", "", {"terms": (sorted(before - after), sorted(after - before))},
+                                title="Thésaurus des mots-clés", note=f"{len(terms)} termes")
+        return VocabularyChange(f"Thésaurus des mots-clés enregistré ({len(terms)} termes).")
+
     # Records -------------------------------------------------------------
 
     def _rewrite(self, who: str, kind: str, spellings: dict[str, str], note: str) -> list[str]:
@@ -238,18 +256,20 @@ def split_lines(text: str, what: str) -> tuple[str, ...]:
     return items
 
 
-def split_groups(text: str) -> list[list[str]]:
-    """The synonyms' text area: one group a line, its terms separated by « ; »."""
+def split_groups(text: str, least: int = 2, what: str = "des synonymes") -> list[list[str]]:
+    """A text area of groups: one a line, its terms separated by « ; » (the
+    synonyms need two; a thesaurus term may stand alone, ``least=1``)."""
     groups = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        members = list(_unique(tuple(m.strip() for m in line.split(";") if m.strip())))
-        if len({fold_key(m) for m in members}) < 2:
-            raise UserError(f"Ligne {number} des synonymes : il faut au moins deux termes, séparés par « ; ».")
+        members = list(dict.fromkeys(m.strip() for m in line.split(";") if m.strip()))
+        if len({fold_key(m) for m in members}) < least:
+            raise UserError(f"Ligne {number} {what} : il faut au moins deux termes, séparés par « ; »." if least > 1
+                            else f"Ligne {number} {what} : un terme au moins.")
         too_long = next((m for m in members if len(m) > MAX_MEMBER_CHARS), None)
         if too_long:
-            raise UserError(f"Ligne {number} des synonymes : « {too_long[:40]}… » dépasse {MAX_MEMBER_CHARS} caractères.")
+            raise UserError(f"Ligne {number} {what} : « {too_long[:40]}… » dépasse {MAX_MEMBER_CHARS} caractères.")
         groups.append(members)
     return groups
 

@@ -47,6 +47,7 @@ ROUTE_ROLES: dict[tuple[str, str], str] = {
     ("POST", "/vocabulaires/fusionner"): ADMINISTRATOR,
     ("POST", "/vocabulaires/retirer"): ADMINISTRATOR,
     ("POST", "/vocabulaires/synonymes"): ADMINISTRATOR,
+    ("POST", "/vocabulaires/thesaurus"): ADMINISTRATOR,
 }
 
 FLASH = "flash"  # the session key of the confirmation shown on the next page

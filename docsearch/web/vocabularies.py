@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from docsearch.catalogue.vocabulary import BUILT_IN, KINDS
-from docsearch.catalogue.vocabulary_files import VOCABULARY_FILES, file_in_use, read_synonym_groups
+from docsearch.catalogue.vocabulary_files import VOCABULARY_FILES, file_in_use, read_synonym_groups, read_thesaurus_terms
 from docsearch.errors import DocsearchError, UserError
 from docsearch.staff.vocabularies import EntryInput, VocabularyChange, VocabularyEditor, split_groups, split_lines
 from docsearch.web.roles import flash
@@ -48,6 +48,7 @@ class VocabularyViews:
             Route("/vocabulaires/fusionner", self.merge, methods=["POST"], name="staff_vocabulary_merge"),
             Route("/vocabulaires/retirer", self.retire, methods=["POST"], name="staff_vocabulary_retire"),
             Route("/vocabulaires/synonymes", self.synonyms, methods=["POST"], name="staff_vocabulary_synonyms"),
+            Route("/vocabulaires/thesaurus", self.thesaurus, methods=["POST"], name="staff_vocabulary_thesaurus"),
         ]
 
     async def page(self, request: Request) -> Response:
@@ -60,11 +61,13 @@ class VocabularyViews:
         edited = {f.key: file_in_use(settings, f).edited for f in VOCABULARY_FILES}
         counts = await run_in_threadpool(self._counts)
         groups = await run_in_threadpool(read_synonym_groups, settings)
+        terms = await run_in_threadpool(read_thesaurus_terms, settings)
         lists = [(form_name, kind, HEADINGS[kind], vocab.entries(kind), counts.get(kind, {}))
                  for form_name, kind in LISTS.items()]
         return self.staff._page(request, "vocabularies.html", status, lists=lists, kinds=KINDS, built_in=BUILT_IN,
                                 warnings=warnings, edited=edited, error=error, typed=typed or {},
-                                synonyms_text="\n".join(" ; ".join(g) for g in groups))
+                                synonyms_text="\n".join(" ; ".join(g) for g in groups),
+                                thesaurus_text="\n".join(" ; ".join(t) for t in terms))
 
     def _counts(self) -> dict[str, dict[str, int]]:
         """List → code → documents of the index filed under it (a retirement
@@ -117,6 +120,15 @@ class VocabularyViews:
         try:
             groups = split_groups(_text(form, "groupes"))
             change = await run_in_threadpool(self.editor.save_synonyms, signed_in(request) or "", groups)
+        except UserError as exc:
+            return await self._show(request, 400, str(exc))
+        return await self._done(request, change)
+
+    async def thesaurus(self, request: Request) -> Response:
+        form = await self.staff._form(request)
+        try:
+            terms = split_groups(_text(form, "termes"), least=1, what="du thésaurus")
+            change = await run_in_threadpool(self.editor.save_thesaurus, signed_in(request) or "", terms)
         except UserError as exc:
             return await self._show(request, 400, str(exc))
         return await self._done(request, change)
