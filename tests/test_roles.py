@@ -30,6 +30,8 @@ CONTRIBUTOR_ROUTES = {
 }
 # What only an administrator may open or send.
 ADMINISTRATOR_ROUTES = {("GET", "/gestion/comptes"), ("POST", "/gestion/comptes/role")}
+ADMINISTRATOR_ROUTES |= {("GET", "/gestion/vocabulaires")} | {
+    ("POST", f"/gestion/vocabulaires/{action}") for action in ("ajouter", "modifier", "fusionner", "retirer", "synonymes", "thesaurus")}
 REFUSED = "est réservée au rôle"
 
 

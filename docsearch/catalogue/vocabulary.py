@@ -3,6 +3,10 @@
 ``load_vocabulary(path)`` reads the TOML data file; ``Vocabulary.sector_code``
 and ``Vocabulary.doctype_code`` map any spelling (code, label, synonym) to a
 code; ``Vocabulary.infer_sectors`` scans text for the sectors' keywords.
+``vocabulary_problems`` checks what staff wrote (French messages) and
+``vocabulary_toml`` writes a vocabulary back as the data file's TOML; which
+file is in use (the shipped one or the copy staff edited in the corpus) is
+``catalogue.vocabulary_files``' business.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomli_w
+
 from docsearch.catalogue.thesaurus import Thesaurus, load_thesaurus
 from docsearch.errors import UserError
 from docsearch.text import fold_key, strip_accents
@@ -22,6 +28,12 @@ from docsearch.text import fold_key, strip_accents
 UNCLASSIFIED = "non-classe"
 OTHER_TYPE = "autre"
 WEB_TYPE = "page-web"
+# Codes the program itself gives (no sector found, no type found, a fetched
+# page): staff may relabel them, never merge or retire them.
+BUILT_IN = {"sector": frozenset({UNCLASSIFIED}), "doctype": frozenset({OTHER_TYPE, WEB_TYPE})}
+CODE_SYNTAX = re.compile(r"[a-z0-9-]+")
+# The two lists of a vocabulary: TOML table name → French name of one entry.
+KINDS = {"sector": "secteur", "doctype": "type de document"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,13 @@ class Vocabulary:
     def doctype_label(self, code: str) -> str:
         entry = self.doctypes.get(code)
         return entry.label if entry else code
+
+    def entries(self, kind: str) -> dict[str, Entry]:
+        """The sectors (``"sector"``) or the document types (``"doctype"``)."""
+        return self.sectors if kind == "sector" else self.doctypes
+
+    def code_of(self, kind: str, value: str) -> str | None:
+        return self.sector_code(value) if kind == "sector" else self.doctype_code(value)
 
     def infer_sectors(self, text: str, strong_text: str = "", limit: int = 3) -> list[str]:
         """Sectors whose keywords occur often enough in ``text``.
@@ -128,8 +147,17 @@ def load_vocabulary(path: Path, thesaurus_file: Path | None = None) -> Vocabular
     thesaurus = load_thesaurus(thesaurus_file or THESAURUS_FILE)
     try:
         raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read the vocabulary file {path}: {exc}") from None
+    return parse_vocabulary(raw, path, thesaurus)
+
+
+def parse_vocabulary(raw: bytes, path: Path, thesaurus: Thesaurus | None = None) -> Vocabulary:
+    """The vocabulary a data file's bytes hold (``path`` names it in errors)."""
+    thesaurus = thesaurus or Thesaurus()
+    try:
         data = tomllib.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UserError(f"cannot read the vocabulary file {path}: {exc}") from None
     return Vocabulary(
         sectors=_entries(data.get("sector", []), path),
@@ -161,3 +189,48 @@ def _strings(value: object) -> tuple[str, ...]:
     if not isinstance(value, Iterable):
         raise TypeError(f"'{type(value).__name__}' object is not iterable")
     return tuple(str(s) for s in value)
+
+
+def vocabulary_problems(raw: bytes) -> list[str]:
+    """What is wrong with a vocabulary file staff edited, in French (empty: nothing):
+    unreadable TOML, a code given twice, a code outside ``[a-z0-9-]+``, an empty label."""
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return [f"le fichier n'est pas du TOML lisible ({exc})"]
+    problems: list[str] = []
+    for kind, name in KINDS.items():
+        items = data.get(kind, [])
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            problems.append(f"« {kind} » doit être une liste d'entrées [[{kind}]]")
+            continue
+        seen: set[str] = set()
+        for item in items:
+            code, label = item.get("code"), item.get("label")
+            if not isinstance(code, str) or not CODE_SYNTAX.fullmatch(code):
+                problems.append(f"{name} : le code « {code} » n'est pas valable (lettres minuscules sans accent, "
+                                "chiffres et tirets seulement)")
+            elif code in seen:
+                problems.append(f"{name} : le code « {code} » est donné deux fois")
+            else:
+                seen.add(code)
+            if not isinstance(label, str) or not label.strip():
+                problems.append(f"{name} « {code} » : le libellé est vide")
+            for key in ("synonyms", "keywords"):
+                value = item.get(key, [])
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    problems.append(f"{name} « {code} » : « {key} » doit être une liste de textes")
+    return problems
+
+
+def vocabulary_toml(vocab: Vocabulary) -> bytes:
+    """The data file's TOML for ``vocab`` (what staff's edits are saved as)."""
+    data: dict[str, list[dict[str, object]]] = {}
+    for kind in KINDS:
+        data[kind] = [{"code": e.code, "label": e.label, **({"synonyms": list(e.synonyms)} if e.synonyms else {}),
+                       **({"keywords": list(e.keywords)} if e.keywords else {})} for e in vocab.entries(kind).values()]
+    text = ("# Vocabulaire du fonds, modifié depuis /gestion/vocabulaires. Il remplace le\n"
+            "# vocabulaire livré avec docsearch tant que ce fichier existe ; le supprimer\n"
+            "# revient au vocabulaire livré.\n\n" + tomli_w.dumps(data))
+    tomllib.loads(text)  # never write a file the reader would reject
+    return text.encode("utf-8")

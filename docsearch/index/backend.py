@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from docsearch.catalogue.records import Document
+from docsearch.catalogue.vocabulary import Vocabulary
 
 # ``SearchRequest.year`` for "documents whose year is unknown".
 UNKNOWN_YEAR_FILTER = 0
@@ -209,6 +211,11 @@ class Backend(Protocol):
     def stats(self) -> IndexStats: ...
 
     def close(self) -> None: ...
+
+    def use_vocabulary(self, vocab: Vocabulary, synonyms_file: Path) -> None:
+        """Parse the next searches with this vocabulary and these synonyms
+        (staff edited them: the served index itself is unchanged)."""
+        ...
 
     # Writing ----------------------------------------------------------------
 

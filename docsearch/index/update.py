@@ -23,7 +23,8 @@ from docsearch.catalogue.learned import learned_path, load_model
 from docsearch.catalogue.metadata import resolve_metadata
 from docsearch.catalogue.records import Document, document_id
 from docsearch.catalogue.staff import read_sidecar
-from docsearch.catalogue.vocabulary import Vocabulary, load_vocabulary
+from docsearch.catalogue.vocabulary import Vocabulary
+from docsearch.catalogue.vocabulary_files import current_vocabulary
 from docsearch.config import Settings
 from docsearch.corpus.scan import (
     CorpusScan,
@@ -144,7 +145,7 @@ def update_index(
     says whether it is due; see ``index.learning.refresh_learned``)."""
     started = time.monotonic()
     progress = progress or _NoProgress()
-    vocab = load_vocabulary(settings.vocabulary_file, settings.thesaurus_file)
+    vocab = current_vocabulary(settings)
     store = IndexStore(settings.index_dir)
     with store.write_lock(on_wait) as recovered:
         fault("update-locked")

@@ -27,7 +27,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from docsearch.catalogue.language import iso_language, language_name
-from docsearch.catalogue.vocabulary import Vocabulary, load_vocabulary
+from docsearch.catalogue.vocabulary import Vocabulary
+from docsearch.catalogue.vocabulary_files import current_vocabulary, stamp, synonyms_in_use
 from docsearch.config import Settings
 from docsearch.errors import DocsearchError, QueryError
 from docsearch.index.backend import (
@@ -148,8 +149,12 @@ class SearchResult:
 class SearchService:
     def __init__(self, settings: Settings, vocab: Vocabulary | None = None, backend: Backend | None = None) -> None:
         self.settings = settings
-        self.vocab = vocab or load_vocabulary(settings.vocabulary_file, settings.thesaurus_file)
-        self.backend: Backend = backend or WhooshBackend(settings.index_dir, self.vocab, settings.synonyms_file,
+        # A vocabulary given is kept; the one read from the files follows
+        # staff's edits (``vocab`` compares the files' stamp before each use).
+        self._fixed_vocab = vocab is not None
+        self._vocab_stamp = stamp(settings)
+        self._vocab = vocab or current_vocabulary(settings)
+        self.backend: Backend = backend or WhooshBackend(settings.index_dir, self._vocab, synonyms_in_use(settings),
                                                              settings.search_timeout)
         # Result pages of the generation being served (visitors repeat the
         # same searches); a new generation starts with an empty cache.
@@ -158,10 +163,30 @@ class SearchService:
         self._results: OrderedDict[SearchRequest, SearchResult] = OrderedDict()
         self.completer = Completer(self.backend)
 
+    @property
+    def vocab(self) -> Vocabulary:
+        """The vocabulary in use, read again when an edited copy appeared,
+        changed or went (by this process or another)."""
+        self._follow_vocabulary()
+        return self._vocab
+
+    def _follow_vocabulary(self) -> None:
+        """Once per call of the service (one stat a file), not once per label it gives."""
+        if self._fixed_vocab:
+            return
+        now = stamp(self.settings)
+        if now != self._vocab_stamp:
+            vocab = current_vocabulary(self.settings)
+            self.backend.use_vocabulary(vocab, synonyms_in_use(self.settings))
+            with self._lock:
+                self._vocab, self._vocab_stamp = vocab, now
+                self._generation, self._results = None, OrderedDict()  # pages labelled with the old one
+
     def search(self, request: SearchRequest) -> SearchResult:
         """One page of results. A query with a word the index lacks is searched
         as its correction (``corrected``), unless ``as_typed``; a page past the
         last one answers the last one, with a note."""
+        self._follow_vocabulary()
         request = self._validate(request)
         result = self._search(request)
         if result.suggestion and not request.as_typed:
@@ -195,6 +220,7 @@ class SearchService:
 
     def document(self, doc_id: str) -> DocumentView | None:
         """One document, with labels and the start of its text; None if unknown."""
+        self._follow_vocabulary()
         stored = self.backend.document(doc_id)
         if stored is None:
             return None
@@ -223,9 +249,11 @@ class SearchService:
 
     def similar(self, doc_id: str, limit: int = 5) -> list[DocumentView]:
         """Documents that share the most telling words of ``doc_id`` ("more like this")."""
+        self._follow_vocabulary()
         return [self._view(d) for d in self.backend.similar(doc_id, limit)]
 
     def all_documents(self) -> list[DocumentView]:
+        self._follow_vocabulary()
         return [self._view(d) for d in self.backend.documents()]
 
     def facet_totals(self) -> dict[str, list[FacetValue]]:
@@ -266,21 +294,21 @@ class SearchService:
             filters=Filters(list(request.sectors), list(request.types), request.year, request.year_from, request.year_to,
                             list(request.languages), list(request.keywords)),
             suggestion=found.suggestion, hits=[self._hit(h) for h in found.hits],
-            facets=facet_values(found.facets, self.vocab),
+            facets=facet_values(found.facets, self._vocab),
         )
 
     def _hit(self, hit: EngineHit) -> Hit:
         doc = hit.document
         return Hit(
             id=doc.id, title=doc.title, source=doc.source, relpath=doc.relpath, url=doc.url, format=doc.format,
-            sectors=self._sectors(doc), year=doc.year, type=CodeLabel(doc.doctype, self.vocab.doctype_label(doc.doctype)),
+            sectors=self._sectors(doc), year=doc.year, type=CodeLabel(doc.doctype, self._vocab.doctype_label(doc.doctype)),
             summary=doc.summary, score=hit.score, pages=hit.pages, snippets=hit.snippets, added=doc.added,
         )
 
     def _view(self, doc: StoredDocument) -> DocumentView:
         return DocumentView(
             id=doc.id, title=doc.title, relpath=doc.relpath, source=doc.source, url=doc.url, format=doc.format,
-            sectors=self._sectors(doc), year=doc.year, type=CodeLabel(doc.doctype, self.vocab.doctype_label(doc.doctype)),
+            sectors=self._sectors(doc), year=doc.year, type=CodeLabel(doc.doctype, self._vocab.doctype_label(doc.doctype)),
             summary=doc.summary, organisation=doc.organisation, territory=doc.territory, page_count=doc.page_count,
             size=doc.size, added=doc.added, origins=dict(doc.origins), confidence=dict(doc.confidence), warnings=list(doc.warnings),
             to_check=list(doc.to_check), ocr_pages=list(doc.ocr_pages), ocr_language=doc.ocr_language,
@@ -289,13 +317,13 @@ class SearchService:
         )
 
     def _sectors(self, doc: StoredDocument) -> list[CodeLabel]:
-        return [CodeLabel(c, self.vocab.sector_label(c)) for c in doc.sectors]
+        return [CodeLabel(c, self._vocab.sector_label(c)) for c in doc.sectors]
 
     # Checking a request ------------------------------------------------------
 
     def _validate(self, request: SearchRequest) -> SearchRequest:
-        sectors = tuple(dict.fromkeys(self._code(self.vocab.sector_code, s, "Secteur") for s in request.sectors if s))
-        types = tuple(dict.fromkeys(self._code(self.vocab.doctype_code, t, "Type de document") for t in request.types if t))
+        sectors = tuple(dict.fromkeys(self._code(self._vocab.sector_code, s, "Secteur") for s in request.sectors if s))
+        types = tuple(dict.fromkeys(self._code(self._vocab.doctype_code, t, "Type de document") for t in request.types if t))
         if request.year is not None and request.year != UNKNOWN_YEAR_FILTER and not 1000 <= request.year <= 9999:
             raise QueryError(f"Année invalide : {request.year}")
         for year in (request.year_from, request.year_to):
@@ -311,7 +339,7 @@ class SearchService:
         if not 1 <= request.per_page <= MAX_PER_PAGE:
             raise QueryError(f"Nombre de résultats par page invalide : {request.per_page} (1 à {MAX_PER_PAGE})")
         languages = tuple(dict.fromkeys(_language_code(v) for v in request.languages if v))
-        keywords = tuple(dict.fromkeys(self.vocab.thesaurus.preferred(k) or k for k in request.keywords if k))
+        keywords = tuple(dict.fromkeys(self._vocab.thesaurus.preferred(k) or k for k in request.keywords if k))
         return replace(request, sectors=sectors, types=types, year_from=year_from, year_to=year_to,
                        languages=languages, keywords=keywords)
 

@@ -33,7 +33,7 @@ from docsearch.catalogue.learned import learned_path, load_model
 from docsearch.catalogue.metadata import resolve_metadata
 from docsearch.catalogue.records import Metadata
 from docsearch.catalogue.staff import StaffMetadata
-from docsearch.catalogue.vocabulary import load_vocabulary
+from docsearch.catalogue.vocabulary_files import current_vocabulary
 from docsearch.config import Settings
 from docsearch.corpus.atomic import write_atomic
 from docsearch.errors import UserError
@@ -69,7 +69,7 @@ def create_draft(settings: Settings, data: bytes, name: str, url: str = "") -> D
     suffix = check_upload(settings, data, name)
     extracted = extract_checked(settings, data, suffix, name)
     meta = resolve_metadata(f"a-trier/{Path(name).name}", extracted, StaffMetadata(url=url),
-                            load_vocabulary(settings.vocabulary_file, settings.thesaurus_file),
+                            current_vocabulary(settings),
                             learned=load_model(learned_path(settings.instance_dir)))
     ExtractionCache(settings.cache_dir).put(hashlib.sha256(data).hexdigest(), extracted)  # read once
     draft = Draft(secrets.token_hex(12), name[:200], suffix, url, meta)

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from docsearch.catalogue.language import iso_language
 from docsearch.catalogue.records import document_id
 from docsearch.catalogue.staff import StaffMetadata, read_sidecar, sidecar_values
-from docsearch.catalogue.vocabulary import load_vocabulary
+from docsearch.catalogue.vocabulary_files import current_vocabulary
 from docsearch.config import Settings
 from docsearch.corpus.atomic import write_atomic
 from docsearch.corpus.fetch import fetch
@@ -164,7 +164,7 @@ def place_in_corpus(settings: Settings, data: bytes, name: str, staff: StaffMeta
 
 def _default_folder(settings: Settings, staff: StaffMetadata) -> str:
     """``<secteur>/<année>`` when staff said so (the path convention), else ``a-trier``."""
-    vocab = load_vocabulary(settings.vocabulary_file, settings.thesaurus_file)
+    vocab = current_vocabulary(settings)
     sector = vocab.sector_code(staff.sectors[0]) if staff.sectors else None
     if sector is None or sector == "non-classe":
         return "a-trier"

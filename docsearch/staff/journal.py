@@ -56,6 +56,9 @@ FIELD_LABELS = {
     "title": "Titre", "sectors": "Secteurs", "year": "Année", "doctype": "Type de document", "summary": "Résumé",
     "organisation": "Organisation", "territory": "Territoire", "url": "Adresse", "language": "Langue",
     "keywords": "Mots-clés", "role": "Rôle",
+    # A vocabulary change ("vocabulary"): the entry's fields, and the synonyms' groups.
+    "code": "Code", "label": "Libellé", "synonyms": "Synonymes", "groups": "Groupes de synonymes",
+    "terms": "Termes du thésaurus",
 }
 # StaffMetadata's bookkeeping, not a value of the notice.
 _NOT_VALUES = frozenset({"cleared"})

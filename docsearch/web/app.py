@@ -52,6 +52,7 @@ from docsearch.web.sessions import Sessions
 from docsearch.web.sites import SitesViews
 from docsearch.web.staff import StaffViews
 from docsearch.web.urls import Urls
+from docsearch.web.vocabularies import VocabularyViews
 from docsearch.web.views import (
     DocumentPage,
     HomePage,
@@ -98,7 +99,7 @@ def create_app(settings: Settings, service: SearchService | None = None, throttl
     # Every /gestion route, in one list: the gate finds each request's role among them (web/roles.py).
     sites = SitesViews(settings, staff.queue, staff._page)
     staff_routes = [*staff.routes(), *NoticeViews(staff).routes(), *JournalViews(staff).routes(),
-                    *ExchangeViews(staff).routes(), *sites.routes()]
+                    *ExchangeViews(staff).routes(), *sites.routes(), *VocabularyViews(staff).routes()]
     routes.append(Mount("/gestion", routes=staff_routes,
                         middleware=[Middleware(StaffGate, accounts=staff.accounts, routes=staff_routes)]))
     handlers = {HTTPException: views.http_error, DocsearchError: views.app_error, Exception: views.server_error}

@@ -41,6 +41,13 @@ ROUTE_ROLES: dict[tuple[str, str], str] = {
     ("POST", "/brouillons/{draft_id:str}/abandonner"): CONTRIBUTOR,
     ("GET", "/comptes"): ADMINISTRATOR,
     ("POST", "/comptes/role"): ADMINISTRATOR,
+    ("GET", "/vocabulaires"): ADMINISTRATOR,
+    ("POST", "/vocabulaires/ajouter"): ADMINISTRATOR,
+    ("POST", "/vocabulaires/modifier"): ADMINISTRATOR,
+    ("POST", "/vocabulaires/fusionner"): ADMINISTRATOR,
+    ("POST", "/vocabulaires/retirer"): ADMINISTRATOR,
+    ("POST", "/vocabulaires/synonymes"): ADMINISTRATOR,
+    ("POST", "/vocabulaires/thesaurus"): ADMINISTRATOR,
 }
 
 FLASH = "flash"  # the session key of the confirmation shown on the next page

@@ -73,6 +73,12 @@ class WhooshBackend:
     def generation(self) -> Hashable:
         return self._current().key
 
+    def use_vocabulary(self, vocab: Vocabulary, synonyms_file: Path) -> None:
+        with self._lock:
+            self.vocab, self.synonyms_file = vocab, synonyms_file
+            if self._snapshot is not None:
+                self._snapshot.stale = True  # the next search opens a snapshot with them
+
     def search(self, request: SearchRequest, *, plain: bool = False) -> EngineResult:
         deadline = Deadline(self.search_timeout, self.clock)
         snap, searcher, parser = self._thread()
