@@ -6,6 +6,7 @@ from typing import Any
 
 from docsearch.catalogue.vocabulary import Vocabulary
 from docsearch.extraction.registry import READERS
+from docsearch.catalogue.language import LANGUAGE_NAMES
 from docsearch.index.backend import FACET_KEYS, FACETS
 
 PARAM = {f.key: f.param for f in FACETS}
@@ -35,8 +36,10 @@ def search_parameters(sectors: list[str], doctypes: list[str]) -> list[dict[str,
      "schema": {"type": "array", "items": {"type": "string", "enum": [*doctypes, ""]}}, "style": "form", "explode": True},
     {"name": PARAM["years"], "in": "query", "description": "Une année, ou « inconnue »",
      "schema": {"type": "string", "pattern": "^([1-9][0-9]{3}|inconnue)?$"}},
+    # The codes are the schema; a French name ("anglais") is also understood, an unknown language is a 400.
     {"name": PARAM["languages"], "in": "query", "description": "Code ISO 639-1 d'une langue (répétable, OU) : fr, en…",
-     "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": True},
+     "schema": {"type": "array", "items": {"type": "string", "enum": [*sorted(LANGUAGE_NAMES), ""]}},
+     "style": "form", "explode": True},
     {"name": PARAM["keywords"], "in": "query", "description": "Un mot-clé (répétable, OU ; un synonyme du thésaurus vaut son terme)",
      "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": True},
     # Forms send empty fields: an empty value means "not given".
