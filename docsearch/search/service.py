@@ -42,6 +42,7 @@ from docsearch.index.backend import (
 from docsearch.index.engine import WhooshBackend
 from docsearch.search.completion import Completer, Completion
 from docsearch.search.facets import FacetValue, facet_values
+from docsearch.search.shared_results import SharedResults
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +138,12 @@ class SearchResult:
 
 
 class SearchService:
-    def __init__(self, settings: Settings, vocab: Vocabulary | None = None, backend: Backend | None = None) -> None:
+    def __init__(self, settings: Settings, vocab: Vocabulary | None = None, backend: Backend | None = None,
+                 shared: SharedResults | None = None) -> None:
         self.settings = settings
+        # The pages other worker processes computed (``serve --workers N``), a
+        # second level behind this process's own.
+        self.shared = shared
         self.vocab = vocab or load_vocabulary(settings.vocabulary_file)
         self.backend: Backend = backend or WhooshBackend(settings.index_dir, self.vocab, settings.synonyms_file,
                                                              settings.search_timeout)
@@ -168,9 +173,15 @@ class SearchService:
         return result
 
     def _search(self, request: SearchRequest) -> SearchResult:
-        cached = self._cached(self.backend.generation(), request)
+        generation = self.backend.generation()
+        cached = self._cached(generation, request)
         if cached is not None:
             return cached
+        if self.shared is not None:
+            computed = self.shared.get(generation, request)
+            if isinstance(computed, SearchResult):
+                self._keep(generation, request, computed)
+                return computed
         try:
             found = self.backend.search(request)
         except DocsearchError:
@@ -182,6 +193,8 @@ class SearchService:
             found = self.backend.search(request, plain=True)
         result = self._result(request, found)
         self._keep(found.generation, request, result)
+        if self.shared is not None:
+            self.shared.put(found.generation, request, result)
         return result
 
     def document(self, doc_id: str) -> DocumentView | None:
