@@ -311,11 +311,15 @@ RESULTS = PROJECT / "bench" / "results"
 def main() -> None:
     args = _arguments()
     _ensure_tools(args)
+    # A run stopped (SIGTERM) still stops the server it started (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = args.work / f"{args.docs}-{'html' if args.html else 'pdf'}-s{args.seed}"
-    corpus = work / "corpus"
-    if not corpus.is_dir():
+    corpus, generated = work / "corpus", work / "corpus-generated"
+    if not generated.is_file():  # a generation that was stopped is done again (the corpus is seeded)
         print(f"generating {args.docs} documents…", file=sys.stderr)
+        shutil.rmtree(corpus, ignore_errors=True)
         make_corpus(corpus, args.docs, args.seed, args.html)
+        generated.write_text(f"{args.docs} documents\n", encoding="utf-8")
     for leftover in [*corpus.glob("*/nouveau-*"), corpus / ".corbeille", corpus / "recoll-added"]:  # an interrupted run
         shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
     results: dict[str, object] = {
