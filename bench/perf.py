@@ -339,7 +339,7 @@ def main() -> None:
     if args.http_seconds:
         results["server_workers"] = args.server_workers
     if args.ocr:
-        results["ocr"] = _ocr(work)
+        results["ocr"] = _ocr(work, args.ocr_pages)
     _report(results, work, args.results)
     if args.plot:
         from bench.plot import plot
@@ -416,6 +416,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--server-workers", type=int, default=os.cpu_count() or 1,
                         help="`docsearch serve --workers` (default: one per core)")
     parser.add_argument("--ocr", action="store_true", help="also run bench/ocr.py (docsearch's OCR beside ocrmypdf)")
+    parser.add_argument("--ocr-pages", type=int, default=12, help="scanned pages of the OCR comparison")
     parser.add_argument("--plot", action="store_true", help="redraw bench/results/perf.png from every result file")
     parser.add_argument("--development", action="store_true",
                         help="mark the figures as a development run (a busy machine): the plot prefers the others")
@@ -461,10 +462,11 @@ def _missing_module(name: str) -> bool:
     return importlib.util.find_spec(name) is None
 
 
-def _ocr(work: Path) -> dict[str, object]:
+def _ocr(work: Path, pages: int) -> dict[str, object]:
     """bench/ocr.py's figures (its tables go to the terminal as they come)."""
     folder = work / "ocr"
-    done = subprocess.run([sys.executable, str(PROJECT / "bench" / "ocr.py"), "--work", str(folder)], check=False)
+    done = subprocess.run([sys.executable, str(PROJECT / "bench" / "ocr.py"), "--work", str(folder), "--pages", str(pages)],
+                          check=False)
     try:
         return {"returncode": done.returncode, **json.loads((folder / "results.json").read_text())}
     except (OSError, ValueError):
