@@ -141,9 +141,6 @@ class SearchService:
     def __init__(self, settings: Settings, vocab: Vocabulary | None = None, backend: Backend | None = None,
                  shared: SharedResults | None = None) -> None:
         self.settings = settings
-        # The pages other worker processes computed (``serve --workers N``), a
-        # second level behind this process's own.
-        self.shared = shared
         self.vocab = vocab or load_vocabulary(settings.vocabulary_file)
         self.backend: Backend = backend or WhooshBackend(settings.index_dir, self.vocab, settings.synonyms_file,
                                                              settings.search_timeout)
@@ -153,6 +150,9 @@ class SearchService:
         self._generation: Hashable = None
         self._results: OrderedDict[SearchRequest, SearchResult] = OrderedDict()
         self.completer = Completer(self.backend)
+        # The pages other worker processes computed (``serve --workers N``), a
+        # second level behind this process's own.
+        self.shared = shared
 
     def search(self, request: SearchRequest) -> SearchResult:
         """One page of results. A query with a word the index lacks is searched
