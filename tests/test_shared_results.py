@@ -4,7 +4,10 @@ never serves a page of the old one."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import pickle
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -82,18 +85,29 @@ def test_a_damaged_cache_file_only_costs_a_search(settings: Settings, corpus: Pa
     assert engine.searches == 1
 
 
-@pytest.fixture
-def two_workers(settings: Settings, corpus: Path) -> Iterator[tuple[Settings, int, list[int]]]:
-    _pages(corpus, 3)
+def test_serve_starts_with_no_page_of_an_earlier_version(settings: Settings, corpus: Path) -> None:
+    _pages(corpus, 2)
     update_index(settings)
+    shared = SharedResults.in_instance(settings.instance_dir)
+    service, _ = _worker(settings, shared)
+    service.search(SearchRequest(q="ressourcerie"))
+    generation = service.backend.generation()
+    assert shared.get(generation, service._validate(SearchRequest(q="ressourcerie"))) is not None
+    shared.clear()  # what `serve --workers N` does before starting them
+    assert shared.get(generation, service._validate(SearchRequest(q="ressourcerie"))) is None
+
+
+@contextlib.contextmanager
+def serving(settings: Settings) -> Iterator[tuple[int, list[int]]]:
+    """``docsearch serve --workers 2``; its port and its two workers' pids."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-c", "from docsearch.cli import main; main()", "--corpus", str(corpus),
+        [sys.executable, "-c", "from docsearch.cli import main; main()", "--corpus", str(settings.corpus_dir),
          "--index", str(settings.index_dir), "--instance", str(settings.instance_dir),
          "serve", "--port", str(port), "--workers", "2"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        yield settings, port, wait_for_workers(process, port)
+        yield port, wait_for_workers(process, port)
     finally:
         process.terminate()
         try:
@@ -105,24 +119,63 @@ def two_workers(settings: Settings, corpus: Path) -> Iterator[tuple[Settings, in
             process.stderr.close()
 
 
-@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the connections from Linux's /proc")
-def test_after_an_update_both_worker_processes_find_the_new_document(two_workers: tuple[Settings, int, list[int]]) -> None:
-    settings, port, workers = two_workers
-    visitors = [Visitor(port, workers, worker) for worker in workers]
-
-    def totals() -> list[int]:
-        found = []
-        for visitor in visitors:
-            status, body = visitor.request("GET", "/search.json?q=ressourcerie")
-            assert status == 200, body[:300]
-            found.append(json.loads(body)["total"])
-        return found
-
-    assert totals() == [3, 3]
-    assert totals() == [3, 3]  # answered from the caches now
-    assert (settings.instance_dir / "result-pages.sqlite").is_file()
-    (settings.corpus_dir / "page-new.html").write_bytes(html_page("Ressourcerie nouvelle", "Une ressourcerie de plus."))
-    update_index(settings)
-    assert totals() == [4, 4]
+def _totals(visitors: list[Visitor]) -> list[int]:
+    found = []
     for visitor in visitors:
-        visitor.connection.close()
+        status, body = visitor.request("GET", "/search.json?q=ressourcerie")
+        assert status == 200, body[:300]
+        found.append(json.loads(body)["total"])
+    return found
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the connections from Linux's /proc")
+
+
+@needs_proc
+def test_after_an_update_both_worker_processes_find_the_new_document(settings: Settings, corpus: Path) -> None:
+    _pages(corpus, 3)
+    update_index(settings)
+    with serving(settings) as (port, workers):
+        visitors = [Visitor(port, workers, worker) for worker in workers]
+        assert _totals(visitors) == [3, 3]
+        assert _totals(visitors) == [3, 3]  # answered from the caches now
+        assert (settings.instance_dir / "result-pages.sqlite").is_file()
+        (corpus / "page-new.html").write_bytes(html_page("Ressourcerie nouvelle", "Une ressourcerie de plus."))
+        update_index(settings)
+        assert _totals(visitors) == [4, 4]
+        for visitor in visitors:
+            visitor.connection.close()
+
+
+@needs_proc
+def test_pages_kept_by_an_earlier_server_are_not_served_by_the_next(settings: Settings, corpus: Path) -> None:
+    _pages(corpus, 3)
+    update_index(settings)
+    with serving(settings) as (port, workers):
+        visitors = [Visitor(port, workers, worker) for worker in workers]
+        assert _totals(visitors) == [3, 3]
+        for visitor in visitors:
+            visitor.connection.close()
+    # Pages of the same index generation, as another version of docsearch
+    # might have written them: here, a total that is not the index's.
+    with sqlite3.connect(settings.instance_dir / "result-pages.sqlite") as db:
+        rows = db.execute("SELECT generation, request, result FROM pages").fetchall()
+        assert rows
+        for generation, request, result in rows:
+            page = pickle.loads(result)
+            page.total = 99
+            db.execute("UPDATE pages SET result = ? WHERE generation = ? AND request = ?",
+                       (pickle.dumps(page), generation, request))
+    db.close()
+    with serving(settings) as (port, workers):
+        # (Here the start's catch-up with the corpus makes a new generation
+        # too, which alone retires the old pages; clear() covers the rest.)
+        cache = settings.instance_dir / "result-pages.sqlite"
+        if cache.exists():  # the start's own searches (/index.json) may have kept pages already
+            with contextlib.closing(sqlite3.connect(cache)) as db:
+                kept = [pickle.loads(r[0]).total for r in db.execute("SELECT result FROM pages").fetchall()]
+            assert 99 not in kept
+        visitors = [Visitor(port, workers, worker) for worker in workers]
+        assert _totals(visitors) == [3, 3]
+        for visitor in visitors:
+            visitor.connection.close()

@@ -64,6 +64,22 @@ class SharedResults:
     def in_instance(cls, instance_dir: Path) -> SharedResults:
         return cls(instance_dir / FILE_NAME)
 
+    def clear(self) -> None:
+        """Forget every page: ``serve`` does it before starting its workers,
+        since the pages of another version of docsearch (records of another
+        shape) would be read back as records of this one. Meant for a process
+        that has not searched yet (another thread's connection would still
+        read the removed file)."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+            except OSError as exc:
+                logger.warning("shared result cache not cleared: %s", exc)
+
     def get(self, generation: Hashable, request: Hashable) -> Any | None:
         try:
             db = self._connect()
