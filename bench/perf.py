@@ -1,18 +1,26 @@
-"""Performance of docsearch beside Recoll, on the same generated corpus, in the same run.
+"""Performance of docsearch beside Recoll, tantivy and SQLite FTS5, on the same generated corpus, in the same run.
 
-    .venv/bin/python bench/perf.py [--docs 2000] [--html] [--work /tmp/docsearch-bench]
-                                   [--queries 200] [--http-seconds 20] [--no-recoll]
-                                   [--server-workers N]
+    .venv/bin/python bench/perf.py [--docs 2000] [--html] [--repeats 3] [--work /tmp/docsearch-bench]
+                                   [--queries 200] [--http-seconds 20] [--no-recoll] [--no-peers]
+                                   [--server-workers N] [--ocr] [--plot] [--development]
 
 Measures, for docsearch and for Recoll (``recollindex``/``recollq``, Debian
 package ``recoll``): first ingestion (wall time, pages/s, peak memory),
 rebuild with nothing changed, one file added until it is findable, query
 latency (p50/p95/p99 over 200 queries of 1–3 words, top 10 with snippets,
 page numbers and facet counts), the web server under ``wrk`` (2 and 8
-connections, distinct queries, then a Zipf draw), and the index size. It
-prints each figure beside Recoll's with their ratio, and writes the results
-as JSON and as a Markdown table in the work folder. These machines are
-noisy: compare the ratios, rerun to see the spread.
+connections, distinct queries, then a Zipf draw), and the index size. The
+same 200 queries go to two in-process peers built from the text docsearch
+extracted (``bench/peers.py``: tantivy, SQLite FTS5), asked for the same
+top 10 with snippets and counts over all matches. Each measure is taken
+``--repeats`` times (3 by default: these machines are noisy) and the table
+gives the medians, each figure beside the peers' with their ratio. The
+figures go to ``bench/results/<date>-<format>-<docs>.json`` (with the date,
+the machine and the commit) and to the work folder; ``--plot`` redraws
+``bench/results/perf.png`` from every result file present (``bench/plot.py``);
+``--ocr`` also runs ``bench/ocr.py`` (docsearch's OCR beside ocrmypdf).
+Missing tools are installed: recoll, wrk (and ocrmypdf with ``--ocr``) with
+apt-get, tantivy and matplotlib with the ``bench`` extra.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from bench.make_corpus import SECTORS, TOWNS, make_corpus  # noqa: E402
+from bench.peers import PeerDocument, extracted_documents, make_peers, measure_peer  # noqa: E402
 
 DOCSEARCH = [sys.executable, "-c", "from docsearch.cli import main; main()"]
 
@@ -114,11 +123,18 @@ def free_port() -> int:
 
 
 def draw_queries(count: int, seed: int) -> list[str]:
-    """1–3 words drawn from the corpus's own vocabulary."""
+    """``count`` distinct queries of 1–3 words drawn from the corpus's own vocabulary."""
     rng = random.Random(seed)
     words = sorted({w for topics in SECTORS.values() for t in topics for w in t.replace("'", " ").split() if len(w) > 3})
     words += [t for t in TOWNS]
-    return [" ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 3)))) for _ in range(count)]
+    # Distinct: a query drawn twice would be answered from docsearch's result
+    # cache the second time (18 of the 200 were, before), and no query figure
+    # may come from a cache. There are about 110 one-word queries, so a long
+    # list holds more two- and three-word ones than the draw's 2 in 5.
+    queries: dict[str, None] = {}
+    while len(queries) < count:
+        queries[" ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 3))))] = None
+    return list(queries)
 
 
 # docsearch ---------------------------------------------------------------------
@@ -244,7 +260,8 @@ end
 """
 
 
-def http_load(ds: Docsearch, work: Path, queries: list[str], seconds: int, workers: int) -> dict[str, dict[str, float]]:
+def http_load(ds: Docsearch, work: Path, queries: list[str], seconds: int, workers: int,
+              warmup: int = 5) -> dict[str, dict[str, float]]:
     port = free_port()
     server = subprocess.Popen(ds.cli("serve", "--port", str(port), "--workers", str(workers)),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -258,7 +275,7 @@ def http_load(ds: Docsearch, work: Path, queries: list[str], seconds: int, worke
         for label, connections, zipf in (("warm-up", 8, "0"), ("2 connections, distinct", 2, "0"),
                                          ("8 connections, distinct", 8, "0"), ("8 connections, Zipf", 8, "1")):
             env = {**os.environ, "QUERIES": str(work / "queries.txt"), "ZIPF": zipf}
-            duration = 5 if label == "warm-up" else seconds
+            duration = warmup if label == "warm-up" else seconds
             out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
                                   "-s", str(work / "search.lua"), f"http://127.0.0.1:{port}"],
                                  capture_output=True, text=True, env=env)
@@ -288,39 +305,99 @@ def _wait(url: str) -> None:
 
 # The run -------------------------------------------------------------------------
 
+RESULTS = PROJECT / "bench" / "results"
+
 
 def main() -> None:
     args = _arguments()
+    _ensure_tools(args)
+    # A run stopped (SIGTERM) still stops the server it started (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = args.work / f"{args.docs}-{'html' if args.html else 'pdf'}-s{args.seed}"
-    corpus = work / "corpus"
-    if not corpus.is_dir():
+    corpus, generated = work / "corpus", work / "corpus-generated"
+    if not generated.is_file():  # a generation that was stopped is done again (the corpus is seeded)
         print(f"generating {args.docs} documents…", file=sys.stderr)
+        shutil.rmtree(corpus, ignore_errors=True)
         make_corpus(corpus, args.docs, args.seed, args.html)
+        generated.write_text(f"{args.docs} documents\n", encoding="utf-8")
     for leftover in [*corpus.glob("*/nouveau-*"), corpus / ".corbeille", corpus / "recoll-added"]:  # an interrupted run
         shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
-    pages = _pages(corpus)
+    results: dict[str, object] = {
+        "date": dt.datetime.now().isoformat(timespec="minutes"), "machine": _machine(), "commit": _commit(),
+        "documents": args.docs, "pages": _pages(corpus), "format": "html" if args.html else "pdf",
+        "repeats": args.repeats, "development": args.development,
+    }
+    rounds = []
+    peer_documents: list[PeerDocument] = []
+    for number in range(args.repeats):
+        print(f"round {number + 1} of {args.repeats}…", file=sys.stderr)
+        rounds.append(_round(args, corpus, work, peer_documents))
+    results.update(medians(rounds))
+    results["rounds"] = rounds
+    if not args.no_peers:
+        results["peers"] = {peer.name: peer.analysis for peer in make_peers(work / "peers")}
+    if args.http_seconds:
+        results["server_workers"] = args.server_workers
+    if args.ocr:
+        results["ocr"] = _ocr(work, args.ocr_pages)
+    _report(results, work, args.results)
+    if args.plot:
+        from bench.plot import plot
+
+        print(f"plot: {plot(args.results)}")
+
+
+def _round(args: argparse.Namespace, corpus: Path, work: Path, peer_documents: list[PeerDocument]) -> dict[str, object]:
+    """Every measure once: what the run repeats, to give medians."""
     ds, rc = Docsearch(corpus, work), Recoll(corpus, work)
     queries = draw_queries(args.queries, args.seed)
-    results: dict[str, object] = {"date": dt.datetime.now().isoformat(timespec="minutes"), "machine": _machine(),
-                                  "documents": args.docs, "pages": pages, "format": "html" if args.html else "pdf"}
-
-    results["first_ingestion"] = {"docsearch": ds.first_ingestion()}
-    if not args.no_recoll:
-        results["first_ingestion"]["recoll"] = rc.first_ingestion()  # type: ignore[index]
-    results["rebuild_unchanged"] = {"docsearch": ds.rebuild_unchanged()}
+    recoll = not args.no_recoll
+    figures: dict[str, dict[str, object]] = {}
+    figures["first_ingestion"] = {"docsearch": ds.first_ingestion()}
+    if recoll:
+        figures["first_ingestion"]["recoll"] = rc.first_ingestion()
+    figures["rebuild_unchanged"] = {"docsearch": ds.rebuild_unchanged()}
     new_file = _new_document(work, args.html)
-    results["add_until_found"] = {"docsearch": {"seconds": ds.add_until_found(new_file, "zyxwalbum")}}
-    if not args.no_recoll:
-        results["add_until_found"]["recoll"] = {"seconds": rc.add_until_found(_new_document(work, args.html, 2), "zyxwalbum2")}  # type: ignore[index]
-    results["queries"] = {"docsearch": ds.queries(queries)}
-    results["queries_cold"] = {"docsearch": ds.queries(queries, cold=True)}
-    if not args.no_recoll:
-        results["queries"]["recoll"] = rc.queries(queries)  # type: ignore[index]
-    results["index_bytes"] = {"docsearch": ds.index_bytes(), **({} if args.no_recoll else {"recoll": rc.index_bytes()})}
+    figures["add_until_found"] = {"docsearch": {"seconds": ds.add_until_found(new_file, "zyxwalbum")}}
+    if recoll:
+        figures["add_until_found"]["recoll"] = {"seconds": rc.add_until_found(_new_document(work, args.html, 2), "zyxwalbum2")}
+    figures["queries"] = {"docsearch": ds.queries(queries)}
+    figures["queries_cold"] = {"docsearch": ds.queries(queries, cold=True)}
+    if recoll:
+        figures["queries"]["recoll"] = rc.queries(queries)
+    figures["index_bytes"] = {"docsearch": ds.index_bytes(), **({"recoll": rc.index_bytes()} if recoll else {})}
+    if not args.no_peers:
+        if not peer_documents:  # the same text every round: read it once
+            peer_documents += extracted_documents(corpus, ds.index, ds.instance)
+        figures["peer_build"], figures["peer_answers"] = {}, {}
+        for peer in make_peers(work / "peers"):
+            measured = measure_peer(peer, peer_documents, queries)
+            peer.close()
+            figures["queries"][peer.name] = percentiles(measured.pop("times"))  # type: ignore[arg-type]
+            figures["peer_build"][peer.name] = {"seconds": measured.pop("build_seconds")}
+            figures["index_bytes"][peer.name] = measured.pop("index_bytes")
+            figures["peer_answers"][peer.name] = measured  # matches, queries answered, snippets marked
     if args.http_seconds:
-        results["http"] = http_load(ds, work, draw_queries(2000, args.seed + 1), args.http_seconds, args.server_workers)
-        results["server_workers"] = args.server_workers
-    _report(results, work)
+        figures["http"] = http_load(ds, work, draw_queries(2000, args.seed + 1), args.http_seconds, args.server_workers,
+                                    args.warmup_seconds)
+    return figures
+
+
+def medians(rounds: list[dict[str, object]]) -> dict[str, object]:
+    """The median of each figure over the rounds (same shape as one round)."""
+    first = rounds[0]
+    out: dict[str, object] = {}
+    for key, value in first.items():
+        others = [r.get(key) for r in rounds]
+        if isinstance(value, dict):
+            out[key] = medians([o for o in others if isinstance(o, dict)])  # type: ignore[misc]
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            numbers = [o for o in others if isinstance(o, (int, float))]
+            median = statistics.median(numbers)
+            out[key] = round(median) if all(isinstance(n, int) for n in numbers) else round(median, 4)
+        else:
+            out[key] = value
+    return out
 
 
 def _arguments() -> argparse.Namespace:
@@ -329,12 +406,74 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--html", action="store_true", help="HTML pages instead of PDFs (for 20,000 documents)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "docsearch-bench")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON of the run goes")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of every measure (the table gives medians)")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--http-seconds", type=int, default=20, help="0 to skip the web server")
+    parser.add_argument("--warmup-seconds", type=int, default=5, help="of the web server, before its figures")
     parser.add_argument("--no-recoll", action="store_true")
+    parser.add_argument("--no-peers", action="store_true", help="no tantivy, no FTS5")
     parser.add_argument("--server-workers", type=int, default=os.cpu_count() or 1,
                         help="`docsearch serve --workers` (default: one per core)")
+    parser.add_argument("--ocr", action="store_true", help="also run bench/ocr.py (docsearch's OCR beside ocrmypdf)")
+    parser.add_argument("--ocr-pages", type=int, default=12, help="scanned pages of the OCR comparison")
+    parser.add_argument("--plot", action="store_true", help="redraw bench/results/perf.png from every result file")
+    parser.add_argument("--development", action="store_true",
+                        help="mark the figures as a development run (a busy machine): the plot prefers the others")
     return parser.parse_args()
+
+
+# Tools ---------------------------------------------------------------------------
+
+
+def _ensure_tools(args: argparse.Namespace) -> None:
+    """What the run needs, installed when missing (like scripts/test does for
+    chromium): Debian packages with apt-get, Python ones with the bench extra."""
+    wanted = {}
+    if not args.no_recoll:
+        wanted["recollindex"] = "recoll"
+    if args.http_seconds:
+        wanted["wrk"] = "wrk"
+    if args.ocr:
+        wanted["ocrmypdf"] = "ocrmypdf"
+    missing = sorted({package for command, package in wanted.items() if shutil.which(command) is None})
+    if missing and shutil.which("apt-get"):
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        print(f"installing {' '.join(missing)} with apt-get…", file=sys.stderr)
+        subprocess.run([*sudo, "apt-get", "update", "-qq"], check=False)
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *missing], check=False,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    for command, package in wanted.items():
+        if shutil.which(command) is None:
+            sys.exit(f"{command} is missing (Debian package {package}); install it, or run without it "
+                     f"({'--no-recoll' if package == 'recoll' else '--http-seconds 0' if package == 'wrk' else 'no --ocr'})")
+    modules = ["fpdf"] if not args.html else []
+    modules += [] if args.no_peers else ["tantivy"]
+    modules += ["matplotlib"] if args.plot else []
+    modules += ["rapidfuzz"] if args.ocr else []
+    if any(_missing_module(m) for m in modules):
+        print("installing the bench extra (pip install -e '.[bench]')…", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", f"{PROJECT}[bench]"], check=True)
+
+
+def _missing_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is None
+
+
+def _ocr(work: Path, pages: int) -> dict[str, object]:
+    """bench/ocr.py's figures (its tables go to the terminal as they come)."""
+    folder = work / "ocr"
+    done = subprocess.run([sys.executable, str(PROJECT / "bench" / "ocr.py"), "--work", str(folder), "--pages", str(pages)],
+                          check=False)
+    try:
+        return {"returncode": done.returncode, **json.loads((folder / "results.json").read_text())}
+    except (OSError, ValueError):
+        return {"returncode": done.returncode}
+
+
+# What the run reports ---------------------------------------------------------------
 
 
 def _pages(corpus: Path) -> int:
@@ -360,44 +499,82 @@ def _new_document(work: Path, html: bool, number: int = 1) -> Path:
     return path
 
 
-def _machine() -> str:
-    return f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+def _machine() -> dict[str, object]:
+    cpu = ram = ""
+    try:
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "")
+        ram_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
+        ram = f"{ram_kb / 2**20:.1f} GB"
+    except (OSError, AttributeError):
+        pass
+    return {"node": platform.node(), "arch": platform.machine(), "cores": os.cpu_count(), "ram": ram,
+            "cpu": cpu or platform.processor(), "python": platform.python_version()}
 
 
-def _report(results: dict[str, object], work: Path) -> None:
-    rows = [("figure", "docsearch", "Recoll", "ratio")]
+def _commit() -> str:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(PROJECT), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
 
-    def add(name: str, ours: float | None, theirs: float | None, unit: str) -> None:
-        ratio = f"{ours / theirs:.2f}" if ours is not None and theirs else "—"
-        rows.append((name, f"{ours:.2f} {unit}" if ours is not None else "—", f"{theirs:.2f} {unit}" if theirs else "—", ratio))
+    commit = git("rev-parse", "--short=12", "HEAD")
+    return commit + ("+changes" if commit and git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+ENGINES = (("docsearch", "docsearch"), ("recoll", "Recoll"), ("tantivy", "tantivy"), ("FTS5", "FTS5"))
+
+
+def _report(results: dict[str, object], work: Path, folder: Path) -> None:
+    present = [(key, label) for key, label in ENGINES if key == "docsearch" or key in results["queries"]]  # type: ignore[operator]
+    head = ["figure"] + [c for key, label in present for c in ([label] if key == "docsearch" else [label, "ratio"])]
+    rows: list[list[str]] = []
+
+    def add(name: str, values: dict[str, float | None], unit: str) -> None:
+        ours = values.get("docsearch")
+        row = [name, f"{ours:.2f} {unit}".strip() if ours is not None else "—"]
+        for key, _ in present[1:]:
+            theirs = values.get(key)
+            row += [f"{theirs:.2f} {unit}".strip() if theirs else "—",
+                    f"{ours / theirs:.2f}" if ours is not None and theirs else "—"]
+        rows.append(row)
+
+    def pick(figure: str, key: str) -> dict[str, float | None]:
+        return {engine: values.get(key) for engine, values in results.get(figure, {}).items()}  # type: ignore[union-attr]
 
     first = results["first_ingestion"]
-    add("first ingestion", first["docsearch"]["seconds"], first.get("recoll", {}).get("seconds"), "s")
-    add("  pages per second", results["pages"] / first["docsearch"]["seconds"],
-        results["pages"] / first["recoll"]["seconds"] if "recoll" in first else None, "")
-    add("  peak memory", first["docsearch"]["peak_mb"], first.get("recoll", {}).get("peak_mb"), "MB")
-    add("rebuild, nothing changed (vs Recoll's first ingestion)", results["rebuild_unchanged"]["docsearch"]["seconds"],
-        first.get("recoll", {}).get("seconds"), "s")
-    added = results["add_until_found"]
-    add("one file added → findable", added["docsearch"]["seconds"], added.get("recoll", {}).get("seconds"), "s")
+    add("first ingestion", pick("first_ingestion", "seconds"), "s")
+    add("  pages per second", {k: results["pages"] / v["seconds"] for k, v in first.items()}, "")  # type: ignore[union-attr, operator]
+    add("  peak memory", pick("first_ingestion", "peak_mb"), "MB")
+    recoll_first = first.get("recoll", {}).get("seconds")  # type: ignore[union-attr]
+    add("rebuild, nothing changed (vs Recoll's first ingestion; peers: built from the extracted text)",
+        {"docsearch": results["rebuild_unchanged"]["docsearch"]["seconds"], "recoll": recoll_first,  # type: ignore[index]
+         **pick("peer_build", "seconds")}, "s")
+    add("one file added → findable", pick("add_until_found", "seconds"), "s")
     for key in ("p50_ms", "p95_ms", "p99_ms"):
-        add(f"query {key[:3]}", results["queries"]["docsearch"][key], results["queries"].get("recoll", {}).get(key), "ms")
+        add(f"query {key[:3]}", pick("queries", key), "ms")
     for key in ("p50_ms", "p95_ms"):
-        add(f"query {key[:3]}, every word new to the searcher", results["queries_cold"]["docsearch"][key],
-            results["queries"].get("recoll", {}).get(key), "ms")
-    sizes = results["index_bytes"]
-    add("index size", sizes["docsearch"] / 1e6, sizes.get("recoll", 0) / 1e6 or None, "MB")
-    for label, figures in results.get("http", {}).items():
-        rows.append((f"/search, {label}", f"{figures['per_second']} req/s, p95 {figures['p95_ms']} ms, "
-                     f"{figures['errors']} errors", "", ""))
-    table = "\n".join(f"| {' | '.join(row)} |" for row in [rows[0], ("---",) * 4, *rows[1:]])
-    header = (f"{results['documents']} {results['format'].upper()} documents ({results['pages']} pages), "
-              f"{results['date']}, {results['machine']}"
-              + (f", `serve --workers {results['server_workers']}`" if "server_workers" in results else ""))
+        add(f"query {key[:3]}, every word new to the searcher",
+            {**pick("queries", key), "docsearch": results["queries_cold"]["docsearch"][key]}, "ms")  # type: ignore[index]
+    add("index size", {k: v / 1e6 for k, v in results["index_bytes"].items()}, "MB")  # type: ignore[union-attr]
+    for label, figures in results.get("http", {}).items():  # type: ignore[union-attr]
+        rows.append([f"/search, {label}", f"{figures['per_second']} req/s, p95 {figures['p95_ms']} ms, "
+                     f"{figures['errors']} errors"] + [""] * (len(head) - 2))
+    table = "\n".join(f"| {' | '.join(row)} |" for row in [head, ["---"] * len(head), *rows])
+    machine = results["machine"]
+    header = (f"{results['documents']} {results['format'].upper()} documents ({results['pages']} pages), "  # type: ignore[attr-defined]
+              f"{results['date']}, {machine['cpu']}, {machine['cores']} cores, {machine['ram']}, "  # type: ignore[index]
+              f"Python {machine['python']}, commit {results['commit'] or '?'}, "  # type: ignore[index]
+              f"median of {results['repeats']} round(s)"
+              + (f", `serve --workers {results['server_workers']}`" if "server_workers" in results else "")
+              + (" — development run (busy machine)" if results["development"] else ""))
     print(header)
     print(table)
     (work / "results.json").write_text(json.dumps(results, indent=1))
     (work / "results.md").write_text(f"{header}\n\n{table}\n")
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{str(results['date']).replace(':', '-')}-{results['format']}-{results['documents']}.json"
+    (folder / name).write_text(json.dumps(results, indent=1) + "\n")
+    print(f"figures: {folder / name}")
 
 
 if __name__ == "__main__":

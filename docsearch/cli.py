@@ -22,6 +22,7 @@ from docsearch.config import Settings
 from docsearch.errors import DocsearchError, UserError
 from docsearch.index.update import RunReport, update_index
 from docsearch.search.service import SearchRequest, SearchResult, SearchService
+from docsearch.search.shared_results import SharedResults
 from docsearch.staff.accounts import ROLES
 
 
@@ -421,6 +422,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int, 
                     root_path=root_path, proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
         return
     session_secret(settings.instance_dir)  # made once, before the workers share it
+    SharedResults.in_instance(settings.instance_dir).clear()  # pages of another version of the code are no pages
     for name in ("corpus_dir", "index_dir", "instance_dir"):
         os.environ[f"DOCSEARCH_{name.upper()}"] = str(getattr(settings, name).resolve())
     uvicorn.run("docsearch.web.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="info",

@@ -44,6 +44,7 @@ from docsearch.index.backend import (
 from docsearch.index.engine import WhooshBackend
 from docsearch.search.completion import Completer, Completion
 from docsearch.search.facets import FacetValue, facet_values
+from docsearch.search.shared_results import SharedResults
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,8 @@ class SearchResult:
 
 
 class SearchService:
-    def __init__(self, settings: Settings, vocab: Vocabulary | None = None, backend: Backend | None = None) -> None:
+    def __init__(self, settings: Settings, vocab: Vocabulary | None = None, backend: Backend | None = None,
+                 shared: SharedResults | None = None) -> None:
         self.settings = settings
         # A vocabulary given is kept; the one read from the files follows
         # staff's edits (``vocab`` compares the files' stamp before each use).
@@ -162,6 +164,9 @@ class SearchService:
         self._generation: Hashable = None
         self._results: OrderedDict[SearchRequest, SearchResult] = OrderedDict()
         self.completer = Completer(self.backend)
+        # The pages other worker processes computed (``serve --workers N``), a
+        # second level behind this process's own.
+        self.shared = shared
 
     @property
     def vocab(self) -> Vocabulary:
@@ -202,9 +207,15 @@ class SearchService:
         return result
 
     def _search(self, request: SearchRequest) -> SearchResult:
-        cached = self._cached(self.backend.generation(), request)
+        generation = self.backend.generation()
+        cached = self._cached(generation, request)
         if cached is not None:
             return cached
+        if self.shared is not None:
+            computed = self.shared.get(generation, request)
+            if isinstance(computed, SearchResult):
+                self._keep(generation, request, computed)
+                return computed
         try:
             found = self.backend.search(request)
         except DocsearchError:
@@ -216,6 +227,8 @@ class SearchService:
             found = self.backend.search(request, plain=True)
         result = self._result(request, found)
         self._keep(found.generation, request, result)
+        if self.shared is not None:
+            self.shared.put(found.generation, request, result)
         return result
 
     def document(self, doc_id: str) -> DocumentView | None:

@@ -11,11 +11,16 @@ from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from docsearch.config import Settings
+from docsearch.search.service import SearchService
+from docsearch.search.shared_results import SharedResults
 from docsearch.web.app import create_app
 
 
 def app() -> Starlette:
-    return create_app(Settings.from_env())
+    """Each worker keeps its result pages and shares them with the others
+    (``search/shared_results.py``)."""
+    settings = Settings.from_env()
+    return create_app(settings, SearchService(settings, shared=SharedResults.in_instance(settings.instance_dir)))
 
 
 class NoDelayHTTP(H11Protocol):
