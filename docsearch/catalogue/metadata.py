@@ -14,11 +14,12 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
+from docsearch.catalogue.doctypes import infer_doctype
 from docsearch.catalogue.records import Metadata
 from docsearch.catalogue.staff import StaffMetadata
-from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, WEB_TYPE, Vocabulary
+from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, Vocabulary
 from docsearch.extraction import Extracted
-from docsearch.text import clean_line, fold_key
+from docsearch.text import clean_line
 
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 _MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
@@ -31,19 +32,7 @@ _TITLED_YEAR = re.compile(
 )
 # "association loi 1901" is never the year of a document.
 _LAW_YEAR = re.compile(r"loi\s+(?:du\s+\S+\s+)?(?:19|20)\d\d", re.I)
-# Phrases that name a document's type wherever they stand on its first page…
-_STRONG_TYPES = (
-    ("rapport-activite", re.compile(r"rapport\s+(?:d['’]\s*)?activit|rapport\s+annuel|bilan\s+d['’]\s*activit", re.I)),
-    ("fiche-secteur", re.compile(r"fiches?\s+secteur", re.I)),
-)
-# …and words that only do in the title or the first lines.
-_HEAD_TYPES = (
-    ("etude", re.compile(r"\b(?:étude|etude|enquête|enquete|diagnostic|panorama|observatoire)\b", re.I)),
-    ("brochure", re.compile(r"\b(?:plaquette|brochure|dépliant|depliant)\b", re.I)),
-)
 HEAD_CHARS = 300
-# A short PDF that says nothing of its type is most likely a brochure.
-BROCHURE_MAX_PAGES = 4
 _JUNK_TITLE = re.compile(r"^(?:untitled|sans titre|title|document\d*|titre|binder\d*)\b|\.\w{2,5}$", re.I)
 
 
@@ -87,12 +76,12 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
         ("path", lambda: path.year),
         ("text", lambda: _year_from_text(title, extracted.pages[:2])),
     )
+    inferred = infer_doctype(relpath, title, extracted, vocab) or (None, "text")
     doctype = pick(
         "doctype",
         ("staff", lambda: _staff_doctype(staff.doctype, vocab, warnings)),
-        ("path", lambda: path.doctype),
-        ("format", lambda: WEB_TYPE if extracted.format == "html" else None),
-        ("text", lambda: _doctype_from_text(title, first_page, extracted)),
+        ("path", lambda: path.doctype),  # a folder named like a type: the centre's own filing
+        (inferred[1], lambda: inferred[0]),  # title words, file name, page shape… (doctypes.py)
     ) or OTHER_TYPE
     summary = pick(
         "summary",
@@ -128,19 +117,9 @@ class _PathHints:
         years = [int(p) for p in folders if p.isdigit() and _plausible_year(int(p))]
         doctypes = [code for part in folders if (code := vocab.doctype_code(part))]
         year = years[-1] if years else _year_in(stem)
-        doctype = doctypes[-1] if doctypes else _doctype_from_name(stem, vocab)
+        # The file name's words are one cue among others (doctypes.py): only folders decide here.
+        doctype = doctypes[-1] if doctypes else None
         return cls(sectors, year, doctype)
-
-
-def _doctype_from_name(stem: str, vocab: Vocabulary) -> str | None:
-    """A type word in the file name: "rapport-activite-2008", "copie-de-plaquette"…"""
-    words = fold_key(stem).split()
-    for length in (3, 2, 1):
-        for start in range(len(words) - length + 1):
-            code = vocab.doctype_code(" ".join(words[start:start + length]))
-            if code and code not in (WEB_TYPE, OTHER_TYPE):
-                return code
-    return None
 
 
 def _staff_sectors(items: tuple[str, ...], vocab: Vocabulary, warnings: list[str]) -> list[str]:
@@ -214,19 +193,6 @@ def _year_in(text: str) -> int | None:
 
 def _plausible_year(year: int) -> bool:
     return 1900 <= year <= dt.date.today().year + 1
-
-
-def _doctype_from_text(title: str, first_page: str, extracted: Extracted) -> str | None:
-    for code, pattern in _STRONG_TYPES:
-        if pattern.search(title) or pattern.search(first_page[:1500]):
-            return code
-    head = f"{title}\n{first_page[:HEAD_CHARS]}"
-    for code, pattern in _HEAD_TYPES:
-        if pattern.search(head):
-            return code
-    if extracted.format == "pdf" and len(extracted.pages) <= BROCHURE_MAX_PAGES:
-        return "brochure"
-    return None
 
 
 def _plausible_title(title: str) -> str:
