@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from docsearch.catalogue.doctypes import infer_doctype
+from docsearch.catalogue.organisations import embedded_organisation, organisation_from_text
 from docsearch.catalogue.records import Metadata
 from docsearch.catalogue.staff import StaffMetadata
 from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, Vocabulary
@@ -92,7 +93,8 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
     organisation = pick(
         "organisation",
         ("staff", lambda: clean_line(staff.organisation)),
-        ("embedded", lambda: embedded.get("author", "")),
+        ("embedded", lambda: embedded_organisation(extracted, vocab)),  # never a login (organisations.py)
+        ("text", lambda: organisation_from_text(extracted, vocab)),  # the letterhead
     ) or ""
     territory = pick("territory", ("staff", lambda: clean_line(staff.territory))) or ""
     url = pick(
