@@ -18,6 +18,7 @@ from docsearch.catalogue.doctypes import infer_doctype
 from docsearch.catalogue.organisations import embedded_organisation, organisation_from_text
 from docsearch.catalogue.records import Metadata
 from docsearch.catalogue.staff import StaffMetadata
+from docsearch.catalogue.summaries import summary_from_text
 from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, Vocabulary
 from docsearch.extraction import Extracted
 from docsearch.text import clean_line
@@ -88,7 +89,7 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
         "summary",
         ("staff", lambda: clean_line(staff.summary)),
         ("embedded", lambda: embedded.get("subject", "")),
-        ("text", lambda: _summary_from_text(first_page, title)),
+        ("text", lambda: summary_from_text(extracted.pages, title)),  # no contact lines (summaries.py)
     ) or ""
     organisation = pick(
         "organisation",
@@ -232,15 +233,6 @@ def _looks_like_title(line: str) -> bool:
 def _title_from_name(relpath: str) -> str:
     stem = re.sub(r"[-_]+", " ", PurePosixPath(relpath).stem).strip()
     return stem[:1].upper() + stem[1:] if stem else relpath
-
-
-def _summary_from_text(first_page: str, title: str, limit: int = 300) -> str:
-    text = " ".join(first_page.split())
-    if title and text.lower().startswith(title.lower()):
-        text = text[len(title):].lstrip(" .:-—")
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _unique(items: Any) -> list[str]:
