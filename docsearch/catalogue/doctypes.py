@@ -42,7 +42,7 @@ NAME = 6  # a word of the file name
 BODY = 5  # a phrase of the first pages
 HEAD_CHARS = 600  # the first lines of page 1: "Procès-verbal" comes at 330 under a letterhead
 WEB_HEAD_LINES = 3  # "Contents", "Statuts¶": a page's heading, not its article
-WEB_HEADING_CHARS = 80
+WEB_HEADING_WORDS = 8
 BODY_CHARS = 6000  # the first pages, for body phrases
 # "Rapport d'activité", "Fiche secteur" name the document further down page 1
 # too (under a letterhead and a slogan: sample corpus, 5 reports).
@@ -194,11 +194,12 @@ def _head_matches(head: str, title: str, first_page: str, vocab: Vocabulary, web
 def _heading_lines(first_page: str, web: bool) -> list[str]:
     """The first lines of page 1 that can be headings: not the continuation of
     a sentence ("…dans l'étude de problèmes", a brochure's prose, realworld-fr).
-    For a web page, its first three short lines: the subject line under an
-    article's heading ("Comment saisit-on des champs de formulaire ?") is prose."""
+    For a web page, its first three lines of at most eight words: the subject
+    line under an article's heading ("Comment saisit-on des champs de
+    formulaire ? …", realworld-fr) is prose."""
     lines = [line.strip() for line in first_page[:HEAD_CHARS].split("\n") if line.strip()]
     if web:
-        return [line for line in lines[:WEB_HEAD_LINES] if len(line) <= WEB_HEADING_CHARS]
+        return [line for line in lines[:WEB_HEAD_LINES] if len(line.split()) <= WEB_HEADING_WORDS]
     return [line for line in lines if not line[0].islower()]
 
 

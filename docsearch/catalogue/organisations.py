@@ -76,6 +76,7 @@ _CREDIT = re.compile(
 _ASSOCIATION = re.compile(
     r"\b[Ll]['’]\s*association\s+((?:[A-ZÀ-Ý][\w'’&-]*)(?:\s+(?:de|du|des|d['’]|la|le|les|et|&|[A-ZÀ-Ý][\w'’&-]*))*)"
 )
+_SOURCE = re.compile(r"^\W*sources?\s*:", re.I)
 # "Bienvenue — Société coopérative d'habitation", "Framadate… - DesignGouv".
 _SITE_SUFFIX = re.compile(r"\s+[-—–|·]\s+([^-—–|·]{2,60})$")
 SITE_MAX_WORDS = 6
@@ -102,7 +103,8 @@ def organisation_from_text(extracted: Extracted, vocab: Vocabulary) -> str:
         return ""
     first = extracted.pages[0]
     lines = [clean_line(line) for line in first.split("\n") if clean_line(line)][:HEAD_LINES]
-    head = "\n".join(line for line in lines if len(line) <= HEAD_LINE_CHARS)
+    # "Source : INSEE — traitement CRESS" credits a statistic, it heads nothing.
+    head = "\n".join(line for line in lines if len(line) <= HEAD_LINE_CHARS and not _SOURCE.match(line))
     body = "\n".join(extracted.pages[:BODY_PAGES])
     return (_known_in(head, vocab.organisations)
             or _letterhead(lines)
