@@ -99,7 +99,11 @@ def embedded_organisation(extracted: Extracted, vocab: Vocabulary) -> str:
 
 
 def organisation_from_text(extracted: Extracted, vocab: Vocabulary) -> str:
-    if not extracted.pages:
+    """The letterhead's body. Not for a web page: its text is an article that
+    names bodies it speaks of (0 of the 21 web pages of realworld-fr, whose
+    organisation is their site, need it; on bench/relevance.py's pages, their
+    subjects became organisations: MRR@10 0.781 → 0.780)."""
+    if not extracted.pages or extracted.format == "html":
         return ""
     first = extracted.pages[0]
     lines = [clean_line(line) for line in first.split("\n") if clean_line(line)][:HEAD_LINES]

@@ -77,9 +77,15 @@ def _prose(line: str, following: str) -> bool:
 
 def _readable(line: str, title: str) -> str:
     """The line as a résumé may show it, or "" when it is not for reading."""
-    if not line or _PAGE_NUMBER.match(line) or _CONTACT_WORDS.search(line) or _LEADERS.search(line):
+    if not line or _PAGE_NUMBER.match(line) or _LEADERS.search(line):
         return ""
-    if len(line.split()) <= ADDRESS_MAX_WORDS and _ADDRESS.search(line):
+    # A contact word opens a contact line when the line is short or the word
+    # labels a value ("Site : …"); "Site classé, le château…" is prose.
+    short = len(line.split()) <= ADDRESS_MAX_WORDS
+    opening = _CONTACT_WORDS.match(line)
+    if opening and (short or line[opening.end():].lstrip().startswith((":", "."))):
+        return ""
+    if short and _ADDRESS.search(line):
         return ""
     stripped = clean_line(_URL.sub(" ", _EMAIL.sub(" ", _PHONE.sub(" ", line))))
     if stripped != line and len(stripped.split()) < PROSE_MIN_WORDS:
