@@ -186,7 +186,7 @@ def test_the_sample_corpus_facet_shows_the_new_labels(sample_service: SearchServ
 
 @pytest.mark.parametrize("author", ["jdupont", "accueil", "josephine.labroue", "Administrateur", "Microsoft Office User",
                                     "DUBUS Vincent", "Geoffrey Arthaud", "BOUVIER, Maelle", "B. Roullier",
-                                    "La République Française", "Adobe Photoshop"])
+                                    "La République Française", "Adobe Photoshop", "Paul d'Ivoi", "T.S. Eliot", "Villain"])
 def test_a_login_a_person_or_a_program_is_never_the_organisation(author: str) -> None:
     extracted = Extracted("pdf", ["Un texte sans en-tête qui parle de jardins partagés et de compost."], {"author": author})
     assert resolve_metadata("x.pdf", extracted, StaffMetadata(), VOCAB).organisation == ""

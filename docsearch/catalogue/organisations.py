@@ -65,8 +65,12 @@ _LOGIN = re.compile(r"^[a-z0-9._-]+$|@")
 # 8 of the 20 Author fields of realworld-fr.
 _CAP = r"[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?"
 _UPPER = r"[A-ZÀ-Ý]{2,}(?:[- ][A-ZÀ-Ý]{2,})?"
+# A particle ("Paul d'Ivoi", "Jean de La Fontaine") or initials ("T.S. Eliot") too.
+# One word alone ("Villain", "Etalab") is a body only when the document prints it.
+_PARTICLE = r"\s+(?:d['’]\s*|de\s+|du\s+|van\s+|von\s+)"
 _PERSON = re.compile(
-    rf"^(?:{_UPPER}\s+{_CAP}|{_CAP}\s+{_UPPER}|{_CAP}\s+{_CAP}|[\w-]+,\s*[\w-]+|[A-Z]\.\s*[\w-]+|{_CAP})$"
+    rf"^(?:{_UPPER}\s+{_CAP}|{_CAP}\s+{_UPPER}|{_CAP}\s+{_CAP}|{_CAP}{_PARTICLE}{_CAP}(?:\s+{_CAP})?|"
+    rf"[\w-]+,\s*[\w-]+|(?:[A-Z]\.\s*)+[\w'’-]+)$"
 )
 # Credit lines: "Source : INSEE — traitement CRESS Normandie", "Réalisé par …".
 _CREDIT = re.compile(
