@@ -127,10 +127,11 @@ class Cue:
 
 def infer_doctype(relpath: str, title: str, extracted: Extracted, vocab: Vocabulary) -> tuple[str, str] | None:
     """The best-supported type and its origin, or None when no cue speaks."""
-    cues = list(_cues(relpath, title, extracted, vocab))
+    # Only the types the vocabulary has: staff may have dropped one from the data file.
+    cues = [cue for cue in _cues(relpath, title, extracted, vocab) if cue.code in vocab.doctypes]
     if not cues:
         fallback = _fallback(extracted)
-        return (fallback, "text") if fallback else None
+        return (fallback, "text") if fallback in vocab.doctypes else None
     scores: dict[str, int] = {}
     first: dict[str, Cue] = {}
     for cue in cues:
