@@ -55,10 +55,10 @@ def page_text(rng: random.Random, sector: str, town: str, sentences: int) -> str
 
 
 def plan(rng: random.Random, number: int) -> dict[str, object]:
-    kind = rng.choices(["brochure", "fiche-secteur", "rapport-activite"], weights=[45, 35, 20])[0]
-    pages = {"brochure": rng.randint(1, 4), "fiche-secteur": rng.randint(1, 2), "rapport-activite": rng.randint(10, 40)}[kind]
+    kind = rng.choices(["plaquette", "fiche-secteur", "rapport-activite"], weights=[45, 35, 20])[0]
+    pages = {"plaquette": rng.randint(1, 4), "fiche-secteur": rng.randint(1, 2), "rapport-activite": rng.randint(10, 40)}[kind]
     sector, year, town = rng.choice(list(SECTORS)), rng.randint(2005, 2025), rng.choice(TOWNS)
-    names = {"brochure": "Plaquette", "fiche-secteur": "Fiche secteur", "rapport-activite": "Rapport d'activité"}
+    names = {"plaquette": "Plaquette", "fiche-secteur": "Fiche secteur", "rapport-activite": "Rapport d'activité"}
     title = f"{names[kind]} {year} — {rng.choice(SECTORS[sector]).capitalize()} à {town}"
     return {"n": number, "kind": kind, "pages": pages, "sector": sector, "year": year, "town": town, "title": title}
 

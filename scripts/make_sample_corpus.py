@@ -1616,7 +1616,7 @@ def render_brochure(pdf: SamplePDF, doc: Doc, w: Writer, labels: dict[str, str])
 
 
 RENDERERS = {"rapport-activite": render_report, "etude": render_study,
-             "fiche-secteur": render_fiche, "brochure": render_brochure}
+             "fiche-secteur": render_fiche, "plaquette": render_brochure}
 
 
 # ---------------------------------------------------------------------------
@@ -2145,7 +2145,7 @@ FICHES = [
 ]
 
 BROCHURES = [
-    Doc("brochure", "plaquette-ardess", "Agir ensemble pour l'économie sociale et solidaire", ARDESS,
+    Doc("plaquette", "plaquette-ardess", "Agir ensemble pour l'économie sociale et solidaire", ARDESS,
         "Haute-Normandie", 2006, ("entrepreneuriat",), "sidecar", pages=2, city="Rouen",
         pitch="L'ARDESS a été créée en juin 2005 par les acteurs de l'économie sociale et solidaire et les "
               "acteurs institutionnels pour structurer l'ESS à l'échelle régionale. Ses fonctions : accueil "
@@ -2154,7 +2154,7 @@ BROCHURES = [
         sidecar={"titre": "Plaquette de présentation de l'ARDESS", "secteurs": ["entrepreneuriat"],
                  "annee": 2006, "type": "plaquette", "organisation": ARDESS,
                  "territoire": "Haute-Normandie"}),
-    Doc("brochure", "atelier-velo-solidaire-rouen", "Réparer, apprendre, pédaler ensemble",
+    Doc("plaquette", "atelier-velo-solidaire-rouen", "Réparer, apprendre, pédaler ensemble",
         "Atelier Vélo Solidaire de Rouen", "Seine-Maritime", 2015, ("mobilite", "environnement"),
         "embedded", pages=2, city="Rouen", typographic=True,
         pitch="L'Atelier Vélo Solidaire de Rouen est une association loi 1901 qui apprend à chacun à "
@@ -2164,23 +2164,25 @@ BROCHURES = [
                           subject="Plaquette de présentation de l'atelier",
                           keywords="vélo, mobilité, réemploi, réparation",
                           author="Atelier Vélo Solidaire de Rouen", creator="Scribus 1.4.5")),
-    Doc("brochure", "epicerie-solidaire-du-havre", "Une aide alimentaire digne et solidaire",
+    Doc("plaquette", "epicerie-solidaire-du-havre", "Une aide alimentaire digne et solidaire",
         "Épicerie solidaire du Havre", "Seine-Maritime", 2009, ("agriculture-alimentation",), "sidecar",
         pages=1, city="Le Havre",
         pitch="L'épicerie solidaire propose des produits alimentaires et d'hygiène à 10 à 30 % de leur prix "
               "habituel à des familles orientées par les travailleurs sociaux. Chacun choisit ses produits, "
               "comme dans un commerce ordinaire.",
         sidecar={"titre": "Plaquette de l'Épicerie solidaire du Havre",
+                 # "brochure": the type's code before issue 14, kept here as staff wrote it
+                 # years ago; the vocabulary reads it as a synonym of "plaquette".
                  "secteurs": ["alimentation", "action sociale"], "annee": 2009, "type": "brochure",
                  "resume": "Présentation de l'épicerie solidaire, de ses conditions d'accès et de ses "
                            "ateliers cuisine."}),
-    Doc("brochure", "amap-pays-de-caux", "Des légumes bio, locaux et de saison", "AMAP du Pays de Caux",
+    Doc("plaquette", "amap-pays-de-caux", "Des légumes bio, locaux et de saison", "AMAP du Pays de Caux",
         "Seine-Maritime", 2007, ("agriculture-alimentation",), "inferred", pages=1, city="Yvetot",
         filename="depliant-amap.pdf", edition="Contrats de la saison 2007",
         pitch="L'AMAP du Pays de Caux (Association pour le maintien d'une agriculture paysanne) relie des "
               "familles et un maraîcher en agriculture biologique : les adhérents paient leurs paniers à "
               "l'avance et partagent les aléas de la production. Un circuit court, sans intermédiaire."),
-    Doc("brochure", "boutique-terre-et-partage-caen", "Le commerce équitable près de chez vous",
+    Doc("plaquette", "boutique-terre-et-partage-caen", "Le commerce équitable près de chez vous",
         "Terre & Partage", "Calvados", 2005, ("commerce-equitable",), "embedded", pages=2, city="Caen",
         pitch="Terre & Partage est une boutique associative de commerce équitable installée à Caen. Nos "
               "bénévoles vous proposent café, thé, chocolat, épicerie et artisanat issus de filières "
@@ -2188,7 +2190,7 @@ BROCHURES = [
         embedded=Embedded(datetime(2005, 10, 3, 9, 0, tzinfo=CEST),
                           title="Terre & Partage — boutique de commerce équitable",
                           keywords="commerce équitable, artisanat, prix juste", author="Terre & Partage")),
-    Doc("brochure", "cigales-fourmis-du-caux", "Épargner autrement, investir près de chez soi",
+    Doc("plaquette", "cigales-fourmis-du-caux", "Épargner autrement, investir près de chez soi",
         "Club Cigales Les Fourmis du Caux", "Seine-Maritime", 2008, ("finance-solidaire",), "sidecar",
         pages=2, city="Fécamp",
         pitch="Un club Cigales (Club d'investisseurs pour une gestion alternative et locale de l'épargne "
@@ -2197,14 +2199,14 @@ BROCHURES = [
               "des commerces de proximité et des projets d'insertion.",
         sidecar={"titre": "Les Fourmis du Caux : un club Cigales en Pays de Caux",
                  "organisation": "Club Cigales Les Fourmis du Caux"}),
-    Doc("brochure", "les-ailes-solidaires-plaquette", "Chantier d'insertion en maintenance aéronautique",
+    Doc("plaquette", "les-ailes-solidaires-plaquette", "Chantier d'insertion en maintenance aéronautique",
         "Les Ailes Solidaires", "Eure", 2017, ("iae",), "sidecar", pages=3, city="Évreux",
         pitch="Les Ailes Solidaires est un atelier et chantier d'insertion qui restaure des avions anciens "
               "et des pièces aéronautiques pour des aéro-clubs et des musées. Les salariés en insertion y "
               "apprennent la tôlerie, l'entoilage et la peinture, encadrés par d'anciens mécaniciens.",
         sidecar={"titre": "Les Ailes Solidaires — plaquette", "secteurs": ["aéronautique", "iae"],
                  "annee": 2017, "type": "plaquette", "territoire": "Eure"}),
-    Doc("brochure", "scic-energies-citoyennes-calvados", "L'énergie renouvelable, on la produit ensemble",
+    Doc("plaquette", "scic-energies-citoyennes-calvados", "L'énergie renouvelable, on la produit ensemble",
         "SCIC Énergies Citoyennes du Calvados", "Calvados", 2022, ("environnement", "entrepreneuriat"),
         "embedded", pages=2, city="Bayeux",
         pitch="Société coopérative d'intérêt collectif, Énergies Citoyennes du Calvados installe des "
@@ -2217,12 +2219,12 @@ BROCHURES = [
                           keywords="énergies renouvelables, SCIC, coopérative, photovoltaïque, "
                                    "transition écologique",
                           author="Énergies Citoyennes du Calvados", creator="Adobe InDesign 17.0")),
-    Doc("brochure", "garage-solidaire-du-cotentin", "Votre voiture réparée à prix solidaire",
+    Doc("plaquette", "garage-solidaire-du-cotentin", "Votre voiture réparée à prix solidaire",
         "Garage solidaire du Cotentin", "Manche", 2018, ("mobilite",), "path", pages=1, city="Cherbourg",
         pitch="Le Garage solidaire du Cotentin répare et entretient les véhicules des personnes à faibles "
               "revenus, orientées par les travailleurs sociaux et les conseillers emploi. Il loue aussi des "
               "voitures et des scooters pour se rendre au travail ou en formation."),
-    Doc("brochure", "compagnie-du-vent-d-ouest", "Théâtre, créations et ateliers en Pays d'Auge",
+    Doc("plaquette", "compagnie-du-vent-d-ouest", "Théâtre, créations et ateliers en Pays d'Auge",
         "Compagnie du Vent d'Ouest", "Calvados", 2013, ("culture",), "embedded", pages=3, city="Lisieux",
         pitch="La Compagnie du Vent d'Ouest crée des spectacles de théâtre tout public et jeune public, "
               "qu'elle joue en salle comme dans les villages. Elle mène des actions de médiation culturelle "
@@ -2232,7 +2234,7 @@ BROCHURES = [
                           subject="Présentation de la compagnie et de ses actions culturelles",
                           keywords="théâtre, spectacle vivant, médiation culturelle",
                           author="Compagnie du Vent d'Ouest")),
-    Doc("brochure", "village-vacances-les-falaises", "Des vacances pour tous sur la côte d'Albâtre",
+    Doc("plaquette", "village-vacances-les-falaises", "Des vacances pour tous sur la côte d'Albâtre",
         "Village vacances Les Falaises", "Seine-Maritime", 2010, ("tourisme-social",), "sidecar", pages=4,
         city="Fécamp",
         pitch="Géré par une association de tourisme social, le village vacances Les Falaises accueille "
@@ -2243,19 +2245,19 @@ BROCHURES = [
                  "resume": "Présentation du village vacances associatif, des séjours proposés et des aides "
                            "au départ.",
                  "organisation": "Village vacances Les Falaises", "territoire": "Seine-Maritime"}),
-    Doc("brochure", "mutuelle-solidarite-normande", "Votre santé, notre engagement mutualiste",
+    Doc("plaquette", "mutuelle-solidarite-normande", "Votre santé, notre engagement mutualiste",
         "Mutuelle Solidarité Normande", "Normandie", 2025, ("sante-action-sociale",), "inferred", pages=2,
         city="Caen", filename="sans-titre-1.pdf", edition="Garanties santé 2025",
         pitch="Mutuelle régie par le Code de la mutualité, la Mutuelle Solidarité Normande est une société "
               "de personnes à but non lucratif : pas d'actionnaires, ce sont les adhérents qui élisent leurs "
               "délégués. Elle propose des garanties santé accessibles et agit pour l'accès aux soins."),
-    Doc("brochure", "recyclerie-du-tregor", "Donner, réparer, réemployer", "Recyclerie du Trégor",
+    Doc("plaquette", "recyclerie-du-tregor", "Donner, réparer, réemployer", "Recyclerie du Trégor",
         "Côtes-d'Armor", 2021, ("environnement",), "inferred", pages=2, city="Lannion",
         filename="copie-de-plaquette.pdf", edition="Programme des ateliers 2021",
         pitch="La Recyclerie du Trégor collecte les objets dont vous n'avez plus besoin, les remet en état "
               "et les revend à petit prix dans sa boutique. Ateliers de réparation, sensibilisation au tri "
               "des déchets et à l'économie circulaire : le réemploi, c'est l'affaire de tous."),
-    Doc("brochure", "fabrique-numerique-solidaire", "Le numérique pour toutes et tous",
+    Doc("plaquette", "fabrique-numerique-solidaire", "Le numérique pour toutes et tous",
         "La Fabrique Numérique Solidaire", "Seine-Maritime", 2024, ("numerique",), "sidecar", pages=2,
         city="Le Havre",
         pitch="La Fabrique Numérique Solidaire accompagne les habitants dans leurs usages numériques : "

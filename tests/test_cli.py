@@ -103,7 +103,7 @@ def test_add_copies_with_metadata_and_indexes(indexed, tmp_path) -> None:
     added = indexed.corpus_dir / "agriculture-alimentation" / "2019" / "plaquette-de-l-amap-v2.html"
     assert added.is_file() and added.with_name(added.name + ".meta.toml").is_file()
     data = json.loads(run(indexed, "search", "paniers", "--json").output)
-    assert data["hits"][0]["title"] == "Plaquette AMAP" and data["hits"][0]["type"]["code"] == "brochure"
+    assert data["hits"][0]["title"] == "Plaquette AMAP" and data["hits"][0]["type"]["code"] == "plaquette"
     again = run(indexed, "add", str(source))
     assert again.exit_code == 2 and "déjà dans le fonds" in again.output
 

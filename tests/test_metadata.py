@@ -67,9 +67,10 @@ def test_nothing_known_gives_explicit_defaults(vocab) -> None:
     assert meta.origins["year"] == "default"
 
 
-def test_short_pdf_that_names_no_type_is_guessed_a_brochure(vocab) -> None:
-    meta = resolve_metadata("a-trier/x.pdf", pdf(pages=["Garage solidaire\nVotre voiture réparée."]), StaffMetadata(), vocab)
-    assert meta.doctype == "brochure" and meta.origins["doctype"] == "text"
+def test_short_pdf_that_names_no_type_but_a_contact_is_guessed_a_plaquette(vocab) -> None:
+    page = "Garage solidaire\nVotre voiture réparée.\nTél. 02 35 12 34 56 — garage@example.org"
+    meta = resolve_metadata("a-trier/x.pdf", pdf(pages=[page]), StaffMetadata(), vocab)
+    assert meta.doctype == "plaquette" and meta.origins["doctype"] == "text"
 
 
 @pytest.mark.parametrize(

@@ -167,7 +167,7 @@ def test_the_three_cases_of_the_issue(corpus: Corpus) -> None:
     # Both sides of AND, whole: the two habitat documents that speak of the social economy.
     assert found(corpus.service, "économie sociale AND habitat") == {
         "habitat/2018/etude-habitat-participatif-normandie-2018.pdf", "web/cooperative-habitants-caen.html"}
-    # Field terms filter: only activity reports of 2016-2020 that speak of insertion, never a brochure.
+    # Field terms filter: only activity reports of 2016-2020 that speak of insertion, never a plaquette.
     result = corpus.service.search(SearchRequest(q="annee:[2016 TO 2020] type:rapport-activite insertion"))
     assert result.total == 3 and {h.type.code for h in result.hits} == {"rapport-activite"}
     assert all(2016 <= (h.year or 0) <= 2020 for h in result.hits)

@@ -14,15 +14,18 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
+from docsearch.catalogue.doctypes import infer_doctype
 from docsearch.catalogue.language import detect_language, iso_language
 from docsearch.catalogue.learned import LearnedModel
+from docsearch.catalogue.organisations import embedded_organisation, organisation_from_text
 from docsearch.catalogue.people import person_names
 from docsearch.catalogue.records import Metadata
 from docsearch.catalogue.staff import StaffMetadata
+from docsearch.catalogue.summaries import summary_from_text
 from docsearch.catalogue.thesaurus import split_keywords
-from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, WEB_TYPE, Vocabulary
+from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, Vocabulary
 from docsearch.extraction import Extracted
-from docsearch.text import clean_line, fold_key
+from docsearch.text import clean_line
 
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 _MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
@@ -35,19 +38,7 @@ _TITLED_YEAR = re.compile(
 )
 # "association loi 1901" is never the year of a document.
 _LAW_YEAR = re.compile(r"loi\s+(?:du\s+\S+\s+)?(?:19|20)\d\d", re.I)
-# Phrases that name a document's type wherever they stand on its first page…
-_STRONG_TYPES = (
-    ("rapport-activite", re.compile(r"rapport\s+(?:d['’]\s*)?activit|rapport\s+annuel|bilan\s+d['’]\s*activit", re.I)),
-    ("fiche-secteur", re.compile(r"fiches?\s+secteur", re.I)),
-)
-# …and words that only do in the title or the first lines.
-_HEAD_TYPES = (
-    ("etude", re.compile(r"\b(?:étude|etude|enquête|enquete|diagnostic|panorama|observatoire)\b", re.I)),
-    ("brochure", re.compile(r"\b(?:plaquette|brochure|dépliant|depliant)\b", re.I)),
-)
 HEAD_CHARS = 300
-# A short PDF that says nothing of its type is most likely a brochure.
-BROCHURE_MAX_PAGES = 4
 _JUNK_TITLE = re.compile(r"^(?:untitled|sans titre|title|document\d*|titre|binder\d*)\b|\.\w{2,5}$", re.I)
 
 
@@ -108,24 +99,27 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
         ("path", lambda: path.year),
         ("text", lambda: _year_from_text(title, extracted.pages[:2])),
     )
+    inferred = infer_doctype(relpath, title, extracted, vocab) or (None, "text")
     doctype = pick(
         "doctype",
         ("staff", lambda: _staff_doctype(staff.doctype, vocab, warnings)),
-        ("path", lambda: path.doctype),
-        ("format", lambda: WEB_TYPE if extracted.format == "html" else None),
-        ("learned", lambda: next(iter(guessed("doctype")), None)),  # before the rules too: as many right, measured
-        ("text", lambda: _doctype_from_text(title, first_page, extracted)),
+        ("path", lambda: path.doctype),  # a folder named like a type: the centre's own filing
+        (inferred[1], lambda: inferred[0]),  # title words, file name, page shape… (doctypes.py)
+        # After the rules: they read the format and the headings, which a classifier trained on a
+        # few dozen records gets wrong more often (types: rules 100 % on realworld-fr, learned 50 %).
+        ("learned", lambda: next(iter(guessed("doctype")), None)),
     ) or OTHER_TYPE
     summary = pick(
         "summary",
         ("staff", lambda: clean_line(staff.summary)),
         ("embedded", lambda: embedded.get("subject", "")),
-        ("text", lambda: _summary_from_text(first_page, title)),
+        ("text", lambda: summary_from_text(extracted.pages, title)),  # no contact lines (summaries.py)
     ) or ""
     organisation = pick(
         "organisation",
         ("staff", lambda: clean_line(staff.organisation)),
-        ("embedded", lambda: embedded.get("author", "")),
+        ("embedded", lambda: embedded_organisation(extracted, vocab)),  # never a login (organisations.py)
+        ("text", lambda: organisation_from_text(extracted, vocab)),  # the letterhead
     ) or ""
     territory = pick("territory", ("staff", lambda: clean_line(staff.territory))) or ""
     url = pick(
@@ -168,19 +162,9 @@ class _PathHints:
         years = [int(p) for p in folders if p.isdigit() and _plausible_year(int(p))]
         doctypes = [code for part in folders if (code := vocab.doctype_code(part))]
         year = years[-1] if years else _year_in(stem)
-        doctype = doctypes[-1] if doctypes else _doctype_from_name(stem, vocab)
+        # The file name's words are one cue among others (doctypes.py): only folders decide here.
+        doctype = doctypes[-1] if doctypes else None
         return cls(sectors, year, doctype)
-
-
-def _doctype_from_name(stem: str, vocab: Vocabulary) -> str | None:
-    """A type word in the file name: "rapport-activite-2008", "copie-de-plaquette"…"""
-    words = fold_key(stem).split()
-    for length in (3, 2, 1):
-        for start in range(len(words) - length + 1):
-            code = vocab.doctype_code(" ".join(words[start:start + length]))
-            if code and code not in (WEB_TYPE, OTHER_TYPE):
-                return code
-    return None
 
 
 def _staff_sectors(items: tuple[str, ...], vocab: Vocabulary, warnings: list[str]) -> list[str]:
@@ -256,19 +240,6 @@ def _plausible_year(year: int) -> bool:
     return 1900 <= year <= dt.date.today().year + 1
 
 
-def _doctype_from_text(title: str, first_page: str, extracted: Extracted) -> str | None:
-    for code, pattern in _STRONG_TYPES:
-        if pattern.search(title) or pattern.search(first_page[:1500]):
-            return code
-    head = f"{title}\n{first_page[:HEAD_CHARS]}"
-    for code, pattern in _HEAD_TYPES:
-        if pattern.search(head):
-            return code
-    if extracted.format == "pdf" and len(extracted.pages) <= BROCHURE_MAX_PAGES:
-        return "brochure"
-    return None
-
-
 def _plausible_title(title: str) -> str:
     title = re.sub(r"^Microsoft (?:Word|PowerPoint|Excel) - ", "", clean_line(title))
     if len(title) < 3 or _JUNK_TITLE.search(title) or ("_" in title and " " not in title):
@@ -304,15 +275,6 @@ def _looks_like_title(line: str) -> bool:
 def _title_from_name(relpath: str) -> str:
     stem = re.sub(r"[-_]+", " ", PurePosixPath(relpath).stem).strip()
     return stem[:1].upper() + stem[1:] if stem else relpath
-
-
-def _summary_from_text(first_page: str, title: str, limit: int = 300) -> str:
-    text = " ".join(first_page.split())
-    if title and text.lower().startswith(title.lower()):
-        text = text[len(title):].lstrip(" .:-—")
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _unique(items: Any) -> list[str]:

@@ -1,4 +1,4 @@
-"""The controlled vocabulary: sectors and document types.
+"""The controlled vocabulary: sectors, document types and known organisations.
 
 ``load_vocabulary(path)`` reads the TOML data file; ``Vocabulary.sector_code``
 and ``Vocabulary.doctype_code`` map any spelling (code, label, synonym) to a
@@ -44,12 +44,22 @@ class Entry:
     keywords: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Organisation:
+    """A body the centre catalogues often: its name as shown, and other spellings
+    (an acronym in capitals is matched as written)."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
 @dataclass
 class Vocabulary:
     sectors: dict[str, Entry]
     doctypes: dict[str, Entry]
     digest: str  # changes when the data file changes: metadata must be resolved again
     thesaurus: Thesaurus = field(default_factory=Thesaurus)  # keywords (its digest is in ``digest``)
+    organisations: tuple[Organisation, ...] = ()
     _sector_keys: dict[str, str] = field(init=False, repr=False)
     _doctype_keys: dict[str, str] = field(init=False, repr=False)
     _keyword_patterns: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = field(
@@ -164,6 +174,7 @@ def parse_vocabulary(raw: bytes, path: Path, thesaurus: Thesaurus | None = None)
         doctypes=_entries(data.get("doctype", []), path),
         digest=hashlib.sha256(raw + thesaurus.digest.encode()).hexdigest()[:16],
         thesaurus=thesaurus,
+        organisations=_organisations(data.get("organisation", []), path),
     )
 
 
@@ -181,6 +192,13 @@ def _entries(items: list[dict[str, object]], path: Path) -> dict[str, Entry]:
             raise UserError(f"{path}: an entry lacks code or label ({exc})") from None
         entries[entry.code] = entry
     return entries
+
+
+def _organisations(items: list[dict[str, object]], path: Path) -> tuple[Organisation, ...]:
+    try:
+        return tuple(Organisation(str(item["name"]), _strings(item.get("aliases", []))) for item in items)
+    except (KeyError, TypeError) as exc:
+        raise UserError(f"{path}: an organisation lacks a name ({exc})") from None
 
 
 def _strings(value: object) -> tuple[str, ...]:

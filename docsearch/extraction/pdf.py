@@ -38,13 +38,14 @@ def extract_pdf(data: bytes, options: OcrOptions | None = None) -> Extracted:
     read = _pdfium_pages(data, options)
     if read is None:
         return _extract_with_pypdf(data)
-    pages, ocr_pages = read
+    pages, ocr_pages, sizes = read
     try:
-        meta = _metadata(_open(data))
+        reader = _open(data)
+        meta, fields = _metadata(reader), _form_fields(reader)
     except ExtractionError:
-        meta = {}  # pypdf cannot parse what PDFium read: the text speaks for it
+        meta, fields = {}, 0  # pypdf cannot parse what PDFium read: the text speaks for it
     return Extracted(format="pdf", pages=pages, meta=meta, ocr_pages=ocr_pages,
-                     ocr_language=options.language if ocr_pages else "")
+                     ocr_language=options.language if ocr_pages else "", page_sizes=sizes, form_fields=fields)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class _PageLook:
     text_area: float  # covered by text objects
     image_area: float  # covered by images
     objects: int
+    size: tuple[float, float] = (0.0, 0.0)  # width, height in points
 
     def needs_ocr(self) -> bool:
         if not self.text:
@@ -74,9 +76,9 @@ READ_PAGES = Caps().pages
 THIN_TEXT = 300
 
 
-def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int]] | None:
-    """The text of each page and the pages recognised, or None when PDFium
-    cannot open the file."""
+def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int], list[tuple[float, float]]] | None:
+    """The text of each page, the pages recognised and the size of each page
+    read, or None when PDFium cannot open the file."""
     import pypdfium2 as pdfium
 
     try:
@@ -113,7 +115,7 @@ def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int
             if not available(options.language):
                 raise ExtractionError("image-only", f"{NOT_INSTALLED}, {len(pages)} page(s) sans texte")
             raise ExtractionError("image-only", f"aucun texte, même reconnu (OCR), sur ses {len(pages)} page(s)")
-        return pages, recognised
+        return pages, recognised, [look.size for look in looks]
     finally:
         document.close()
 
@@ -155,7 +157,7 @@ def _look(document: Any, index: int) -> _PageLook:
                 text_area += box
             else:
                 image_area += box
-        return _PageLook(text, max(width * height, 1.0), text_area, image_area, objects)
+        return _PageLook(text, max(width * height, 1.0), text_area, image_area, objects, (float(width), float(height)))
     except Exception:
         return _PageLook(text, 1.0, 0.0, 0.0, 1)  # unreadable drawing: recognise if it has no text
     finally:
@@ -199,7 +201,7 @@ def _extract_with_pypdf(data: bytes) -> Extracted:
     pages = [_page_text(page_list, i) for i in range(min(count, READ_PAGES))] + [""] * max(0, count - READ_PAGES)
     if not any(pages):
         raise ExtractionError("image-only", f"no text layer on its {count} page(s), scanned or drawn")
-    return Extracted(format="pdf", pages=pages, meta=_metadata(reader))
+    return Extracted(format="pdf", pages=pages, meta=_metadata(reader), form_fields=_form_fields(reader))
 
 
 def _open(data: bytes) -> PdfReader:
@@ -223,6 +225,15 @@ def _page_text(pages: object, index: int) -> str:
         return clean_text(pages[index].extract_text() or "")  # type: ignore[index]  # pypdf's reader.pages, annotated object
     except Exception:
         return ""
+
+
+def _form_fields(reader: PdfReader) -> int:
+    """How many fillable fields the AcroForm holds (0 when none or unreadable):
+    11 to 264 on the three real forms of realworld-fr, 0 on its 47 other PDFs."""
+    try:
+        return len(reader.get_fields() or {})
+    except Exception:
+        return 0
 
 
 def _metadata(reader: PdfReader) -> dict[str, str]:

@@ -35,7 +35,9 @@ MAX_IDS = 500
 _ID = re.compile(r"[0-9a-f]{12}")
 PUBLISHER = "Centre de ressources de l'ESS"
 # Document type code → RIS type; any other type (the vocabulary may grow) is GEN.
-RIS_TYPES = {"rapport-activite": "RPRT", "etude": "RPRT", "brochure": "PAMP", "fiche-secteur": "GEN", "page-web": "ELEC"}
+RIS_TYPES = {"rapport-activite": "RPRT", "etude": "RPRT", "plaquette": "PAMP", "fiche-secteur": "GEN", "page-web": "ELEC",
+             "guide": "BOOK", "compte-rendu": "RPRT", "statuts": "LEGAL", "courrier": "PCOMM", "texte-juridique": "LEGAL",
+             "presentation": "SLIDE", "dossier-presse": "NEWS", "liste-donnees": "DATA", "formulaire": "GEN"}
 BIBTEX_REPORTS = {"rapport-activite", "etude"}
 _TEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#",
                  "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}
