@@ -16,21 +16,12 @@ from typing import Any
 
 from docsearch.catalogue.records import Metadata
 from docsearch.catalogue.staff import StaffMetadata
+from docsearch.catalogue.titles import title_candidates
 from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, WEB_TYPE, Vocabulary
+from docsearch.catalogue.years import year_candidates
 from docsearch.extraction import Extracted
 from docsearch.text import clean_line, fold_key
 
-_YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
-_MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
-_DATED = re.compile(
-    rf"\b(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS})\s+((?:19|20)\d\d)\b|\b\d{{1,2}}/\d{{1,2}}/((?:19|20)\d\d)\b", re.I
-)
-_TITLED_YEAR = re.compile(
-    r"(?:rapport|bilan|exercice|année|annee|activité|activite|comptes|édition|edition|saison|programme|"
-    r"garanties|tarifs|calendrier|campagne)\D{0,30}?((?:19|20)\d\d)(?!\d)", re.I
-)
-# "association loi 1901" is never the year of a document.
-_LAW_YEAR = re.compile(r"loi\s+(?:du\s+\S+\s+)?(?:19|20)\d\d", re.I)
 # Phrases that name a document's type wherever they stand on its first page…
 _STRONG_TYPES = (
     ("rapport-activite", re.compile(r"rapport\s+(?:d['’]\s*)?activit|rapport\s+annuel|bilan\s+d['’]\s*activit", re.I)),
@@ -44,7 +35,6 @@ _HEAD_TYPES = (
 HEAD_CHARS = 300
 # A short PDF that says nothing of its type is most likely a brochure.
 BROCHURE_MAX_PAGES = 4
-_JUNK_TITLE = re.compile(r"^(?:untitled|sans titre|title|document\d*|titre|binder\d*)\b|\.\w{2,5}$", re.I)
 
 
 def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, vocab: Vocabulary,
@@ -70,8 +60,7 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
     title = pick(
         "title",
         ("staff", lambda: clean_line(staff.title)),
-        ("embedded", lambda: _plausible_title(embedded.get("title", ""))),
-        ("text", lambda: _title_from_text(first_page)),
+        *title_candidates(relpath, extracted),
     ) or _title_from_name(relpath)
     sectors = pick(
         "sectors",
@@ -83,9 +72,7 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
     year = pick(
         "year",
         ("staff", lambda: _staff_year(staff.year, warnings)),
-        ("embedded", lambda: _embedded_year(embedded)),
-        ("path", lambda: path.year),
-        ("text", lambda: _year_from_text(title, extracted.pages[:2])),
+        *year_candidates(relpath, extracted, title, path.year, origins["title"]),
     )
     doctype = pick(
         "doctype",
@@ -127,7 +114,7 @@ class _PathHints:
         sectors = _unique(code for part in folders if (code := vocab.sector_code(part)))
         years = [int(p) for p in folders if p.isdigit() and _plausible_year(int(p))]
         doctypes = [code for part in folders if (code := vocab.doctype_code(part))]
-        year = years[-1] if years else _year_in(stem)
+        year = years[-1] if years else None  # the file name's date is one of years.year_candidates
         doctype = doctypes[-1] if doctypes else _doctype_from_name(stem, vocab)
         return cls(sectors, year, doctype)
 
@@ -189,29 +176,6 @@ def _staff_doctype(value: str, vocab: Vocabulary, warnings: list[str]) -> str | 
     return code
 
 
-def _embedded_year(embedded: dict[str, str]) -> int | None:
-    return _year_in(embedded.get("title", "")) or _year_in(embedded.get("date", "")[:4])
-
-
-def _year_from_text(title: str, pages: list[str]) -> int | None:
-    """"Rapport d'activité 2008" in the title or first pages, else the first
-    date ("12 mars 2009", "août 2024"), else the first year of the page's head."""
-    head = _LAW_YEAR.sub(" ", "\n".join([title, *pages])[:6000])
-    for pattern in (_TITLED_YEAR, _DATED):
-        for match in pattern.finditer(head):
-            year = int(next(g for g in match.groups() if g))
-            if _plausible_year(year):
-                return year
-    return _year_in(_LAW_YEAR.sub(" ", (pages[0] if pages else "")[:HEAD_CHARS]))
-
-
-def _year_in(text: str) -> int | None:
-    for match in _YEAR.finditer(text or ""):
-        if _plausible_year(int(match.group(1))):
-            return int(match.group(1))
-    return None
-
-
 def _plausible_year(year: int) -> bool:
     return 1900 <= year <= dt.date.today().year + 1
 
@@ -227,38 +191,6 @@ def _doctype_from_text(title: str, first_page: str, extracted: Extracted) -> str
     if extracted.format == "pdf" and len(extracted.pages) <= BROCHURE_MAX_PAGES:
         return "brochure"
     return None
-
-
-def _plausible_title(title: str) -> str:
-    title = re.sub(r"^Microsoft (?:Word|PowerPoint|Excel) - ", "", clean_line(title))
-    if len(title) < 3 or _JUNK_TITLE.search(title) or ("_" in title and " " not in title):
-        return ""
-    return title
-
-
-def _title_from_text(first_page: str) -> str:
-    """The first title-like line, the lines that continue it (they start in
-    lower case), and a subtitle when the first line is only a short name."""
-    lines = [line.strip() for line in first_page.split("\n") if _looks_like_title(line.strip())]
-    if not lines:
-        return ""
-    title, rest = _continued(lines)
-    if len(title) < 30 and rest and len(rest[0]) < 60:
-        subtitle, rest = _continued(rest)
-        title = f"{title} — {subtitle}"
-    return title[:200]
-
-
-def _continued(lines: list[str]) -> tuple[str, list[str]]:
-    text, rest = lines[0], lines[1:]
-    while rest and rest[0][:1].islower() and len(text) < 200:
-        text, rest = f"{text} {rest[0]}", rest[1:]
-    return text, rest
-
-
-def _looks_like_title(line: str) -> bool:
-    letters = sum(c.isalpha() for c in line)
-    return letters >= 3 and 4 <= len(line) <= 160 and letters >= 0.5 * len(line) and not line.lower().startswith(("page ", "www.", "http"))
 
 
 def _title_from_name(relpath: str) -> str:

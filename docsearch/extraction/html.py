@@ -46,7 +46,11 @@ def extract_html(data: bytes) -> Extracted:
     except Exception as exc:
         raise ExtractionError("corrupt", f"unparsable HTML ({type(exc).__name__})") from None
     meta = _metadata(soup)
-    content = clean_text(_block_text(_main_content(soup)))
+    main = _main_content(soup)
+    headings = _headings(main) or _headings(soup)
+    if headings:
+        meta["headings"] = headings
+    content = clean_text(_block_text(main))
     if not content:
         # A page of images still has a title worth finding.
         content = meta.get("title", "")
@@ -186,6 +190,23 @@ def _main_content(soup: BeautifulSoup) -> Tag:
     # Not soup.body: broken pages (nested <html>, text after </body>) leave
     # content outside the first body the parser closes.
     return soup
+
+
+# Sphinx and other generators end each heading with a permalink sign.
+_PERMALINK = re.compile(r"\s*[¶#§]+$")
+
+
+def _headings(root: Tag, limit: int = 3) -> str:
+    """The page's first ``h1`` headings, one a line: the catalogue picks the
+    title among them (the first can be a rubric, "Communiqué de presse")."""
+    found = []
+    for tag in root.find_all("h1")[:limit]:
+        for br in tag.find_all("br"):
+            br.replace_with(" ")
+        text = _PERMALINK.sub("", clean_line(tag.get_text()))
+        if text:
+            found.append(text[:300])
+    return "\n".join(found)
 
 
 def _own_text_length(tag: Tag) -> int:

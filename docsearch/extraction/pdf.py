@@ -23,7 +23,8 @@ from pypdf import PasswordType, PdfReader
 
 from docsearch.errors import ExtractionError
 from docsearch.extraction.caps import Caps
-from docsearch.extraction.extracted import Extracted
+from docsearch.extraction.extracted import Extracted, Line
+from docsearch.extraction.layout import first_page_lines
 from docsearch.extraction.ocr import NOT_INSTALLED, OcrOptions, available, deferred, page_text
 from docsearch.extraction.words import looks_like_garbage
 from docsearch.text import clean_line, clean_text
@@ -38,13 +39,13 @@ def extract_pdf(data: bytes, options: OcrOptions | None = None) -> Extracted:
     read = _pdfium_pages(data, options)
     if read is None:
         return _extract_with_pypdf(data)
-    pages, ocr_pages = read
+    pages, ocr_pages, first_lines = read
     try:
         meta = _metadata(_open(data))
     except ExtractionError:
         meta = {}  # pypdf cannot parse what PDFium read: the text speaks for it
     return Extracted(format="pdf", pages=pages, meta=meta, ocr_pages=ocr_pages,
-                     ocr_language=options.language if ocr_pages else "")
+                     ocr_language=options.language if ocr_pages else "", first_lines=first_lines)
 
 
 @dataclass
@@ -74,9 +75,9 @@ READ_PAGES = Caps().pages
 THIN_TEXT = 300
 
 
-def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int]] | None:
-    """The text of each page and the pages recognised, or None when PDFium
-    cannot open the file."""
+def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int], list[Line]] | None:
+    """The text of each page, the pages recognised and the sized lines of
+    page 1, or None when PDFium cannot open the file."""
     import pypdfium2 as pdfium
 
     try:
@@ -113,7 +114,9 @@ def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int
             if not available(options.language):
                 raise ExtractionError("image-only", f"{NOT_INSTALLED}, {len(pages)} page(s) sans texte")
             raise ExtractionError("image-only", f"aucun texte, même reconnu (OCR), sur ses {len(pages)} page(s)")
-        return pages, recognised
+        # A garbled text layer says nothing of the title, whatever its size.
+        garbled = looks_like_garbage(looks[0].text)
+        return pages, recognised, [] if garbled else first_page_lines(document, count)
     finally:
         document.close()
 
