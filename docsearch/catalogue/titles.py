@@ -52,6 +52,12 @@ SAME_SIZE = 0.08
 NEAR_LARGEST = 1.1
 # Fewer characters than this on page 1: a cover, where every line is display text.
 COVER_CHARS = 400
+# On a cover, a subtitle in body size is this short ("BILAN D'ACTIVITÉ 2024").
+COVER_SUBTITLE_CHARS = 100
+# Titles of four words or more with fewer known words than this are a broken
+# font ("Qsfqbsfs mft epoooft…" has 1 in 5); names of products and bodies
+# ("MiNumEco RGESN NumEcoDiag") are rarely four unknown words.
+UNREADABLE_SHARE = 0.25
 # Lines read for a line that names the document (``_NAMING``).
 NAMING_LINES = 12
 
@@ -96,8 +102,12 @@ _ADDRESS = re.compile(
 # A list item is never a title.
 _BULLETS = frozenset("•●▪■□◦►▶→➢✓✔*Æ")
 _TITLE_MARKS = frozenset("-–—:&/|+«»!?%'’\"()")
-_SPACED = re.compile(r"(?<!\S)(?:[^\W\d_] ){3,}[^\W\d_](?!\S)")
-_WEB_SUFFIX = re.compile(r"\s+[-–—|·:]{1,2}\s+")
+_SPACED = re.compile(r"(?<!\S)(?:[^\W\d_'’] (?:['’] )?){3,}[^\W\d_](?!\S)")
+# French elisions stand as one letter before an apostrophe: "D'ACTIVITÉ".
+_ELIDED = frozenset("dljnsctm")
+_WEB_SUFFIX = re.compile(r"\s+[-–—|·]{1,2}\s+")
+# A site's name after a page's title is this short at most ("Portail de l'ESS").
+SITE_WORDS = 5
 
 
 def title_candidates(relpath: str, extracted: Extracted) -> list[tuple[str, Callable[[], str]]]:
@@ -127,13 +137,15 @@ def embedded_title(raw: str, relpath: str = "", html: bool = False, site: str = 
 
 
 def _without_site(title: str, site: str) -> str:
-    """"Framadate, notre première contribution - DesignGouv" → the part before the site's name."""
-    parts = _WEB_SUFFIX.split(title)
-    if len(parts) < 2:
+    """"Framadate, notre première contribution - DesignGouv" → the part before the
+    site's name: the last part after a dash or a bar, when it is the site (its
+    ``og:site_name``) or shorter than what it follows. A colon is a title's own."""
+    separators = list(_WEB_SUFFIX.finditer(title))
+    if not separators:
         return title
-    head, tail = " - ".join(parts[:-1]), parts[-1]
-    if (site and fold_key(tail) == fold_key(site)) or (len(tail.split()) <= 5 and len(tail) < len(head)):
-        return _WEB_SUFFIX.split(title, maxsplit=len(parts) - 2)[0] if len(parts) > 2 else head
+    head, tail = title[:separators[-1].start()], title[separators[-1].end():]
+    if (site and fold_key(tail) == fold_key(site)) or (len(tail.split()) <= SITE_WORDS and len(tail) < len(head)):
+        return head
     return title
 
 
@@ -207,12 +219,17 @@ def sized_title(lines: list[Line]) -> str:
     nxt = blocks[index + 1] if index + 1 < len(blocks) else None
     is_rubric = fold_key(title) in RUBRICS
     if nxt is not None and len(nxt) <= MAX_LINES and nxt[0].size >= SUBTITLE_RATIO * title_block[0].size \
-            and (cover or nxt[0].size >= HEADING_RATIO * body or is_rubric):
+            and (nxt[0].size >= HEADING_RATIO * body or is_rubric or (cover and _short(nxt))):
         subtitle = _joined(nxt)
         title = f"{title} {subtitle}" if subtitle[:1].islower() else f"{title} — {subtitle}"
     elif is_rubric:
         return ""  # "Dossier de presse" alone: the text says more (a cover in an image, say)
     return title[:MAX_CHARS]
+
+
+def _short(block: list[Line]) -> bool:
+    """A cover's line under the title, not a paragraph of it."""
+    return len(block) <= 2 and sum(len(line.text) for line in block) <= COVER_SUBTITLE_CHARS
 
 
 def _body_size(lines: list[Line]) -> float:
@@ -358,7 +375,7 @@ def _plausible(title: str) -> bool:
 def _unreadable(text: str) -> bool:
     """Several words, none of them French or English: a broken font."""
     share, count = dictionary_share(text)
-    return count >= 4 and share == 0.0
+    return count >= 4 and share < UNREADABLE_SHARE
 
 
 # --- letter-spaced headings ---------------------------------------------------------------------
@@ -366,10 +383,12 @@ def _unreadable(text: str) -> bool:
 def collapse_spacing(text: str) -> str:
     """"A U X D O C U M E N T S" → "AUX DOCUMENTS": the letters joined, cut into
     words of the word list (kept whole when it cannot be)."""
-    return _SPACED.sub(lambda m: _segment(m.group(0).replace(" ", "")), text)
+    return _SPACED.sub(lambda m: "".join(_segment(part) for part in re.split(r"(['’])", m.group(0).replace(" ", ""))), text)
 
 
 def _segment(letters: str) -> str:
+    if not letters or letters in ("'", "’"):
+        return letters
     words = _split(_fold(letters))
     if words is None:
         return letters
@@ -390,7 +409,7 @@ def _split(folded: str) -> tuple[str, ...] | None:
         for start in range(max(0, end - 25), end):
             prefix = best[start]
             piece = folded[start:end]
-            if prefix is not None and (piece in known and (len(piece) > 1 or piece in ("a", "y"))):
+            if prefix is not None and ((len(piece) > 1 and piece in known) or piece in _ELIDED or piece in ("a", "y")):
                 candidate = (*prefix, piece)
                 current = best[end]
                 if current is None or len(candidate) < len(current):
