@@ -28,7 +28,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import PurePosixPath
 
-from docsearch.catalogue.dates import DATE, is_date_line
+from docsearch.catalogue.dates import BARE_YEAR, DATE, is_date_line
 from docsearch.extraction import Extracted
 from docsearch.extraction.extracted import Line
 from docsearch.extraction.words import dictionary_share, looks_like_garbage, word_list
@@ -80,6 +80,12 @@ RUBRICS = (
     "fiche de poste", "offre d emploi", "note", "synthese", "presentation", "sommaire", "table des matieres",
     "contents", "edito", "editorial", "introduction", "preambule", "avant propos", "actualites", "actualite",
 )
+# Titles that name a yearly kind of document and not whose it is.
+GENERIC_TITLES = frozenset({
+    "rapport d activite", "rapport annuel", "rapport annuel d activite", "rapport moral", "rapport financier",
+    "bilan d activite", "bilan annuel", "bilan", "rapport", "compte rendu", "proces verbal", "statuts",
+    "lettre d information", "bulletin", "newsletter", "programme", "assemblee generale", "budget",
+})
 # The State's brand block and other lines that stand on every cover.
 _BRAND = frozenset({"republique", "francaise", "liberte", "egalite", "fraternite", "gouvernement"})
 # Words a title line does not end on: the title goes on on the next line.
@@ -212,19 +218,31 @@ def sized_title(lines: list[Line]) -> str:
     index = next(i for i in candidates if blocks[i][0].size * NEAR_LARGEST >= largest)
     title_block = blocks[index]
     title = _joined(title_block)
-    if title[:1].islower():
-        above = _block_above(blocks, index)
-        if above is not None:
-            title = f"{_joined(above)} {title}"
+    above = _block_above(blocks, index)
+    if title[:1].islower() and above is not None:
+        title = f"{_joined(above)} {title}"
+    elif _generic(title) and above is not None and not _dateline(_joined(above)):
+        return f"{title} — {_joined(above)}"[:MAX_CHARS]  # "Rapport d'activité 2008 — ARDESS Haute-Normandie"
     nxt = blocks[index + 1] if index + 1 < len(blocks) else None
     is_rubric = fold_key(title) in RUBRICS
     if nxt is not None and len(nxt) <= MAX_LINES and nxt[0].size >= SUBTITLE_RATIO * title_block[0].size \
-            and (nxt[0].size >= HEADING_RATIO * body or is_rubric or (cover and _short(nxt))):
+            and (nxt[0].size >= HEADING_RATIO * body or is_rubric or (cover and _short(nxt))) \
+            and not _dateline(_joined(nxt)) and fold_key(_joined(nxt)) not in fold_key(title):
         subtitle = _joined(nxt)
         title = f"{title} {subtitle}" if subtitle[:1].islower() else f"{title} — {subtitle}"
     elif is_rubric:
         return ""  # "Dossier de presse" alone: the text says more (a cover in an image, say)
     return title[:MAX_CHARS]
+
+
+def _generic(title: str) -> bool:
+    """A title any body could print: "Rapport d'activité 2008" says whose only with the name above it."""
+    return fold_key(BARE_YEAR.sub(" ", DATE.sub(" ", title))) in GENERIC_TITLES
+
+
+def _dateline(text: str) -> bool:
+    """A word and a date, "Exercice 2016", "Étude — août 2024": what dates a title, not a subtitle."""
+    return bool(DATE.search(text) or BARE_YEAR.search(text)) and len(fold_key(BARE_YEAR.sub(" ", DATE.sub(" ", text))).split()) <= 1
 
 
 def _short(block: list[Line]) -> bool:
@@ -283,7 +301,7 @@ def lines_title(first_page: str, later_pages: list[str], repeated: set[str] | No
         return naming[:MAX_CHARS]
     title = starts[0]
     rest = [b for b in starts[1:] if fold_key(b) != fold_key(title)]
-    if rest and (fold_key(title) in RUBRICS or (len(title) < 30 and len(rest[0]) < 60)):
+    if rest and not _dateline(rest[0]) and (fold_key(title) in RUBRICS or (len(title) < 30 and len(rest[0]) < 60)):
         title = f"{title} — {rest[0]}"
     return title[:MAX_CHARS]
 
