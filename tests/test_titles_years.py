@@ -172,14 +172,14 @@ HTML_CASES = [
      "Les AMAP du Pays de Caux", "embedded"),
     ("the page's h1 before a <title> naming a section",
      "<title>Équipe - DesignGouv</title>", "<main><h1>Le pôle design des services numériques</h1><p>Texte.</p></main>",
-     "Le pôle design des services numériques", "text"),
+     "Le pôle design des services numériques", "embedded"),
     ("a rubric h1 gives way to the next",
      "<title>Communiqué de presse 2016 - Framasoft</title>",
      "<h1>Communiqué de presse</h1><h3>— 3 octobre 2016</h3><h1><a href='#'><b>Dégooglisons</b> <b>Internet</b></a>, an 3</h1>",
-     "Dégooglisons Internet, an 3", "text"),
+     "Dégooglisons Internet, an 3", "embedded"),
     ("a permalink sign is not part of the heading",
      "<title>Statuts — Société coopérative d'habitation</title>",
-     '<h1>Statuts<a class="headerlink" href="#statuts">¶</a></h1><p>Version du 29.11.21</p>', "Statuts", "text"),
+     '<h1>Statuts<a class="headerlink" href="#statuts">¶</a></h1><p>Version du 29.11.21</p>', "Statuts", "embedded"),
 ]
 
 

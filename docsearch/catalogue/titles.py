@@ -121,7 +121,8 @@ def title_candidates(relpath: str, extracted: Extracted) -> list[tuple[str, Call
     html = extracted.format == "html"
     candidates: list[tuple[str, Callable[[], str]]] = []
     if html:
-        candidates.append(("text", lambda: html_heading(extracted.meta)))
+        # The h1 is the page's markup, set by its author like its <title>: found, not deduced.
+        candidates.append(("embedded", lambda: html_heading(extracted.meta)))
     candidates.append(("embedded", lambda: embedded_title(extracted.meta.get("title", ""), relpath, html,
                                                           extracted.meta.get("author", ""))))
     candidates.append(("text", lambda: text_title(extracted)))
