@@ -49,6 +49,9 @@ SHORT_LINE = 40
 # Letters a date line holds besides its date: "Dossier de presse – 1er octobre 2015" (15),
 # not a table row "Ain 1ère circonscription M MALLET Laurent 15/06/1972 MOUVEMENT DÉMOCRATE" (46).
 DATE_LINE_FILLER = 30
+# Formats whose embedded date is a publication date (article:published_time, the
+# book's dc:date), not the time a file was exported.
+PUBLISHED_DATES = frozenset({"html", "epub"})
 # Characters searched for a year that corroborates the PDF's creation date.
 CORROBORATE = 30_000
 
@@ -150,7 +153,7 @@ def _embedded(extracted: Extracted) -> int | None:
     match = re.match(rf"\s*({YEAR})", extracted.meta.get("date", ""))
     if match is None or not plausible(year := int(match.group(1))):
         return None
-    if extracted.format == "html":
-        return year  # a page's publication date is set by its author
+    if extracted.format in PUBLISHED_DATES:
+        return year  # a page's or a book's publication date is set by its author
     text = without_references("\n".join(extracted.pages)[:CORROBORATE])
     return year if re.search(rf"(?<!\d){year}(?!\d)", text) else None
