@@ -111,12 +111,17 @@ PDF_CASES = [
             [page_with(("APPEL À MANIFESTATION D'INTÉRÊT", 24), ("Outil d'orientation des usagers", 18),
                        ("Date : 05/01/2021", 11))],
             "APPEL À MANIFESTATION D'INTÉRÊT — Outil d'orientation des usagers", 2021, "text"),
-    PdfCase("a plausible embedded title is kept; the footer's page number is not a title",
+    PdfCase("a plausible embedded title is kept; a printed date the file's date confirms is found, not deduced",
             "guide.pdf",
             [page_with(("Etalab", 12), ("27/05/2024", 12), footer="Page {n} sur 2"),
              page_with(("Introduction", 14), footer="Page {n} sur 2")],
-            "Expliquer les algorithmes publics", 2024, "text", meta_title="Expliquer les algorithmes publics",
-            title_origin="embedded"),
+            "Expliquer les algorithmes publics", 2024, "embedded", meta_title="Expliquer les algorithmes publics",
+            title_origin="embedded", created=dt.datetime(2024, 5, 27)),
+    PdfCase("a cover naming only its body has that name for title; a date the file contradicts is deduced",
+            "guide-2.pdf",
+            [page_with(("Etalab", 12), ("27/05/2024", 12), footer="Page {n} sur 2"),
+             page_with(("Introduction", 14), footer="Page {n} sur 2")],
+            "Etalab", 2024, "text", created=dt.datetime(2025, 1, 3)),
 ]
 
 

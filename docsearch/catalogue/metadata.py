@@ -3,7 +3,8 @@
 ``resolve_metadata`` takes, for each field, the first origin that has a
 value and records that origin. Sectors and document types always end as
 codes of the controlled vocabulary; an unknown value becomes "non-classe"
-and is reported in the warnings, never dropped silently.
+and is reported in the warnings, never dropped silently. Titles and years
+try what the document says of itself first (``titles``, ``years``).
 """
 
 from __future__ import annotations

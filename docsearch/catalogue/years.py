@@ -9,13 +9,17 @@
    year standing on a short line of the head ("2023 Version 1").
 2. ``path``: the year of the folder, else a date in the file name
    ("…-3-avril-2016", "…_nov2020", "…112020" = November 2020, "27032024_…").
-3. ``text``: the first date of page 2 (the colophon: "Version : Novembre 2025").
+3. ``text``: the first date of page 2 (the colophon: "Version : Novembre 2025"),
+   then a programme's period on the first pages ("période 2017-2020" → 2017).
 4. ``embedded``: a web page's publication date (its author's own); a PDF's
    creation date only when the text names that year too. The creation date is
    when someone exported the file: on ``../shared/realworld/fr``, 49 PDFs carry
    one, its year is the label's for 35 of them and 10 are undated documents;
    taken uncorroborated it drops the years from 98.6 % to 84.5 %
    (bench/metadata.py, 2026-12-01).
+
+A year found by 1–3 that the file's own date confirms has the origin
+``embedded``: staff see it as found in the file, not as a guess to check.
 
 Dates of cited laws and decrees ("loi du 11 février 2005") never count, nor
 dates in running prose ("créée en juin 2005", "depuis septembre 2020"): they
@@ -81,19 +85,38 @@ PERIOD_PAGES = 5
 def year_candidates(relpath: str, extracted: Extracted, title: str, folder_year: int | None,
                     title_origin: str = "text") -> list[tuple[str, Callable[[], int | None]]]:
     """(origin, guess) in the order ``resolve_metadata`` tries them. A year read
-    in the title has the title's origin when it is the embedded one."""
+    in the title has the title's origin when it is the embedded one; a year the
+    file's own date confirms is "embedded" (found, not deduced), wherever it
+    was read."""
     pages = extracted.pages
     first = without_references(pages[0][:HEAD]) if pages else ""
     second = without_references(pages[1][:HEAD]) if len(pages) > 1 else ""
-    return [
+    guesses: list[tuple[str, Callable[[], int | None]]] = [
         ("embedded" if title_origin == "embedded" else "text", lambda: _cued(without_references(title))),
         ("text", lambda: _cued(first)),
         ("text", lambda: _date_line(first)),
         ("path", lambda: folder_year or year_in_name(PurePosixPath(relpath).stem)),
         ("text", lambda: _cued(second) or first_date(second)),
         ("text", lambda: _first(_PERIOD, without_references("\n".join(pages[:PERIOD_PAGES])[:CORROBORATE]))),
-        ("embedded", lambda: _embedded(extracted)),
     ]
+    guesses = [(origin, _once(guess)) for origin, guess in guesses]
+
+    def confirmed() -> int | None:
+        year = next((y for _, guess in guesses if (y := guess()) is not None), None)
+        return year if year is not None and year == _file_year(extracted) else None
+
+    return [("embedded", confirmed), *guesses, ("embedded", lambda: _embedded(extracted))]
+
+
+def _once(guess: Callable[[], int | None]) -> Callable[[], int | None]:
+    """``guess`` computed at most once (``confirmed`` and ``pick`` both ask)."""
+    kept: list[int | None] = []
+
+    def remembered() -> int | None:
+        if not kept:
+            kept.append(guess())
+        return kept[0]
+    return remembered
 
 
 def _cued(text: str) -> int | None:
@@ -149,9 +172,13 @@ def year_in_name(stem: str) -> int | None:
     return None
 
 
-def _embedded(extracted: Extracted) -> int | None:
+def _file_year(extracted: Extracted) -> int | None:
     match = re.match(rf"\s*({YEAR})", extracted.meta.get("date", ""))
-    if match is None or not plausible(year := int(match.group(1))):
+    return int(match.group(1)) if match is not None and plausible(int(match.group(1))) else None
+
+
+def _embedded(extracted: Extracted) -> int | None:
+    if (year := _file_year(extracted)) is None:
         return None
     if extracted.format in PUBLISHED_DATES:
         return year  # a page's or a book's publication date is set by its author
