@@ -3,7 +3,8 @@
 ``resolve_metadata`` takes, for each field, the first origin that has a
 value and records that origin. Sectors and document types always end as
 codes of the controlled vocabulary; an unknown value becomes "non-classe"
-and is reported in the warnings, never dropped silently.
+and is reported in the warnings, never dropped silently. Titles and years
+try what the document says of itself first (``titles``, ``years``).
 """
 
 from __future__ import annotations
@@ -23,23 +24,11 @@ from docsearch.catalogue.records import Metadata
 from docsearch.catalogue.staff import StaffMetadata
 from docsearch.catalogue.summaries import summary_from_text
 from docsearch.catalogue.thesaurus import split_keywords
+from docsearch.catalogue.titles import title_candidates
 from docsearch.catalogue.vocabulary import OTHER_TYPE, UNCLASSIFIED, Vocabulary
+from docsearch.catalogue.years import year_candidates
 from docsearch.extraction import Extracted
 from docsearch.text import clean_line
-
-_YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
-_MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
-_DATED = re.compile(
-    rf"\b(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS})\s+((?:19|20)\d\d)\b|\b\d{{1,2}}/\d{{1,2}}/((?:19|20)\d\d)\b", re.I
-)
-_TITLED_YEAR = re.compile(
-    r"(?:rapport|bilan|exercice|année|annee|activité|activite|comptes|édition|edition|saison|programme|"
-    r"garanties|tarifs|calendrier|campagne)\D{0,30}?((?:19|20)\d\d)(?!\d)", re.I
-)
-# "association loi 1901" is never the year of a document.
-_LAW_YEAR = re.compile(r"loi\s+(?:du\s+\S+\s+)?(?:19|20)\d\d", re.I)
-HEAD_CHARS = 300
-_JUNK_TITLE = re.compile(r"^(?:untitled|sans titre|title|document\d*|titre|binder\d*)\b|\.\w{2,5}$", re.I)
 
 
 def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, vocab: Vocabulary,
@@ -47,7 +36,6 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
     warnings = list(staff_warnings or [])
     embedded = extracted.meta
     path = _PathHints.read(relpath, vocab)
-    first_page = extracted.pages[0] if extracted.pages else ""
     origins: dict[str, str] = {}
     confidence: dict[str, float] = {}
 
@@ -80,8 +68,7 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
     title = pick(
         "title",
         ("staff", lambda: clean_line(staff.title)),
-        ("embedded", lambda: _plausible_title(embedded.get("title", ""))),
-        ("text", lambda: _title_from_text(first_page)),
+        *title_candidates(relpath, extracted),
     ) or _title_from_name(relpath)
     sectors = pick(
         "sectors",
@@ -95,9 +82,7 @@ def resolve_metadata(relpath: str, extracted: Extracted, staff: StaffMetadata, v
     year = pick(
         "year",
         ("staff", lambda: _staff_year(staff.year, warnings)),
-        ("embedded", lambda: _embedded_year(embedded)),
-        ("path", lambda: path.year),
-        ("text", lambda: _year_from_text(title, extracted.pages[:2])),
+        *year_candidates(relpath, extracted, title, path.year, origins["title"]),
     )
     inferred = infer_doctype(relpath, title, extracted, vocab) or (None, "text")
     doctype = pick(
@@ -157,11 +142,11 @@ class _PathHints:
     @classmethod
     def read(cls, relpath: str, vocab: Vocabulary) -> _PathHints:
         parts = PurePosixPath(relpath).parts
-        folders, stem = parts[:-1], PurePosixPath(relpath).stem
+        folders = parts[:-1]
         sectors = _unique(code for part in folders if (code := vocab.sector_code(part)))
         years = [int(p) for p in folders if p.isdigit() and _plausible_year(int(p))]
         doctypes = [code for part in folders if (code := vocab.doctype_code(part))]
-        year = years[-1] if years else _year_in(stem)
+        year = years[-1] if years else None  # the file name's date is one of years.year_candidates
         # The file name's words are one cue among others (doctypes.py): only folders decide here.
         doctype = doctypes[-1] if doctypes else None
         return cls(sectors, year, doctype)
@@ -213,63 +198,10 @@ def _staff_doctype(value: str, vocab: Vocabulary, warnings: list[str]) -> str | 
     return code
 
 
-def _embedded_year(embedded: dict[str, str]) -> int | None:
-    return _year_in(embedded.get("title", "")) or _year_in(embedded.get("date", "")[:4])
-
-
-def _year_from_text(title: str, pages: list[str]) -> int | None:
-    """"Rapport d'activité 2008" in the title or first pages, else the first
-    date ("12 mars 2009", "août 2024"), else the first year of the page's head."""
-    head = _LAW_YEAR.sub(" ", "\n".join([title, *pages])[:6000])
-    for pattern in (_TITLED_YEAR, _DATED):
-        for match in pattern.finditer(head):
-            year = int(next(g for g in match.groups() if g))
-            if _plausible_year(year):
-                return year
-    return _year_in(_LAW_YEAR.sub(" ", (pages[0] if pages else "")[:HEAD_CHARS]))
-
-
-def _year_in(text: str) -> int | None:
-    for match in _YEAR.finditer(text or ""):
-        if _plausible_year(int(match.group(1))):
-            return int(match.group(1))
-    return None
-
-
 def _plausible_year(year: int) -> bool:
     return 1900 <= year <= dt.date.today().year + 1
 
 
-def _plausible_title(title: str) -> str:
-    title = re.sub(r"^Microsoft (?:Word|PowerPoint|Excel) - ", "", clean_line(title))
-    if len(title) < 3 or _JUNK_TITLE.search(title) or ("_" in title and " " not in title):
-        return ""
-    return title
-
-
-def _title_from_text(first_page: str) -> str:
-    """The first title-like line, the lines that continue it (they start in
-    lower case), and a subtitle when the first line is only a short name."""
-    lines = [line.strip() for line in first_page.split("\n") if _looks_like_title(line.strip())]
-    if not lines:
-        return ""
-    title, rest = _continued(lines)
-    if len(title) < 30 and rest and len(rest[0]) < 60:
-        subtitle, rest = _continued(rest)
-        title = f"{title} — {subtitle}"
-    return title[:200]
-
-
-def _continued(lines: list[str]) -> tuple[str, list[str]]:
-    text, rest = lines[0], lines[1:]
-    while rest and rest[0][:1].islower() and len(text) < 200:
-        text, rest = f"{text} {rest[0]}", rest[1:]
-    return text, rest
-
-
-def _looks_like_title(line: str) -> bool:
-    letters = sum(c.isalpha() for c in line)
-    return letters >= 3 and 4 <= len(line) <= 160 and letters >= 0.5 * len(line) and not line.lower().startswith(("page ", "www.", "http"))
 
 
 def _title_from_name(relpath: str) -> str:

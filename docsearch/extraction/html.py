@@ -47,7 +47,11 @@ def extract_html(data: bytes) -> Extracted:
     except Exception as exc:
         raise ExtractionError("corrupt", f"unparsable HTML ({type(exc).__name__})") from None
     meta = _metadata(soup)
-    own = clean_text(_block_text(_main_content(soup)))
+    main = _main_content(soup)
+    headings = _headings(main) or _headings(soup)
+    if headings:
+        meta["headings"] = headings
+    own = clean_text(_block_text(main))
     content = main_text(text, own)
     if not content:
         # A page of images still has a title worth finding.
@@ -94,7 +98,13 @@ def main_text(html: str, own: str) -> str:
     # (17% without, but one French article's lede lost).
     kept = _flat(found)
     rescued = [line for line in own.splitlines() if len(line.split()) >= RESCUED_WORDS and _flat(line) not in kept]
-    return "\n".join([found, *rescued])
+    # The byline's date ("Publié le 4 juin 2025") is the page's year, which trafilatura drops with
+    # the byline: kept first, where an article shows it (one sample page lost its year without it).
+    dated = [line for line in own.splitlines()[:40] if _BYLINE_DATE.match(line) and _flat(line) not in kept][:1]
+    return "\n".join([*dated, found, *rescued])
+
+
+_BYLINE_DATE = re.compile(r"\s*(?:publié|mis à jour|mise à jour|date de publication)\b.{0,30}\b(?:19|20)\d\d\b", re.I)
 
 
 def _flat(text: str) -> str:
@@ -232,6 +242,23 @@ def _main_content(soup: BeautifulSoup) -> Tag:
     # Not soup.body: broken pages (nested <html>, text after </body>) leave
     # content outside the first body the parser closes.
     return soup
+
+
+# Sphinx and other generators end each heading with a permalink sign.
+_PERMALINK = re.compile(r"\s*[¶#§]+$")
+
+
+def _headings(root: Tag, limit: int = 3) -> str:
+    """The page's first ``h1`` headings, one a line: the catalogue picks the
+    title among them (the first can be a rubric, "Communiqué de presse")."""
+    found = []
+    for tag in root.find_all("h1")[:limit]:
+        for br in tag.find_all("br"):
+            br.replace_with(" ")
+        text = _PERMALINK.sub("", clean_line(tag.get_text()))
+        if text:
+            found.append(text[:300])
+    return "\n".join(found)
 
 
 def _own_text_length(tag: Tag) -> int:

@@ -23,7 +23,8 @@ from pypdf import PasswordType, PdfReader
 
 from docsearch.errors import ExtractionError
 from docsearch.extraction.caps import Caps
-from docsearch.extraction.extracted import Extracted
+from docsearch.extraction.extracted import Extracted, Line
+from docsearch.extraction.layout import first_page_lines
 from docsearch.extraction.ocr import NOT_INSTALLED, OcrOptions, available, deferred, page_text
 from docsearch.extraction.words import looks_like_garbage
 from docsearch.text import clean_line, clean_text
@@ -38,14 +39,15 @@ def extract_pdf(data: bytes, options: OcrOptions | None = None) -> Extracted:
     read = _pdfium_pages(data, options)
     if read is None:
         return _extract_with_pypdf(data)
-    pages, ocr_pages, sizes = read
+    pages, ocr_pages, sizes, first_lines = read
     try:
         reader = _open(data)
         meta, fields = _metadata(reader), _form_fields(reader)
     except ExtractionError:
         meta, fields = {}, 0  # pypdf cannot parse what PDFium read: the text speaks for it
     return Extracted(format="pdf", pages=pages, meta=meta, ocr_pages=ocr_pages,
-                     ocr_language=options.language if ocr_pages else "", page_sizes=sizes, form_fields=fields)
+                     ocr_language=options.language if ocr_pages else "", page_sizes=sizes, form_fields=fields,
+                     first_lines=first_lines)
 
 
 @dataclass
@@ -76,9 +78,9 @@ READ_PAGES = Caps().pages
 THIN_TEXT = 300
 
 
-def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int], list[tuple[float, float]]] | None:
-    """The text of each page, the pages recognised and the size of each page
-    read, or None when PDFium cannot open the file."""
+def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int], list[tuple[float, float]], list[Line]] | None:
+    """The text of each page, the pages recognised, the size of each page
+    read and the sized lines of page 1, or None when PDFium cannot open the file."""
     import pypdfium2 as pdfium
 
     try:
@@ -115,7 +117,9 @@ def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int
             if not available(options.language):
                 raise ExtractionError("image-only", f"{NOT_INSTALLED}, {len(pages)} page(s) sans texte")
             raise ExtractionError("image-only", f"aucun texte, même reconnu (OCR), sur ses {len(pages)} page(s)")
-        return pages, recognised, [look.size for look in looks]
+        # A garbled text layer says nothing of the title, whatever its size.
+        garbled = looks_like_garbage(looks[0].text)
+        return pages, recognised, [look.size for look in looks], [] if garbled else first_page_lines(document, count)
     finally:
         document.close()
 
