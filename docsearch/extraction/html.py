@@ -53,7 +53,7 @@ def extract_html(data: bytes) -> Extracted:
         # A page of images still has a title worth finding.
         content = meta.get("title", "")
     if not content:
-        raise ExtractionError("no-text", "the page has no readable text")
+        raise ExtractionError("no-text", "la page n'a pas de texte lisible")
     return Extracted(format="html", pages=[content], meta=meta)
 
 
