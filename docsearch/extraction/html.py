@@ -45,7 +45,7 @@ def extract_html(data: bytes) -> Extracted:
     try:
         soup = BeautifulSoup(text, "html.parser")
     except Exception as exc:
-        raise ExtractionError("corrupt", f"unparsable HTML ({type(exc).__name__})") from None
+        raise ExtractionError("corrupt", f"HTML illisible ({type(exc).__name__})") from None
     meta = _metadata(soup)
     own = clean_text(_block_text(_main_content(soup)))
     content = main_text(text, own)

@@ -213,7 +213,7 @@ def _open(data: bytes) -> PdfReader:
         try:
             opened = reader.decrypt("")
         except Exception as exc:  # unsupported algorithm, missing crypto
-            raise ExtractionError("encrypted", f"cannot decrypt ({exc})"[:300]) from None
+            raise ExtractionError("encrypted", f"déchiffrement impossible ({exc})"[:300]) from None
         if opened == PasswordType.NOT_DECRYPTED:
             raise ExtractionError("encrypted", "il faut un mot de passe pour l'ouvrir")
     return reader
