@@ -87,7 +87,15 @@ def test_a_folder_is_published_together_and_found(page, server, browser) -> None
         folder = a_folder(Path(work))
         page.click("nav.staffnav >> text=Ajouter des documents")
         assert_accessible(page)
+        # Over the count cap, the page says so before sending anything (the server would refuse it whole).
+        page.eval_on_selector("form[data-max-files]", "form => form.dataset.maxFiles = '2'")
         page.set_input_files("#dossier", str(folder))
+        assert "3 fichiers choisis : 2 au plus par envoi" in page.inner_text("#envoi-etat")
+        page.click("button >> text=Préparer l'ajout")
+        assert page.url.endswith("/gestion/ajouter") and "2 au plus par envoi" in page.inner_text("#envoi-etat")
+        page.eval_on_selector("form[data-max-files]", "form => form.dataset.maxFiles = '200'")
+        page.dispatch_event("#dossier", "change")
+        assert page.inner_text("#envoi-etat") == "3 fichiers choisis."
         page.click("button >> text=Préparer l'ajout")
         page.wait_for_url(re.compile(r"/gestion/brouillons$"), timeout=60_000)
     assert "3 brouillons prêts" in page.inner_text("p.flash[role=status]")

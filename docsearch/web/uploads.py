@@ -100,7 +100,7 @@ class UploadViews:
 
     def _add_context(self) -> dict[str, Any]:
         s = self.settings
-        return {"limit": s.max_file_mb, "max_files": s.max_upload_files, "max_total": s.max_upload_mb,
+        return {"limit": s.max_file_mb, "max_files": s.max_upload_files, "max_total": s.max_upload_mb, "max_bytes": s.max_upload_bytes,
                 "limits": upload_limits_text(s.max_upload_files, s.max_upload_mb, s.max_file_mb),
                 "accept": ",".join(sorted(SUPPORTED_SUFFIXES))}
 
