@@ -179,7 +179,7 @@ def test_the_caps_of_one_request_are_said_in_french(uploads_settings) -> None:
 
     with serving(small, env={**os.environ, **env}) as base, signed_in(base, "marie") as client:
         page = client.get("/gestion/ajouter").text
-        assert "2 fichiers et 2 Mo au plus par envoi, 1 Mo au plus par fichier." in page
+        assert "2\u00a0fichiers et 2\u00a0Mo au plus par envoi, 1\u00a0Mo au plus par fichier." in page
         pages = [(f"p{n}.html", html_page(f"Page {n}", "Du texte."), "text/html") for n in range(3)]
         too_many = upload(client, pages)
         assert too_many.status_code == 400 and "Trop de fichiers en un seul envoi : 2 au plus." in html.unescape(too_many.text)

@@ -106,6 +106,8 @@ def test_a_folder_is_published_together_and_found(page, server, browser) -> None
         widths = page.eval_on_selector_all(".draft img.thumb", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
         assert len(widths) == 3 and all(w >= 200 for w in widths)  # each first page, drawn
     assert_accessible(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "gestion-brouillons.png"), full_page=True)
     # One opened alone shows its preview, then back to the list.
     page.locator(".draft a >> text=Vérifier seul").first.click()
     page.wait_for_url(re.compile(r"/gestion/brouillons/[0-9a-f]{24}$"))
@@ -202,9 +204,10 @@ def test_every_staff_page_fits_a_360_px_screen(page, server, browser_settings) -
         answer = page.goto(server + path)
         assert answer is not None and answer.status == 200, path
         width = page.evaluate("document.documentElement.scrollWidth")
+        name = re.sub(r"[0-9a-f]{12,}", "id", path.strip("/").replace("/", "-")) or "gestion"
+        page.screenshot(path=str(SCREENSHOTS / f"360-{name}.png"), full_page=True)
         if width > 360:
             too_wide[path] = width
-            page.screenshot(path=str(SCREENSHOTS / f"trop-large-{path.strip('/').replace('/', '-')}.png"), full_page=True)
     assert too_wide == {}
     # The restore button of the trash is on the screen, and big enough to touch.
     page.goto(server + "/gestion/corbeille")

@@ -77,7 +77,7 @@ def hidden_file(filename: str) -> bool:
 
 
 def upload_limits_text(files: int, total_mb: int, file_mb: int) -> str:
-    return f"{files} fichiers et {total_mb} Mo au plus par envoi, {file_mb} Mo au plus par fichier."
+    return f"{files}\u00a0fichiers et {total_mb}\u00a0Mo au plus par envoi, {file_mb}\u00a0Mo au plus par fichier."
 
 
 class UploadViews:
