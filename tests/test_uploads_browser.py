@@ -42,6 +42,11 @@ def browser_settings(tmp_path_factory) -> Settings:
     settings = Settings(corpus_dir=corpus, index_dir=root / "index", instance_dir=root / "instance", workers=2)
     update_index(settings)
     Accounts(settings.instance_dir).add("anne", PASSWORD)  # administrateur: every staff page opens
+    from docsearch.corpus.crawl.frontier import Rules
+    from docsearch.staff.sites import SiteStore
+
+    # A site to crawl on demand only (never started here), so that its page is measured too.
+    SiteStore(settings.instance_dir).add_site(Rules("https://www.exemple-de-reseau-ess.org/actualites/une-adresse-assez-longue/"), "")
     return settings
 
 
@@ -190,7 +195,7 @@ def test_every_staff_page_fits_a_360_px_screen(page, server, browser_settings) -
     # Every page the staff router answers with GET, enumerated from it: a page added later is measured too.
     app = create_app(browser_settings)
     mount = next(r for r in app.routes if isinstance(r, Mount) and r.path == "/gestion")
-    ids = {"doc_id": document_id(REPORT), "draft_id": draft}
+    ids = {"doc_id": document_id(REPORT), "draft_id": draft, "site_id": "1"}
     paths = []
     for route in mount.routes:
         if "GET" not in (route.methods or ()) or route.path.endswith((".csv", "/apercu")):
