@@ -274,6 +274,12 @@ def test_an_expired_session_gives_back_what_was_typed(server, uploads_settings) 
         page = html.unescape(answer.text)
         assert answer.status_code == 403 and "sauf le fichier, à choisir à nouveau" in page
         assert 'name="reprise_fichier" value="rapport.pdf"' in page and "%PDF" not in page
+        # A body that carries real files is not even read without a session: the files are to choose again.
+        big = later.post("/gestion/ajouter", data={"csrf": "ancien", "url": "https://exemple.org/page"}, headers=origin,
+                         files=[("fichiers", ("gros.pdf", b"%PDF-1.4 " + b"0" * 2_000_000, "application/pdf"))])
+        page = html.unescape(big.text)
+        assert big.status_code == 403 and "Les fichiers envoyés devront être choisis à nouveau." in page
+        assert 'name="reprise_non_lu" value="oui"' in page and "reprise_valeur" not in page
 
 
 def as_data(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:

@@ -23,6 +23,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 MAX_KEPT = 90  # fields (each becomes two in the sign-in form, whose limit is 200)
+# A form of text is a few kB; a bigger body carries files, which are not kept anyway. It is not
+# read at all: a request without a session must not make the server spool hundreds of MB.
+MAX_KEPT_BODY = 1024 * 1024
 _NEVER_KEPT = ("csrf", "mot_de_passe", "password", "suite")
 
 
@@ -31,10 +34,15 @@ class KeptForm:
     action: str = ""  # the staff path the form was posted to ("" : nothing kept)
     fields: list[tuple[str, str]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # names of the files to choose again
+    unread: bool = False  # a body too big to read (files): nothing kept, the files to choose again
 
     @property
     def kept(self) -> bool:
-        return bool(self.action) and bool(self.fields or self.files)
+        return bool(self.action) and bool(self.fields or self.files or self.unread)
+
+    @property
+    def files_lost(self) -> bool:
+        return bool(self.files) or self.unread
 
 
 def _staff_path(path: str) -> str:
@@ -57,6 +65,9 @@ async def kept_form(request: Request, path: str, max_files: int) -> KeptForm:
     action = _staff_path(path)
     if not action or not same_site(request):
         return KeptForm()
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > MAX_KEPT_BODY:
+        return KeptForm(action, unread=True)
     try:
         form = await request.form(max_files=max_files, max_fields=200)
     except HTTPException:  # a body the parser refuses: nothing to keep
@@ -89,4 +100,4 @@ def read_kept(form: FormData) -> KeptForm:
     values = [v for v in form.getlist("reprise_valeur") if isinstance(v, str)]
     files = [f for f in form.getlist("reprise_fichier") if isinstance(f, str)]
     fields = [(n, v) for n, v in zip(names, values) if not any(word in n.lower() for word in _NEVER_KEPT)]
-    return KeptForm(action, fields[:MAX_KEPT], files[:50])
+    return KeptForm(action, fields[:MAX_KEPT], files[:50], form.get("reprise_non_lu") == "oui")
