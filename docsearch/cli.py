@@ -310,7 +310,7 @@ def import_cmd(settings: Settings, csv_file: Path, dry_run: bool) -> None:
 @cli.group()
 @_folders
 def users() -> None:
-    """Staff accounts of the web interface (kept in the instance folder)."""
+    """Comptes du personnel pour l'interface web (gardés dans le dossier de l'instance)."""
 
 
 def _accounts(settings: Settings) -> Any:
@@ -325,16 +325,16 @@ _ROLE_CHOICE = click.Choice(list(ROLES))
 @users.command("add")
 @click.argument("name")
 @click.option("--role", type=_ROLE_CHOICE, default=None,
-              help="contributeur (adds drafts), documentaliste (all document work), administrateur (accounts, "
-                   "settings) [administrateur for the first account, else documentaliste].")
+              help="contributeur (dépose des brouillons), documentaliste (tout le travail sur les documents), "
+                   "administrateur (comptes, réglages) [administrateur pour le premier compte, sinon documentaliste].")
 @click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe")
 @_folders
 @click.pass_obj
 def users_add(settings: Settings, name: str, role: str | None, password: str) -> None:
-    """Create an account (the password is asked twice and never shown)."""
+    """Crée un compte (le mot de passe est demandé deux fois et jamais affiché)."""
     accounts = _accounts(settings)
     accounts.add(name, password, role)
-    click.echo(f"account {name} created (rôle : {accounts.role(name)})")
+    click.echo(f"compte {name} créé (rôle : {accounts.role(name)})")
 
 
 @users.command("role")
@@ -343,7 +343,7 @@ def users_add(settings: Settings, name: str, role: str | None, password: str) ->
 @_folders
 @click.pass_obj
 def users_role(settings: Settings, name: str, role: str | None) -> None:
-    """Show an account's role, or change it."""
+    """Affiche le rôle d'un compte, ou le change."""
     accounts = _accounts(settings)
     if role:
         before = accounts.role(name)
@@ -361,7 +361,7 @@ def users_role(settings: Settings, name: str, role: str | None) -> None:
 @_folders
 @click.pass_obj
 def users_list(settings: Settings) -> None:
-    """List the accounts."""
+    """Liste les comptes."""
     for name in _accounts(settings).names():
         click.echo(name)
 
@@ -372,9 +372,9 @@ def users_list(settings: Settings) -> None:
 @_folders
 @click.pass_obj
 def users_passwd(settings: Settings, name: str, password: str) -> None:
-    """Change the password of an account."""
+    """Change le mot de passe d'un compte."""
     _accounts(settings).set_password(name, password)
-    click.echo(f"password of {name} changed")
+    click.echo(f"mot de passe de {name} changé")
 
 
 @users.command("remove")
@@ -382,9 +382,9 @@ def users_passwd(settings: Settings, name: str, password: str) -> None:
 @_folders
 @click.pass_obj
 def users_remove(settings: Settings, name: str) -> None:
-    """Delete an account."""
+    """Supprime un compte."""
     _accounts(settings).remove(name)
-    click.echo(f"account {name} removed")
+    click.echo(f"compte {name} supprimé")
 
 
 @cli.command()

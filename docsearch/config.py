@@ -99,6 +99,11 @@ class Settings:
     # A CSV of metadata staff may import at once (20,000 rows of a full
     # catalogue export are about 6 MB).
     max_import_mb: int = 10
+    # One upload request (many files, or a whole folder): how many files, and
+    # their total size. 200 files of a typical 1 MB report fit; above, the
+    # staff member sends the folder in several times.
+    max_upload_files: int = 200
+    max_upload_mb: int = 300
 
     @property
     def cache_dir(self) -> Path:
@@ -107,6 +112,10 @@ class Settings:
     @property
     def max_file_bytes(self) -> int:
         return self.max_file_mb * 1024 * 1024
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return max(self.max_upload_mb, self.max_file_mb) * 1024 * 1024
 
     @property
     def max_import_bytes(self) -> int:

@@ -32,6 +32,16 @@ class SchemaMismatch(UserError):
     """The index on disk was built by another version of the schema."""
 
 
+# Each ``ExtractionError.reason``, as staff read it (upload errors, the "à vérifier" page).
+FAILURE_REASONS = {
+    "encrypted": "protégé par un mot de passe", "image-only": "image sans texte (document scanné)",
+    "corrupt": "fichier abîmé", "empty": "fichier vide", "wrong-type": "contenu d'un autre type que son nom",
+    "timeout": "lecture trop longue", "too-large": "trop volumineux", "crashed": "le lecteur s'est arrêté",
+    "no-text": "page sans texte", "unreadable": "illisible sur le disque", "bad-filename": "nom de fichier invalide",
+    "unsupported": "type non pris en charge", "missing-tool": "outil de lecture non installé (LibreOffice)",
+}
+
+
 class ExtractionError(DocsearchError):
     """A file could not be turned into text; ``reason`` is a short code."""
 

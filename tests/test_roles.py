@@ -27,6 +27,7 @@ CONTRIBUTOR_ROUTES = {
     ("GET", "/gestion/"), ("GET", "/gestion/ajouter"), ("POST", "/gestion/ajouter"),
     ("GET", f"/gestion/brouillons/{FAKE_ID}"), ("POST", f"/gestion/brouillons/{FAKE_ID}/proposer"),
     ("POST", f"/gestion/brouillons/{FAKE_ID}/abandonner"), ("POST", "/gestion/deconnexion"),
+    ("GET", "/gestion/brouillons"), ("GET", f"/gestion/brouillons/{FAKE_ID}/apercu"),
 }
 # What only an administrator may open or send.
 ADMINISTRATOR_ROUTES = {("GET", "/gestion/comptes"), ("POST", "/gestion/comptes/role")}

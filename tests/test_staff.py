@@ -182,7 +182,7 @@ def test_upload_prefills_then_publishes_and_visitors_find_it(staff, staff_settin
     [
         ("faux.pdf", (DATA / "not-a-pdf.pdf").read_bytes(), "son contenu est du texte"),
         ("archive.7z", b"7z\xbc\xaf\x27\x1c", "formats acceptés"),
-        ("scan.pdf", (DATA / "image-only.pdf").read_bytes() + b"\n% autre copie\n", "image-only"),
+        ("scan.pdf", (DATA / "image-only.pdf").read_bytes() + b"\n% autre copie\n", "image sans texte"),
         ("vide.pdf", b"", "le fichier est vide"),
     ],
 )
@@ -365,7 +365,7 @@ def test_users_cli(tmp_path) -> None:
     assert PASSWORD not in added.output and PASSWORD not in (instance / "users.json").read_text()
     assert run(cli, ["--instance", str(instance), "users", "list"]).output.split() == ["paul"]
     short = run(cli, ["--instance", str(instance), "users", "add", "zoe"], input="court\ncourt\n")
-    assert short.exit_code == 2 and "at least" in short.output
+    assert short.exit_code == 2 and "au moins 10 caractères" in short.output
     new_password = "nouveau-mot-solide\nnouveau-mot-solide\n"
     assert run(cli, ["--instance", str(instance), "users", "passwd", "paul"], input=new_password).exit_code == 0
     assert Accounts(instance).verify("paul", "nouveau-mot-solide") and not Accounts(instance).verify("paul", PASSWORD)

@@ -159,7 +159,7 @@ def _staff_sectors(items: tuple[str, ...], vocab: Vocabulary, warnings: list[str
             continue
         code = vocab.sector_code(item)
         if code is None:
-            warnings.append(f"sector {item!r} is not in the vocabulary: filed as {UNCLASSIFIED}")
+            warnings.append(f"secteur {item!r} absent du vocabulaire : classé en {UNCLASSIFIED}")
             code = UNCLASSIFIED
         codes.append(code)
     return _unique(codes)
@@ -176,14 +176,14 @@ def _embedded_sectors(embedded: dict[str, str], vocab: Vocabulary) -> list[str]:
 def _web_address(value: str, warnings: list[str]) -> str:
     url = clean_line(value)
     if url and not url.lower().startswith(("http://", "https://")):
-        warnings.append(f"url {url[:80]!r} is not an http(s) address: ignored")
+        warnings.append(f"adresse {url[:80]!r} qui n'est pas une adresse http(s) : ignorée")
         return ""
     return url
 
 
 def _staff_year(year: int | None, warnings: list[str]) -> int | None:
     if year is not None and not _plausible_year(year):
-        warnings.append(f"year {year!r} is not a valid year: ignored")
+        warnings.append(f"année {year!r} invalide : ignorée")
         return None
     return year
 
@@ -193,7 +193,7 @@ def _staff_doctype(value: str, vocab: Vocabulary, warnings: list[str]) -> str | 
         return None
     code = vocab.doctype_code(value)
     if code is None:
-        warnings.append(f"document type {value!r} is not in the vocabulary: filed as {OTHER_TYPE}")
+        warnings.append(f"type de document {value!r} absent du vocabulaire : classé en {OTHER_TYPE}")
         return OTHER_TYPE
     return code
 

@@ -168,5 +168,5 @@ def _year(value: object, warnings: list[str]) -> int | None:
     try:
         return int(str(value).strip()[:4])
     except ValueError:
-        warnings.append(f"year {value!r} is not a valid year: ignored")
+        warnings.append(f"année {value!r} invalide : ignorée")
         return None

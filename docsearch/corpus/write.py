@@ -2,7 +2,8 @@
 
 Nothing here deletes a document from disk: removal moves the file and its
 sidecar into ``.corbeille/<date>/`` inside the corpus, from where it can be
-put back by hand.
+put back by hand; a file replaced by a new version goes to
+``.corbeille/<date>-remplace/`` (``replace_in_corpus``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from docsearch.corpus.scan import TRASH_DIR, resolve_inside, sidecar_path
 
 _UNSAFE = re.compile(r"[^a-z0-9.]+")
 LOCK_NAME = ".ecriture.lock"  # hidden: not a document
+REPLACED_MARK = "-remplace"  # ends the trash folder of a file replaced by a new version
 
 
 def safe_filename(name: str, suffix: str) -> str:
@@ -82,14 +84,37 @@ def _move_to_trash(corpus: Path, relpath: str) -> Path:
     source = resolve_inside(corpus, relpath)
     if not source.is_file():
         raise UserError(f"{relpath} n'est pas un fichier du fonds")
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = corpus.resolve() / TRASH_DIR / stamp / relpath
-    number = 2
-    while target.exists() or sidecar_path(target).exists():  # never overwrite what is in the trash
-        target = corpus.resolve() / TRASH_DIR / f"{stamp}-{number}" / relpath
-        number += 1
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = _trash_target(corpus, relpath)
     shutil.move(str(source), str(target))
     if sidecar_path(source).exists():
         shutil.move(str(sidecar_path(source)), str(sidecar_path(target)))
+    return target
+
+
+def _trash_target(corpus: Path, relpath: str, mark: str = "") -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = corpus.resolve() / TRASH_DIR / f"{stamp}{mark}" / relpath
+    number = 2
+    while target.exists() or sidecar_path(target).exists():  # never overwrite what is in the trash
+        target = corpus.resolve() / TRASH_DIR / f"{stamp}-{number}{mark}" / relpath
+        number += 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def replace_in_corpus(corpus: Path, relpath: str, data: bytes) -> Path:
+    """Put a new version of a document at its place (same path, so same id);
+    the old file first goes to ``.corbeille/<date>-remplace/<relpath>`` with a
+    copy of its sidecar, which itself stays: the record is the document's.
+    Copy, then atomic write: a crash in between leaves the old version in
+    both places, never no file at all. The trash path is returned."""
+    with corpus_lock(corpus):
+        source = resolve_inside(corpus, relpath)
+        if not source.is_file():
+            raise UserError(f"{relpath} n'est pas un fichier du fonds")
+        target = _trash_target(corpus, relpath, REPLACED_MARK)
+        shutil.copy2(source, target)
+        if sidecar_path(source).exists():
+            shutil.copy2(sidecar_path(source), sidecar_path(target))
+        write_atomic(source, data)
     return target

@@ -45,7 +45,7 @@ def extract_html(data: bytes) -> Extracted:
     try:
         soup = BeautifulSoup(text, "html.parser")
     except Exception as exc:
-        raise ExtractionError("corrupt", f"unparsable HTML ({type(exc).__name__})") from None
+        raise ExtractionError("corrupt", f"HTML illisible ({type(exc).__name__})") from None
     meta = _metadata(soup)
     main = _main_content(soup)
     headings = _headings(main) or _headings(soup)
@@ -57,7 +57,7 @@ def extract_html(data: bytes) -> Extracted:
         # A page of images still has a title worth finding.
         content = meta.get("title", "")
     if not content:
-        raise ExtractionError("no-text", "the page has no readable text")
+        raise ExtractionError("no-text", "la page n'a pas de texte lisible")
     return Extracted(format="html", pages=[content], meta=meta)
 
 

@@ -87,7 +87,7 @@ def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise ExtractionError("encrypted", "a password is needed to open it") from None
+            raise ExtractionError("encrypted", "il faut un mot de passe pour l'ouvrir") from None
         return None
     try:
         count = len(document)
@@ -113,7 +113,7 @@ def _pdfium_pages(data: bytes, options: OcrOptions) -> tuple[list[str], list[int
                 recognised.append(i + 1)
         if not any(pages):
             if not options.enabled:
-                raise ExtractionError("image-only", f"no text layer on its {len(pages)} page(s), scanned or drawn")
+                raise ExtractionError("image-only", f"aucun texte sur ses {len(pages)} page(s) : document scanné ou dessiné")
             if not available(options.language):
                 raise ExtractionError("image-only", f"{NOT_INSTALLED}, {len(pages)} page(s) sans texte")
             raise ExtractionError("image-only", f"aucun texte, même reconnu (OCR), sur ses {len(pages)} page(s)")
@@ -199,12 +199,12 @@ def _extract_with_pypdf(data: bytes) -> Extracted:
         page_list = reader.pages
         count = len(page_list)
     except Exception as exc:  # any damage to the page tree
-        raise ExtractionError("corrupt", f"unreadable page tree ({type(exc).__name__})") from None
+        raise ExtractionError("corrupt", f"arbre des pages illisible ({type(exc).__name__})") from None
     if count == 0:
         raise ExtractionError("corrupt", "the PDF has no page")
     pages = [_page_text(page_list, i) for i in range(min(count, READ_PAGES))] + [""] * max(0, count - READ_PAGES)
     if not any(pages):
-        raise ExtractionError("image-only", f"no text layer on its {count} page(s), scanned or drawn")
+        raise ExtractionError("image-only", f"aucun texte sur ses {count} page(s) : document scanné ou dessiné")
     return Extracted(format="pdf", pages=pages, meta=_metadata(reader), form_fields=_form_fields(reader))
 
 
@@ -212,14 +212,14 @@ def _open(data: bytes) -> PdfReader:
     try:
         reader = PdfReader(BytesIO(data), strict=False)
     except Exception as exc:
-        raise ExtractionError("corrupt", f"not a readable PDF ({type(exc).__name__}: {exc})"[:300]) from None
+        raise ExtractionError("corrupt", f"PDF illisible ({type(exc).__name__} : {exc})"[:300]) from None
     if reader.is_encrypted:
         try:
             opened = reader.decrypt("")
         except Exception as exc:  # unsupported algorithm, missing crypto
-            raise ExtractionError("encrypted", f"cannot decrypt ({exc})"[:300]) from None
+            raise ExtractionError("encrypted", f"déchiffrement impossible ({exc})"[:300]) from None
         if opened == PasswordType.NOT_DECRYPTED:
-            raise ExtractionError("encrypted", "a password is needed to open it")
+            raise ExtractionError("encrypted", "il faut un mot de passe pour l'ouvrir")
     return reader
 
 

@@ -155,7 +155,7 @@ def check_content(path_suffix: str, data: bytes) -> Reader:
         raise ExtractionError("empty", "le fichier est vide")
     expected = BY_SUFFIX.get(path_suffix)
     if expected is None:
-        raise ExtractionError("unsupported", f"{path_suffix or 'no suffix'} files are not indexed")
+        raise ExtractionError("unsupported", f"les fichiers {path_suffix or 'sans extension'} ne sont pas indexés")
     kind = sniff_kind(data)
     if kind is None and data.startswith(ZIP_MAGIC):
         SafeZip(data)  # says why: a bomb, a broken archive
@@ -175,11 +175,11 @@ def extract_file(path: str, max_bytes: int, ocr: OcrOptions | None = None) -> Ex
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix not in BY_SUFFIX:
-        raise ExtractionError("unsupported", f"{suffix or 'no suffix'} files are not indexed")
+        raise ExtractionError("unsupported", f"les fichiers {suffix or 'sans extension'} ne sont pas indexés")
     try:
         size = file.stat().st_size
         if size > max_bytes:
-            raise ExtractionError("too-large", f"{size // 1_048_576} MB, the limit is {max_bytes // 1_048_576} MB")
+            raise ExtractionError("too-large", f"{size // 1_048_576} Mo, la limite est de {max_bytes // 1_048_576} Mo")
         data = file.read_bytes()
     except OSError as exc:
         raise ExtractionError("unreadable", exc.strerror or str(exc)) from None

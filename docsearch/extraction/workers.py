@@ -196,7 +196,7 @@ class _Pool:
                 if outcome is None:
                     continue  # only a request for more time
             elif time.monotonic() >= worker.deadline:
-                outcome = Outcome(error=ExtractionError("timeout", f"took longer than {self.timeout:g} s"))
+                outcome = Outcome(error=ExtractionError("timeout", f"lecture de plus de {self.timeout:g} s"))
                 self._replace(worker)
             else:
                 continue
@@ -225,7 +225,7 @@ class _Pool:
         except subprocess.TimeoutExpired:
             code = None
         self._replace(worker)
-        return Outcome(error=ExtractionError("crashed", f"the extractor died (exit code {code})"))
+        return Outcome(error=ExtractionError("crashed", f"le lecteur s'est arrêté (code de sortie {code})"))
 
     def _replace(self, worker: _Worker) -> None:
         worker.stop(kill=True)

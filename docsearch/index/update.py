@@ -330,7 +330,7 @@ class _Run:
         try:
             source.relpath.encode("utf-8")
         except UnicodeEncodeError:
-            raise ExtractionError("bad-filename", "the file name is not valid UTF-8: rename the file") from None
+            raise ExtractionError("bad-filename", "le nom du fichier n'est pas en UTF-8 valide : renommez le fichier") from None
         try:
             if previous and previous.size == source.size and previous.mtime == source.mtime:
                 sha = previous.sha256  # same size and time: trust the recorded hash

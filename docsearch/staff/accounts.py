@@ -74,7 +74,7 @@ class Accounts:
     def add(self, name: str, password: str, role: str | None = None) -> None:
         users = self._load()
         if name in users:
-            raise UserError(f"the account {name!r} already exists (use `docsearch users passwd {name}`)")
+            raise UserError(f"le compte {name!r} existe déjà (pour changer son mot de passe : `docsearch users passwd {name}`)")
         role = role or ("administrateur" if not users else "documentaliste")
         users[_valid_name(name)] = {**hash_password(_valid_password(password)), "role": _valid_role(role),
                                     "created": dt.datetime.now().isoformat(timespec="seconds")}
@@ -99,14 +99,14 @@ class Accounts:
     def set_password(self, name: str, password: str) -> None:
         users = self._load()
         if name not in users:
-            raise UserError(f"no account named {name!r}")
+            raise UserError(f"aucun compte nommé {name!r}")
         users[name].update(hash_password(_valid_password(password)))
         self._save(users)
 
     def remove(self, name: str) -> None:
         users = self._load()
         if users.pop(name, None) is None:
-            raise UserError(f"no account named {name!r}")
+            raise UserError(f"aucun compte nommé {name!r}")
         self._save(users)
 
     def session_version(self, name: str) -> str | None:
@@ -141,7 +141,7 @@ def is_account_name(name: str) -> bool:
 
 def _valid_name(name: str) -> str:
     if not _NAME.fullmatch(name):
-        raise UserError("an account name is 1 to 40 lower-case letters, digits, '.', '_' or '-'")
+        raise UserError("un nom de compte compte de 1 à 40 caractères : lettres minuscules sans accent, chiffres, « . », « _ » ou « - »")
     return name
 
 
@@ -153,5 +153,5 @@ def _valid_role(role: str) -> str:
 
 def _valid_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise UserError(f"un mot de passe compte au moins {MIN_PASSWORD} caractères")
     return password

@@ -54,6 +54,7 @@ class Draft:
     suffix: str
     url: str
     meta: Metadata  # what was found, with the origin of each value
+    folder: str = ""  # the folders it was uploaded from ("rapports/culture/2019"): a hint, never a path written to
 
     def data_path(self, folder: Path) -> Path:
         return folder / self.id / f"document{self.suffix}"
@@ -63,18 +64,22 @@ def drafts_folder(settings: Settings) -> Path:
     return settings.instance_dir / "drafts"
 
 
-def create_draft(settings: Settings, data: bytes, name: str, url: str = "") -> Draft:
+def create_draft(settings: Settings, data: bytes, name: str, url: str = "", folder_hint: str = "") -> Draft:
+    """``folder_hint``: the folders of a folder upload, read for sectors and
+    years as the corpus folders are (``culture/2019``)."""
     from docsearch.staff.ingest import check_upload, extract_checked
+    from docsearch.staff.previews import write_preview
 
     suffix = check_upload(settings, data, name)
     extracted = extract_checked(settings, data, suffix, name)
-    meta = resolve_metadata(f"a-trier/{Path(name).name}", extracted, StaffMetadata(url=url),
+    meta = resolve_metadata(f"{folder_hint or 'a-trier'}/{Path(name).name}", extracted, StaffMetadata(url=url),
                             current_vocabulary(settings),
                             learned=load_model(learned_path(settings.instance_dir)))
     ExtractionCache(settings.cache_dir).put(hashlib.sha256(data).hexdigest(), extracted)  # read once
-    draft = Draft(secrets.token_hex(12), name[:200], suffix, url, meta)
+    draft = Draft(secrets.token_hex(12), name[:200], suffix, url, meta, folder_hint[:300])
     folder = drafts_folder(settings) / draft.id
     write_atomic(draft.data_path(drafts_folder(settings)), data)
+    write_preview(settings, folder, data, extracted.format, extracted)
     write_atomic(folder / "draft.json", json.dumps(_as_json(draft, extracted), ensure_ascii=False).encode("utf-8"))
     return draft
 
@@ -86,7 +91,7 @@ def load_draft(settings: Settings, draft_id: str, folder: Path | None = None) ->
         raw = json.loads(((folder or drafts_folder(settings) / draft_id) / "draft.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         raise UserError("brouillon introuvable") from None
-    return Draft(raw["id"], raw["name"], raw["suffix"], raw["url"], Metadata(**raw["meta"]))
+    return Draft(raw["id"], raw["name"], raw["suffix"], raw["url"], Metadata(**raw["meta"]), raw.get("folder", ""))
 
 
 @contextmanager

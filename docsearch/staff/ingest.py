@@ -29,13 +29,14 @@ from docsearch.corpus.atomic import write_atomic
 from docsearch.corpus.fetch import fetch
 from docsearch.corpus.scan import TRASH_DIR, file_hash, list_sources, resolve_inside, sidecar_path
 from docsearch.corpus.write import (
+    REPLACED_MARK,
     corpus_lock,
     move_to_trash,
     safe_filename,
     unique_path,
     write_sidecar,
 )
-from docsearch.errors import ExtractionError, UserError
+from docsearch.errors import FAILURE_REASONS, ExtractionError, UserError
 from docsearch.extraction import SUPPORTED_SUFFIXES, Extracted, check_content, extract_file, sniff_kind
 from docsearch.extraction.cache import ExtractionCache
 from docsearch.extraction.html import charset_codec
@@ -136,7 +137,8 @@ def extract_checked(settings: Settings, data: bytes, suffix: str, name: str) -> 
         ((_, outcome),) = list(map_isolated(extract_file, [(str(path), settings.max_file_bytes, ocr_options(settings))], workers=1,
                                             timeout=settings.extract_timeout, memory_mb=settings.worker_memory_mb))
     if outcome.error is not None:
-        raise UserError(f"{name} : illisible : {outcome.error.reason} ({outcome.error.detail})")
+        reason = FAILURE_REASONS.get(outcome.error.reason, outcome.error.reason)
+        raise UserError(f"{name} : illisible, {reason}" + (f" ({outcome.error.detail})" if outcome.error.detail else ""))
     # The outcome of a worker is Any: this one ran extract_file.
     return cast(Extracted, outcome.value)
 
@@ -241,7 +243,8 @@ def trash_entries(settings: Settings) -> list[dict[str, str]]:
         if any(part.startswith(".") for part in inside.parts):
             continue
         if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
-            entries.append({"trash": inside.as_posix(), "when": inside.parts[0], "relpath": Path(*inside.parts[1:]).as_posix()})
+            entries.append({"trash": inside.as_posix(), "when": inside.parts[0], "relpath": Path(*inside.parts[1:]).as_posix(),
+                            "replaced": "oui" if inside.parts[0].endswith(REPLACED_MARK) else ""})
     return sorted(entries, key=lambda e: e["when"], reverse=True)
 
 

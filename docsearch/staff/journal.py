@@ -55,7 +55,7 @@ REVERTIBLE = frozenset({"edit", "bulk-edit", "import", "revert"})
 FIELD_LABELS = {
     "title": "Titre", "sectors": "Secteurs", "year": "Année", "doctype": "Type de document", "summary": "Résumé",
     "organisation": "Organisation", "territory": "Territoire", "url": "Adresse", "language": "Langue",
-    "keywords": "Mots-clés", "role": "Rôle",
+    "keywords": "Mots-clés", "role": "Rôle", "file": "Fichier",
     # A vocabulary change ("vocabulary"): the entry's fields, and the synonyms' groups.
     "code": "Code", "label": "Libellé", "synonyms": "Synonymes", "groups": "Groupes de synonymes",
     "terms": "Termes du thésaurus",

@@ -41,6 +41,7 @@ from docsearch.staff.searchlog import SearchLog
 from docsearch.web.exchange import ExchangeViews
 from docsearch.web.journal import JournalViews
 from docsearch.web.notices import NoticeViews
+from docsearch.web.uploads import UploadViews
 from docsearch.web.open_catalogue import OpenCatalogue
 from docsearch.web.openapi import openapi_document
 from docsearch.web.params import FILTERS
@@ -99,14 +100,19 @@ def create_app(settings: Settings, service: SearchService | None = None, throttl
     # Every /gestion route, in one list: the gate finds each request's role among them (web/roles.py).
     sites = SitesViews(settings, staff.queue, staff._page)
     staff_routes = [*staff.routes(), *NoticeViews(staff).routes(), *JournalViews(staff).routes(),
-                    *ExchangeViews(staff).routes(), *sites.routes(), *VocabularyViews(staff).routes()]
+                    *ExchangeViews(staff).routes(), *sites.routes(), *VocabularyViews(staff).routes(),
+                    *UploadViews(staff).routes()]
     routes.append(Mount("/gestion", routes=staff_routes,
-                        middleware=[Middleware(StaffGate, accounts=staff.accounts, routes=staff_routes)]))
+                        middleware=[Middleware(StaffGate, accounts=staff.accounts, routes=staff_routes,
+                                               expired=staff.expired_form)]))
     handlers = {HTTPException: views.http_error, DocsearchError: views.app_error, Exception: views.server_error}
     middleware = [
         Middleware(PublicAddress, public_url=settings.public_url),
         Middleware(SecurityHeaders),
-        Middleware(BodyLimit, limit=settings.max_file_bytes + FORM_OVERHEAD),
+        # A request may carry many files (a folder): the total cap; each file's own cap is checked on it.
+        Middleware(BodyLimit, limit=settings.max_upload_bytes + FORM_OVERHEAD,
+                   message=f"Envoi trop volumineux : {settings.max_upload_mb} Mo au plus en une fois "
+                           f"({settings.max_file_mb} Mo par fichier). Envoyez les fichiers en plusieurs fois."),
         # Public pages never touch the session: visitors get no cookie.
         Middleware(Sessions, secret_key=session_secret(settings.instance_dir)),
     ]

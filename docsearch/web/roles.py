@@ -39,6 +39,8 @@ ROUTE_ROLES: dict[tuple[str, str], str] = {
     ("GET", "/brouillons/{draft_id:str}"): CONTRIBUTOR,
     ("POST", "/brouillons/{draft_id:str}/proposer"): CONTRIBUTOR,
     ("POST", "/brouillons/{draft_id:str}/abandonner"): CONTRIBUTOR,
+    ("GET", "/brouillons"): CONTRIBUTOR,  # their own drafts; publishing them together needs a documentaliste
+    ("GET", "/brouillons/{draft_id:str}/apercu"): CONTRIBUTOR,
     ("GET", "/comptes"): ADMINISTRATOR,
     ("POST", "/comptes/role"): ADMINISTRATOR,
     ("GET", "/vocabulaires"): ADMINISTRATOR,

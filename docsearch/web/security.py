@@ -89,8 +89,10 @@ class StaffGate:
     """Mounted on /gestion: no valid signed-in session, no staff page. Staff
     pages are never cached (they must not survive a sign-out in a browser)."""
 
-    def __init__(self, app: ASGIApp, accounts: Accounts, routes: Sequence[BaseRoute] = ()) -> None:
+    def __init__(self, app: ASGIApp, accounts: Accounts, routes: Sequence[BaseRoute] = (),
+                 expired: Callable[[Request, str], Awaitable[Response]] | None = None) -> None:
         self.app, self.accounts, self.routes = app, accounts, routes
+        self.expired = expired  # a form posted after the session ended: the sign-in page that keeps it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
@@ -103,6 +105,8 @@ class StaffGate:
             response: Response
             if scope["method"] in ("GET", "HEAD"):
                 response = RedirectResponse(f"{prefix}{SIGN_IN_PATH}?suite={quote(path)}", status_code=303)
+            elif self.expired is not None:
+                response = await self.expired(Request(scope, receive), path)
             else:
                 response = PlainTextResponse("Connexion requise.", status_code=403)
             await response(scope, receive, send)
@@ -125,8 +129,8 @@ class BodyLimit:
     """413 for a body over ``limit`` bytes: by its declared length before any
     byte is read, or as soon as a streamed body goes past it."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, message: str = "Fichier trop volumineux.") -> None:
+        self.app, self.limit, self.message = app, limit, message
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -134,7 +138,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await PlainTextResponse("Fichier trop volumineux.", status_code=413)(scope, receive, send)
+            await PlainTextResponse(self.message, status_code=413)(scope, receive, send)
             return
         received = 0
 
@@ -143,7 +147,7 @@ class BodyLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.limit:
-                raise HTTPException(413, "Fichier trop volumineux.")
+                raise HTTPException(413, self.message)
             return message
 
         await self.app(scope, counted, send)

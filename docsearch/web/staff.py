@@ -11,7 +11,7 @@ first, then queued for indexing; each one is recorded in the journal
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +25,7 @@ from starlette.templating import Jinja2Templates
 
 from docsearch.staff.accounts import ROLES, Accounts, is_account_name
 from docsearch.staff.journal import Journal, JournalQuery, field_changes
+from docsearch.staff.previews import preview_path, text_start
 from docsearch.staff.proposals import owner_of, proposal_of, propose, set_owner
 from docsearch.config import Settings
 from docsearch.corpus.write import move_to_trash
@@ -38,7 +39,7 @@ from docsearch.staff.drafts import (
     load_draft,
     recover_publications,
 )
-from docsearch.errors import UserError
+from docsearch.errors import FAILURE_REASONS, UserError
 from docsearch.index.store import IndexStore
 from docsearch.staff.ingest import (
     Duplicate,
@@ -62,6 +63,7 @@ from docsearch.extraction.ocr import tessdata_dir
 from docsearch.web.formats import LANGUAGE_NAMES, french_languages
 from docsearch.web.report import PERIODS, describe_filters, read_period, search_params
 from docsearch.web.metadata_form import form_fields, found_labels, initial_values, read_metadata_form
+from docsearch.web.resume import KeptForm, kept_form, read_kept
 from docsearch.web.roles import ADMINISTRATOR, DOCUMENTALIST, allows, flash
 from docsearch.web.security import SignInThrottle, csrf_token, read_form, signed_in
 from docsearch.web.urls import Urls
@@ -92,8 +94,6 @@ class StaffViews:
             Route("/connexion", self.sign_in, methods=["POST"]),
             Route("/deconnexion", self.sign_out, methods=["POST"], name="staff_sign_out"),
             Route("/", self.dashboard, methods=["GET"], name="staff_home"),
-            Route("/ajouter", self.add_page, methods=["GET"], name="staff_add"),
-            Route("/ajouter", self.add, methods=["POST"]),
             Route("/brouillons/{draft_id:str}", self.draft_page, methods=["GET"], name="staff_draft"),
             Route("/brouillons/{draft_id:str}", self.publish, methods=["POST"]),
             Route("/brouillons/{draft_id:str}/proposer", self.propose, methods=["POST"], name="staff_propose"),
@@ -130,18 +130,25 @@ class StaffViews:
     # Sign in and out ---------------------------------------------------
 
     async def sign_in_page(self, request: Request) -> Response:
-        return self._page(request, "sign_in.html", suite=_local(request.query_params.get("suite", "")))
+        return self._page(request, "sign_in.html", suite=_local(request.query_params.get("suite", "")), kept=KeptForm())
+
+    async def expired_form(self, request: Request, path: str) -> Response:
+        """A form posted after the session ended: the sign-in page, carrying what was typed."""
+        kept = await kept_form(request, path, self.settings.max_upload_files)
+        suite = _local(urlsplit(request.headers.get("referer", "")).path) or _local(path)
+        return self._page(request, "sign_in.html", 403, suite=suite, kept=kept, expired=True)
 
     async def sign_in(self, request: Request) -> Response:
         form = await self._form(request)
         name, password = _text(form, "nom").strip().lower(), _text(form, "mot_de_passe")
         suite = _local(_text(form, "suite"))
-        refused = self._page(request, "sign_in.html", 401, suite=suite, error="Nom ou mot de passe incorrect.")
+        kept = read_kept(form)
+        refused = self._page(request, "sign_in.html", 401, suite=suite, kept=kept, error="Nom ou mot de passe incorrect.")
         if not is_account_name(name):
             return refused  # not even a possible name: nothing to count or check
         allowed, wait = await run_in_threadpool(self.throttle.attempt, name, request.client.host if request.client else "")
         if not allowed:
-            return self._page(request, "sign_in.html", 429, suite=suite,
+            return self._page(request, "sign_in.html", 429, suite=suite, kept=kept,
                               error="Trop d'essais infructueux : la connexion est bloquée quelques minutes.")
         await self.throttle.sleep(wait)
         if not await run_in_threadpool(self.accounts.verify, name, password):
@@ -150,6 +157,8 @@ class StaffViews:
         request.session.clear()  # a fresh session: a new CSRF token comes with it
         request.session.update(user=name, v=self.accounts.session_version(name))
         urls = Urls.of(request)
+        if kept.kept:  # the form the session expired on: its values, to send again with the new token
+            return self._page(request, "resume.html", kept=kept, suite=suite)
         return RedirectResponse(urls.path(suite) if suite else urls.staff(), status_code=303)
 
     async def sign_out(self, request: Request) -> Response:
@@ -184,7 +193,7 @@ class StaffViews:
 
     async def attention_page(self, request: Request) -> Response:
         stats = await run_in_threadpool(collect_stats, self.service)
-        return self._page(request, "attention.html", stats=stats)
+        return self._page(request, "attention.html", stats=stats, reasons=FAILURE_REASONS)
 
     async def retry(self, request: Request) -> Response:
         await self._form(request)
@@ -200,57 +209,13 @@ class StaffViews:
         return self._page(request, "report.html", report=report, period=period, periods=PERIODS,
                           search_params=search_params, describe=lambda f: describe_filters(f, self.vocab))
 
-    # Adding --------------------------------------------------------------
-
-    async def add_page(self, request: Request) -> Response:
-        return self._page(request, "add.html", limit=self.settings.max_file_mb)
-
-    async def add(self, request: Request) -> Response:
-        form = await read_form(request, self.settings.max_file_bytes, max_files=20)
-        uploads = [f for f in form.getlist("fichiers") if isinstance(f, UploadFile) and f.filename]
-        url = _text(form, "url").strip()
-        drafts: list[Draft] = []
-        errors: list[dict[str, str | None]] = []
-        try:
-            for upload in uploads:
-                data = await upload.read(self.settings.max_file_bytes + 1)
-                drafts, errors = await self._draft(request, data, upload.filename or "document", "", drafts, errors)
-        finally:
-            await form.close()  # the uploads' temporary files
-        if url:
-            try:
-                data, name = await run_in_threadpool(fetch_page, self.settings, url)
-                drafts, errors = await self._draft(request, data, name, url, drafts, errors)
-            except UserError as exc:
-                errors.append({"name": url, "message": str(exc)})
-        for draft in drafts:
-            await run_in_threadpool(set_owner, self.settings, draft.id, self._who(request))
-            await run_in_threadpool(self.journal.record, self._who(request), "upload", "", title=draft.name,
-                                    note=f"brouillon {draft.id}")
-        if not uploads and not url:
-            errors.append({"name": "", "message": "Choisissez au moins un fichier ou indiquez une adresse web."})
-        if len(drafts) == 1 and not errors:
-            return RedirectResponse(Urls.of(request).staff(f"/brouillons/{drafts[0].id}"), status_code=303)
-        status = 200 if drafts else 400
-        return self._page(request, "add.html", status, limit=self.settings.max_file_mb, drafts=drafts, errors=errors)
-
-    async def _draft(self, request: Request, data: bytes, name: str, url: str, drafts: list[Draft],
-                     errors: list[dict[str, str | None]]) -> tuple[list[Draft], list[dict[str, str | None]]]:
-        try:
-            drafts.append(await run_in_threadpool(create_draft, self.settings, data, name, url))
-        except Duplicate as exc:
-            errors.append({"name": name, "message": "Ce fichier est déjà dans le fonds documentaire.",
-                           "link": Urls.of(request).document(exc.doc_id) if exc.doc_id else None, "relpath": exc.relpath})
-        except UserError as exc:
-            errors.append({"name": name, "message": str(exc)})
-        return drafts, errors
-
     async def draft_page(self, request: Request) -> Response:
         draft = self._load_draft(request)
         proposal = proposal_of(self.settings, draft.id)
         values = form_fields(proposal.staff) if proposal else initial_values(draft.meta)
         return self._page(request, "metadata.html", mode="draft", draft=draft, values=values, errors={},
-                          vocab=self.vocab, found=found_labels(draft.meta.origins), proposal=proposal)
+                          vocab=self.vocab, found=found_labels(draft.meta.origins), proposal=proposal,
+                          preview=draft_preview(self.settings, draft.id))
 
     async def propose(self, request: Request) -> Response:
         """A contributor's values for its draft: saved beside it, for a documentalist to publish."""
@@ -427,6 +392,17 @@ def _pending_drafts(settings: Settings) -> list[Any]:
         except UserError:
             continue
     return drafts
+
+
+@dataclass(frozen=True)
+class DraftPreview:
+    image: bool  # a picture of the first page exists (served by /brouillons/{id}/apercu)
+    text: str  # else the start of the text, if any
+
+
+def draft_preview(settings: Settings, draft_id: str) -> DraftPreview:
+    folder = drafts_folder(settings) / draft_id
+    return DraftPreview(preview_path(folder) is not None, text_start(folder))
 
 
 def recognition_languages() -> list[tuple[str, str]]:
