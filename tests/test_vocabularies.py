@@ -9,6 +9,7 @@ import html
 import tomllib
 from pathlib import Path
 
+import markupsafe
 import pytest
 from starlette.testclient import TestClient
 
@@ -93,7 +94,7 @@ def test_the_page_lists_sectors_and_types_with_their_counts(admin: TestClient) -
     assert page.status_code == 200
     assert "Culture</strong> <code>culture</code> — 2 documents" in page.text  # the folder and a sidecar
     assert "Sport</strong> <code>sport</code> — 2 documents" in page.text
-    assert SHIPPED.doctypes[DOCTYPE].label in page.text and "Synonymes de la recherche" in page.text
+    assert str(markupsafe.escape(SHIPPED.doctypes[DOCTYPE].label)) in page.text and "Synonymes de la recherche" in page.text
     assert 'href="/gestion/vocabulaires"' in admin.get("/gestion/").text
 
 
