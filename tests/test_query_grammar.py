@@ -179,3 +179,15 @@ def test_field_terms_rank_by_the_plain_words(corpus: Corpus) -> None:
     # The filter selects; the plain words still order what it selects.
     hits = corpus.service.search(SearchRequest(q="type:rapport-activite épicerie")).hits
     assert hits and hits[0].relpath == "a-trier/document-sans-titre.pdf"  # "Épicerie solidaire du Havre — Rapport…"
+
+
+@pytest.mark.parametrize("q", [">a", "(>a)", "x (>a)", "(<= b)", "annee:(>2010)", "insertion (>= 2015)"])
+def test_a_comparison_sign_without_a_field_is_told_never_a_crash(service: SearchService, caplog, q: str) -> None:
+    # Whoosh's own reading raised IndexError here (the sign opens a group) and the service's
+    # catch-all retry had to save the search; now it is a syntax the visitor is told about.
+    from tests.conftest import retried_searches
+
+    caplog.clear()
+    result = service.search(SearchRequest(q=q))
+    assert retried_searches(caplog) == [], q
+    assert result.note is not None and ("syntaxe" in result.note or "Aucun mot" in result.note), (q, result.note)

@@ -137,6 +137,34 @@ class StarWildcardPlugin(WildcardPlugin):
         return group
 
 
+class SafeGtLtPlugin(GtLtPlugin):
+    """Whoosh's ``annee:>2015``, minus its IndexError on a sign that opens a
+    group (``>a``, ``(<= b)``, ``annee:(>2010)``: it reads the node before,
+    which is not there). Such a sign is an error node: the query is then read
+    as plain words, with the note saying so, as for any syntax not understood."""
+
+    def do_gtlt(self, parser: object, group: syntax.GroupNode) -> syntax.GroupNode:
+        fieldname = syntax.FieldnameNode
+        newgroup = group.empty_copy()
+        i = 0
+        while i < len(group):
+            node = group[i]
+            if isinstance(node, self.GtLtNode):
+                if (i < len(group) - 1 and len(newgroup) and isinstance(newgroup[-1], fieldname)
+                        and group[i + 1].has_text):
+                    newgroup.append(self.make_range(group[i + 1], node.rel))
+                    i += 1  # the next node is the range's bound
+                elif not len(newgroup):
+                    sign = syntax.WordNode(node.rel).set_range(node.startchar, node.endchar)
+                    newgroup.append(syntax.ErrorNode("comparison sign without a field", sign))
+            elif isinstance(node, syntax.GroupNode):
+                newgroup.append(self.do_gtlt(parser, node))
+            else:
+                newgroup.append(node)
+            i += 1
+        return newgroup
+
+
 class BonusPhrase(Q.Phrase):
     """A phrase that only adds to the score of documents the words already
     match: counting the matches (``searching.matching_docs``) skips it, since
@@ -174,7 +202,7 @@ class QueryParser:
             Not=r"(^|(?<=(\s|[()])))(?:NOT|NON|SAUF)(?=\s)",
         ))
         parser.add_plugin(PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
-        parser.add_plugin(GtLtPlugin())
+        parser.add_plugin(SafeGtLtPlugin())
         parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
         return parser
 
