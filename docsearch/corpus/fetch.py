@@ -111,7 +111,7 @@ def get(url: str, limits: Limits, headers: dict[str, str] | None = None,
             response.redirects = redirects
             return response
         target = urljoin(current, location)
-        if target in redirects or target == current or target == url:
+        if target in redirects or target in (current, url):
             raise FetchError(url, "boucle de redirections")
         if follow is not None and not follow(target):
             response.redirects = redirects

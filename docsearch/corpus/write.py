@@ -21,8 +21,8 @@ from pathlib import Path
 import tomli_w
 
 from docsearch.corpus.atomic import write_atomic
-from docsearch.errors import UserError
 from docsearch.corpus.scan import TRASH_DIR, resolve_inside, sidecar_path
+from docsearch.errors import UserError
 
 _UNSAFE = re.compile(r"[^a-z0-9.]+")
 LOCK_NAME = ".ecriture.lock"  # hidden: not a document

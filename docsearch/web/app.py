@@ -13,11 +13,10 @@ the package); a template in ``<instance>/templates/`` wins over the shipped one.
 
 from __future__ import annotations
 
-import mimetypes
-
 import asyncio
 import contextlib
 import logging
+import mimetypes
 from collections.abc import AsyncIterator, Mapping
 from urllib.parse import urlsplit
 
@@ -41,19 +40,18 @@ from docsearch.staff.searchlog import SearchLog
 from docsearch.web.exchange import ExchangeViews
 from docsearch.web.journal import JournalViews
 from docsearch.web.notices import NoticeViews
-from docsearch.web.uploads import UploadViews
 from docsearch.web.open_catalogue import OpenCatalogue
 from docsearch.web.openapi import openapi_document
 from docsearch.web.params import FILTERS
 from docsearch.web.render import Renderers, make_templates
-from docsearch.web.selection import EXPORTS, export_response
-from docsearch.web.suggest import suggest_response
 from docsearch.web.security import BodyLimit, SignInThrottle, StaffGate, session_secret
+from docsearch.web.selection import EXPORTS, export_response
 from docsearch.web.sessions import Sessions
 from docsearch.web.sites import SitesViews
 from docsearch.web.staff import StaffViews
+from docsearch.web.suggest import suggest_response
+from docsearch.web.uploads import UploadViews
 from docsearch.web.urls import Urls
-from docsearch.web.vocabularies import VocabularyViews
 from docsearch.web.views import (
     DocumentPage,
     HomePage,
@@ -63,6 +61,7 @@ from docsearch.web.views import (
     newest_page,
     search_page,
 )
+from docsearch.web.vocabularies import VocabularyViews
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -87,7 +87,7 @@ class NoticeViews:
         if year and year != UNKNOWN and not (len(year) == 4 and year.isdigit()):
             raise HTTPException(400, "Une année de quatre chiffres, ou « inconnue ».")
         dates = {name: params.get(name, "") for name in ("du", "au")}
-        for name, value in dates.items():
+        for value in dates.values():
             if value and not _is_date(value):
                 raise HTTPException(400, f"Date invalide : « {value[:20]} » (attendu : AAAA-MM-JJ).")
         page = params.get("page", "1")

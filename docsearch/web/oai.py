@@ -93,9 +93,9 @@ def answer(args: list[tuple[str, str]], repo: Repository, now: dt.datetime | Non
     # The protocol's elements are in the default namespace, declared by hand:
     # ElementTree only writes one of its own registry, which is global.
     root = ET.Element("OAI-PMH", {"xmlns": OAI, f"{{{XSI}}}schemaLocation": f"{OAI} {OAI_SCHEMA}"})
-    moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
-    ET.SubElement(root, f"responseDate").text = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    request = ET.SubElement(root, f"request")
+    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    ET.SubElement(root, "responseDate").text = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    request = ET.SubElement(root, "request")
     request.text = repo.base_url
     try:
         verb, values = _checked(args)
@@ -105,7 +105,7 @@ def answer(args: list[tuple[str, str]], repo: Repository, now: dt.datetime | Non
     except OaiError as exc:
         if exc.code in ("badVerb", "badArgument"):
             request.attrib.clear()
-        error = ET.SubElement(root, f"error", {"code": exc.code})
+        error = ET.SubElement(root, "error", {"code": exc.code})
         error.text = exc.message
     return to_bytes(root)
 
@@ -139,7 +139,7 @@ def _checked(args: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
 
 
 def _identify(values: dict[str, str], repo: Repository) -> ET.Element:
-    element = ET.Element(f"Identify")
+    element = ET.Element("Identify")
     stamps = [r.changed for r in repo.records] + [w.when for w in repo.withdrawn]
     for name, text in (("repositoryName", repo.name), ("baseURL", repo.base_url), ("protocolVersion", "2.0"),
                        ("adminEmail", repo.admin_email), ("earliestDatestamp", min(stamps, default=EARLIEST_WHEN_EMPTY)),
@@ -151,9 +151,9 @@ def _identify(values: dict[str, str], repo: Repository) -> ET.Element:
 def _list_metadata_formats(values: dict[str, str], repo: Repository) -> ET.Element:
     if "identifier" in values:
         _find(values["identifier"], repo)
-    element = ET.Element(f"ListMetadataFormats")
+    element = ET.Element("ListMetadataFormats")
     for prefix, (schema, namespace) in FORMATS.items():
-        fmt = ET.SubElement(element, f"metadataFormat")
+        fmt = ET.SubElement(element, "metadataFormat")
         for name, text in (("metadataPrefix", prefix), ("schema", schema), ("metadataNamespace", namespace)):
             ET.SubElement(fmt, f"{name}").text = text
     return element
@@ -162,18 +162,18 @@ def _list_metadata_formats(values: dict[str, str], repo: Repository) -> ET.Eleme
 def _list_sets(values: dict[str, str], repo: Repository) -> ET.Element:
     if "resumptionToken" in values:  # every set fits in one answer: no token is ever given
         raise OaiError("badResumptionToken", "Jeton de reprise inconnu : la liste des ensembles tient en une réponse.")
-    element = ET.Element(f"ListSets")
+    element = ET.Element("ListSets")
     for entry in repo.vocab.sectors.values():
-        item = ET.SubElement(element, f"set")
-        ET.SubElement(item, f"setSpec").text = entry.code
-        ET.SubElement(item, f"setName").text = xml_safe(entry.label)
+        item = ET.SubElement(element, "set")
+        ET.SubElement(item, "setSpec").text = entry.code
+        ET.SubElement(item, "setName").text = xml_safe(entry.label)
     return element
 
 
 def _get_record(values: dict[str, str], repo: Repository) -> ET.Element:
     _format(values["metadataPrefix"])
     item = _find(values["identifier"], repo)
-    element = ET.Element(f"GetRecord")
+    element = ET.Element("GetRecord")
     element.append(_record(item, repo))
     return element
 
@@ -196,7 +196,7 @@ def _list(values: dict[str, str], repo: Repository, verb: str) -> ET.Element:
         element.append(_header(item, repo) if verb == "ListIdentifiers" else _record(item, repo))
     following = offset + len(page)
     if following < len(items) or offset > 0:
-        token = ET.SubElement(element, f"resumptionToken",
+        token = ET.SubElement(element, "resumptionToken",
                               {"completeListSize": str(len(items)), "cursor": str(offset)})
         if following < len(items):
             token.text = _encode_token(verb, args, following)
@@ -235,19 +235,19 @@ def _find(identifier: str, repo: Repository) -> _Item:
 
 
 def _header(item: _Item, repo: Repository) -> ET.Element:
-    header = ET.Element(f"header", {"status": "deleted"} if item.record is None else {})
-    ET.SubElement(header, f"identifier").text = f"oai:{repo.host}:{item.id}"
-    ET.SubElement(header, f"datestamp").text = item.datestamp
+    header = ET.Element("header", {"status": "deleted"} if item.record is None else {})
+    ET.SubElement(header, "identifier").text = f"oai:{repo.host}:{item.id}"
+    ET.SubElement(header, "datestamp").text = item.datestamp
     for code in item.record.sectors if item.record else ():
-        ET.SubElement(header, f"setSpec").text = code
+        ET.SubElement(header, "setSpec").text = code
     return header
 
 
 def _record(item: _Item, repo: Repository) -> ET.Element:
-    record = ET.Element(f"record")
+    record = ET.Element("record")
     record.append(_header(item, repo))
     if item.record is not None:
-        metadata = ET.SubElement(record, f"metadata")
+        metadata = ET.SubElement(record, "metadata")
         metadata.append(dc_element(item.record, repo.vocab, repo.page_url(item.id)))
     return record
 

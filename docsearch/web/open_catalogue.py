@@ -105,12 +105,12 @@ class OpenCatalogue:
         urls = Urls.of(request)
         records = sorted(self.records(), key=lambda r: r.changed, reverse=True)
         root = ET.Element("urlset", {"xmlns": SITEMAP})  # declared by hand, as in web/oai.py
-        entry = ET.SubElement(root, f"url")
-        ET.SubElement(entry, f"loc").text = urls.absolute(urls.home())
+        entry = ET.SubElement(root, "url")
+        ET.SubElement(entry, "loc").text = urls.absolute(urls.home())
         if records:
-            ET.SubElement(entry, f"lastmod").text = records[0].changed
+            ET.SubElement(entry, "lastmod").text = records[0].changed
         for record in records[:SITEMAP_LIMIT - 1]:
-            entry = ET.SubElement(root, f"url")
-            ET.SubElement(entry, f"loc").text = urls.absolute(urls.document(record.id))
-            ET.SubElement(entry, f"lastmod").text = record.changed
+            entry = ET.SubElement(root, "url")
+            ET.SubElement(entry, "loc").text = urls.absolute(urls.document(record.id))
+            ET.SubElement(entry, "lastmod").text = record.changed
         return Response(to_bytes(root), media_type=XML)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from docsearch.catalogue.language import LANGUAGE_NAMES
 from docsearch.catalogue.vocabulary import Vocabulary
 from docsearch.extraction.registry import READERS
-from docsearch.catalogue.language import LANGUAGE_NAMES
 from docsearch.index.backend import FACET_KEYS, FACETS
 
 PARAM = {f.key: f.param for f in FACETS}
@@ -64,6 +64,20 @@ DOCUMENT_FIELDS = {
     "type": CODE_LABEL, "summary": {"type": "string"},
     "page_url": {"type": "string"}, "file_url": {"type": "string"}, "json_url": {"type": "string"},
 }
+# A document's page: its hit's fields and what only the page shows.
+DOCUMENT_PAGE_FIELDS = {
+    **DOCUMENT_FIELDS, "page_count": {"type": "integer"}, "size": {"type": "integer"}, "added": {"type": "string"},
+    "first_lines": {"type": "string"},
+    "ocr_pages": {"type": "array", "items": {"type": "integer"},
+                  "description": "Pages dont le texte a été reconnu automatiquement (OCR)"},
+    "ocr_language": {"type": "string", "description": "Langue(s) de la reconnaissance : fra+eng"},
+    "authors": {"type": "array", "items": {"type": "string"}},
+    "keywords": {"type": "array", "items": {"type": "string"}},
+    "language": {**CODE_LABEL, "description": "Code ISO 639-1 et nom ; code vide si inconnue"},
+    "cote": {"type": "string", "description": "Cote (rangement)"},
+    "permalink": {"type": "string"},
+}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["ok", "error", "status"],
               "properties": {"ok": {"const": False}, "error": {"type": "string"}, "status": {"type": "integer"}}},
@@ -97,18 +111,7 @@ SCHEMAS: dict[str, Any] = {
                             "newest": {"type": "array", "items": _ref("Hit")}}},
     "Document": {"type": "object", "required": ["ok", "document", "similar"],
                  "properties": {"ok": {"const": True},
-                                "document": {"type": "object", "required": ["id", "title"],
-                                             "properties": {**DOCUMENT_FIELDS, "page_count": {"type": "integer"},
-                                                            "size": {"type": "integer"}, "added": {"type": "string"},
-                                                            "first_lines": {"type": "string"},
-                                                            "ocr_pages": {"type": "array", "items": {"type": "integer"},
-                                                                          "description": "Pages dont le texte a été reconnu automatiquement (OCR)"},
-                                                            "ocr_language": {"type": "string", "description": "Langue(s) de la reconnaissance : fra+eng"},
-                                                            "authors": {"type": "array", "items": {"type": "string"}},
-                                                            "keywords": {"type": "array", "items": {"type": "string"}},
-                                                            "language": {**CODE_LABEL, "description": "Code ISO 639-1 et nom ; code vide si inconnue"},
-                                                            "cote": {"type": "string", "description": "Cote (rangement)"},
-                                                            "permalink": {"type": "string"}}},
+                                "document": {"type": "object", "required": ["id", "title"], "properties": DOCUMENT_PAGE_FIELDS},
                                 "similar": {"type": "array", "items": {"type": "object"}}}},
 }
 

@@ -28,12 +28,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
+from docsearch.catalogue.language import LANGUAGE_NAMES
 from docsearch.config import Settings
 from docsearch.index.backend import FACETS
-from docsearch.catalogue.language import LANGUAGE_NAMES
 from docsearch.staff.accounts import Accounts
-from docsearch.web.roles import staff_context
 from docsearch.web.formats import french_date, french_languages, french_number, french_pages, french_size
+from docsearch.web.roles import staff_context
 from docsearch.web.structured import document_ld
 from docsearch.web.urls import FORMATS, MEDIA_TYPES, Urls
 

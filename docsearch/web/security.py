@@ -30,10 +30,10 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from docsearch.staff.accounts import ROLES, Accounts
-from docsearch.web.roles import allows, required_role
-from docsearch.staff.shared import SharedDatabase
 from docsearch.corpus.atomic import write_atomic
+from docsearch.staff.accounts import ROLES, Accounts
+from docsearch.staff.shared import SharedDatabase
+from docsearch.web.roles import allows, required_role
 
 SIGN_IN_PATH = "/gestion/connexion"
 PUBLIC_STAFF_PATHS = frozenset({SIGN_IN_PATH})

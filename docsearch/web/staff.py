@@ -16,34 +16,35 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from docsearch.staff.accounts import ROLES, Accounts, is_account_name
-from docsearch.staff.journal import Journal, JournalQuery, field_changes
-from docsearch.staff.previews import preview_path, text_start
-from docsearch.staff.proposals import owner_of, proposal_of, propose, set_owner
+from docsearch.catalogue.records import document_id
+from docsearch.catalogue.staff import StaffMetadata
+from docsearch.catalogue.vocabulary import Vocabulary
 from docsearch.config import Settings
 from docsearch.corpus.write import move_to_trash
+from docsearch.errors import FAILURE_REASONS, UserError
+from docsearch.extraction.ocr import tessdata_dir
+from docsearch.index.queue import IndexQueue
+from docsearch.index.store import IndexStore
+from docsearch.search.service import DocumentView, SearchService
+from docsearch.search.stats import collect_stats
+from docsearch.staff.accounts import ROLES, Accounts, is_account_name
 from docsearch.staff.drafts import (
-    Draft,
     Recovered,
     claimed,
-    create_draft,
     discard_draft,
     drafts_folder,
     load_draft,
     recover_publications,
 )
-from docsearch.errors import FAILURE_REASONS, UserError
-from docsearch.index.store import IndexStore
 from docsearch.staff.ingest import (
     Duplicate,
-    fetch_page,
     place_in_corpus,
     refuse_duplicate,
     restore_from_trash,
@@ -52,17 +53,13 @@ from docsearch.staff.ingest import (
     write_language,
     write_metadata,
 )
-from docsearch.catalogue.records import document_id
-from docsearch.catalogue.staff import StaffMetadata
-from docsearch.search.service import DocumentView, SearchService
+from docsearch.staff.journal import Journal, JournalQuery, field_changes
+from docsearch.staff.previews import preview_path, text_start
+from docsearch.staff.proposals import owner_of, proposal_of, propose
 from docsearch.staff.searchlog import SearchLog
-from docsearch.search.stats import collect_stats
-from docsearch.catalogue.vocabulary import Vocabulary
-from docsearch.index.queue import IndexQueue
-from docsearch.extraction.ocr import tessdata_dir
 from docsearch.web.formats import LANGUAGE_NAMES, french_languages
-from docsearch.web.report import PERIODS, describe_filters, read_period, search_params
 from docsearch.web.metadata_form import form_fields, found_labels, initial_values, read_metadata_form
+from docsearch.web.report import PERIODS, describe_filters, read_period, search_params
 from docsearch.web.resume import KeptForm, kept_form, read_kept
 from docsearch.web.roles import ADMINISTRATOR, DOCUMENTALIST, allows, flash
 from docsearch.web.security import SignInThrottle, csrf_token, read_form, signed_in
@@ -380,7 +377,7 @@ class StaffViews:
         if done and job.error is None and relpath not in (job.report.failed if job.report else {}):
             return RedirectResponse(Urls.of(request).document(document_id(relpath)), status_code=303)
         return self._page(request, "queued.html", 202 if not done else 200, relpath=relpath,
-                          error=job.error or ((job.report.failed.get(relpath) if job.report else None)))
+                          error=job.error or (job.report.failed.get(relpath) if job.report else None))
 
 
 def _pending_drafts(settings: Settings) -> list[Any]:

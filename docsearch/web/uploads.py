@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import PurePosixPath
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -64,16 +63,32 @@ def split_upload_name(filename: str) -> tuple[str, str]:
     """A browser's file name → (file name, folders hint). A folder upload names
     each file by its path inside the folder chosen ("culture/2019/a.pdf");
     dots, hidden folders and anything else that could climb are dropped."""
-    parts = [p.strip() for p in filename.replace("\\", "/").split("/")]
-    name = parts[-1] if parts else ""
+    raw = filename.replace("\\", "/").split("/")
+    parts = [p.strip() for p in raw]
+    name = raw[-1]  # as given: the corpus name is made safe later (" .pdf" is a PDF, ".pdf" has no suffix)
     folders = [p[:100] for p in parts[:-1] if p and p not in (".", "..") and not p.startswith(".")]
     return name, "/".join(folders[-MAX_FOLDER_PARTS:])
 
 
+# What systems leave in a folder beside the documents (macOS, Windows, Office's lock files).
+_SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
+
+
 def hidden_file(filename: str) -> bool:
-    """".DS_Store", "Thumbs.db", "~$brouillon.docx" or a file in a hidden folder: not a document."""
+    """".DS_Store", "Thumbs.db", "~$brouillon.docx", "._x.pdf" or a file in a
+    hidden folder: not a document. A file chosen alone whose name starts with
+    a dot (".cache.pdf") is one: it is renamed safely like any other."""
     parts = [p for p in filename.replace("\\", "/").split("/") if p and p not in (".", "..")]
-    return any(p.startswith(".") for p in parts) or (bool(parts) and (parts[-1].startswith("~$") or parts[-1].lower() == "thumbs.db"))
+    if not parts:
+        return False
+    name = parts[-1].strip().lower()
+    return (any(p.startswith(".") for p in parts[:-1]) or name in _SYSTEM_FILES
+            or name.startswith(("~$", "._")))
+
+
+def upload_suffix(name: str) -> str:
+    """".pdf" for "x.PDF" and for a name that is only ".pdf" (Path's suffix is "" there)."""
+    return "." + name.lower().rsplit(".", 1)[-1] if "." in name else ""
 
 
 def upload_limits_text(files: int, total_mb: int, file_mb: int) -> str:
@@ -129,7 +144,7 @@ class UploadViews:
                 name, folder = split_upload_name(filename)
                 if hidden_file(filename):
                     continue  # a system file of the folder, not a document
-                if PurePosixPath(name.lower()).suffix not in SUPPORTED_SUFFIXES:
+                if upload_suffix(name) not in SUPPORTED_SUFFIXES:
                     skipped.append(filename)
                     continue
                 if upload.size is not None and upload.size > self.settings.max_file_bytes:
@@ -147,9 +162,9 @@ class UploadViews:
                 errors.append(Refusal(url, str(exc)))
         if skipped:
             shown = ", ".join(skipped[:5]) + (f"… (et {len(skipped) - 5} autres)" if len(skipped) > 5 else "")
+            left = "a été laissé" if len(skipped) == 1 else "ont été laissés"
             errors.append(Refusal("", f"{_count(len(skipped), 'fichier')} d'un format non pris en charge "
-                                      f"{'a' if len(skipped) == 1 else 'ont'} été laissé{'s' if len(skipped) > 1 else ''} de côté : {shown} "
-                                      f"(formats acceptés : {formats_label()})."))
+                                      f"{left} de côté : {shown} (formats acceptés : {formats_label()})."))
         if not uploads and not url:
             errors.append(Refusal("", "Choisissez au moins un fichier ou un dossier, ou indiquez une adresse web."))
         who = self.staff._who(request)

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
+from docsearch.search.highlight import highlight
 from docsearch.search.service import (
     DocumentView,
     FacetValue,
@@ -28,7 +29,6 @@ from docsearch.search.service import (
     SearchService,
     Snippet,
 )
-from docsearch.search.highlight import highlight
 from docsearch.web.params import FACET_PARAMS, RETURN, ReturnLink, return_link, search_links, search_request, searched_words
 from docsearch.web.urls import Urls
 

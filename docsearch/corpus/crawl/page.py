@@ -6,9 +6,8 @@ the ``X-Robots-Tag`` header."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-
 import warnings
+from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
