@@ -9,30 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from docsearch.cli import cli
-from docsearch.config import Settings
-from docsearch.index.update import update_index
-from tests.conftest import html_page
 from tests.test_browser import SCREENSHOTS, pytestmark  # noqa: F401  (the same skip rule)
 from tests.test_cli import serving
-from tests.test_staff_browser import assert_accessible
+from tests.test_staff_browser import assert_accessible, staff_instance
 
 PASSWORD = "bienvenue-au-centre"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("exchange-browser")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "jardins.html").write_bytes(html_page("Jardins partagés", "Les jardins partagés de quartier à Caen."))
-    settings = Settings(corpus_dir=corpus, index_dir=root / "index", instance_dir=root / "instance")
-    update_index(settings)
-    created = CliRunner().invoke(cli, ["--instance", str(settings.instance_dir), "users", "add", "claire"],
-                                 input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert created.exit_code == 0, created.output
+    page = ("jardins.html", "Jardins partagés", "Les jardins partagés de quartier à Caen.")
+    settings = staff_instance(tmp_path_factory.mktemp("exchange-browser"), page, PASSWORD)
     with serving(settings, env={**os.environ}) as base:
         yield base
 

@@ -10,16 +10,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from click.testing import CliRunner
 
 from docsearch.catalogue.vocabulary import load_vocabulary
-from docsearch.cli import cli
 from docsearch.config import Settings
-from docsearch.index.update import update_index
-from tests.conftest import PROJECT, REALWORLD, html_page
+from tests.conftest import PROJECT, REALWORLD
 from tests.test_browser import SCREENSHOTS, pytestmark  # noqa: F401  (the same skip rule)
 from tests.test_cli import serving
-from tests.test_staff_browser import assert_accessible, visitor_finds
+from tests.test_staff_browser import assert_accessible, staff_instance, visitor_finds
 
 PASSWORD = "bienvenue-au-centre"
 # Chosen from bench/labels/realworld-fr.tsv: today's guessing gets its title, year and
@@ -38,15 +35,8 @@ def label() -> dict[str, str]:
 def server(tmp_path_factory) -> Iterator[str]:
     if not PDF.is_file():
         pytest.skip(f"{PDF} is absent")
-    root = tmp_path_factory.mktemp("prefill-browser")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "accueil.html").write_bytes(html_page("Bienvenue au centre de ressources", "Le centre de ressources de l'ESS."))
-    settings = Settings(corpus_dir=corpus, index_dir=root / "index", instance_dir=root / "instance")
-    update_index(settings)
-    created = CliRunner().invoke(cli, ["--instance", str(settings.instance_dir), "users", "add", "claire"],
-                                 input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert created.exit_code == 0, created.output
+    page = ("accueil.html", "Bienvenue au centre de ressources", "Le centre de ressources de l'ESS.")
+    settings = staff_instance(tmp_path_factory.mktemp("prefill-browser"), page, PASSWORD)
     with serving(settings, env=dict(os.environ)) as base:
         yield base
 

@@ -9,6 +9,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -21,6 +22,21 @@ from tests.test_browser import SCREENSHOTS, pytestmark  # noqa: F401  (the same 
 from tests.test_cli import serving
 
 PASSWORD = "bienvenue-au-centre"
+
+
+def staff_instance(root: Path, page: tuple[str, str, str], password: str, user: str = "claire") -> Settings:
+    """A corpus of one saved page (file name, title, text), indexed, and one
+    staff account made the way staff make it (``docsearch users add``)."""
+    corpus = root / "corpus"
+    corpus.mkdir()
+    name, title, text = page
+    (corpus / name).write_bytes(html_page(title, text))
+    settings = Settings(corpus_dir=corpus, index_dir=root / "index", instance_dir=root / "instance")
+    update_index(settings)
+    created = CliRunner().invoke(cli, ["--instance", str(settings.instance_dir), "users", "add", user],
+                                 input=f"{password}\n{password}\n")
+    assert created.exit_code == 0, created.output
+    return settings
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +57,8 @@ def site(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("staff-browser")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "accueil.html").write_bytes(html_page("Bienvenue au centre de ressources", "Le centre de ressources de l'ESS."))
-    settings = Settings(corpus_dir=corpus, index_dir=root / "index", instance_dir=root / "instance")
-    update_index(settings)
-    created = CliRunner().invoke(cli, ["--instance", str(settings.instance_dir), "users", "add", "claire"],
-                                 input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert created.exit_code == 0, created.output
+    page = ("accueil.html", "Bienvenue au centre de ressources", "Le centre de ressources de l'ESS.")
+    settings = staff_instance(tmp_path_factory.mktemp("staff-browser"), page, PASSWORD)
     with serving(settings, env={**os.environ, "DOCSEARCH_FETCH_PRIVATE": "1"}) as base:
         yield base
 

@@ -9,17 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from docsearch.cli import cli
-from docsearch.config import Settings
 from docsearch.extraction.ocr import available
-from docsearch.index.update import update_index
-from tests.conftest import DATA, html_page
+from tests.conftest import DATA
 from tests.test_browser import pytestmark as browser_mark
 from tests.test_cli import serving
 from tests.test_ocr import LINES, page_image
-from tests.test_staff_browser import visitor_finds
+from tests.test_staff_browser import staff_instance, visitor_finds
 
 PASSWORD = "bienvenue-au-centre"
 REAL_SCAN = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "fr" / "pdf" / "ocrmypdf__francais.pdf"
@@ -38,15 +34,8 @@ def scan(tmp_path_factory) -> tuple[Path, str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("staff-formats")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "accueil.html").write_bytes(html_page("Bienvenue au centre de ressources", "Le centre de ressources de l'ESS."))
-    settings = Settings(corpus_dir=corpus, index_dir=root / "index", instance_dir=root / "instance")
-    update_index(settings)
-    created = CliRunner().invoke(cli, ["--instance", str(settings.instance_dir), "users", "add", "claire"],
-                                 input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert created.exit_code == 0, created.output
+    page = ("accueil.html", "Bienvenue au centre de ressources", "Le centre de ressources de l'ESS.")
+    settings = staff_instance(tmp_path_factory.mktemp("staff-formats"), page, PASSWORD)
     with serving(settings, env=dict(os.environ)) as base:
         yield base
 
