@@ -22,24 +22,33 @@ from docsearch.catalogue.vocabulary import UNCLASSIFIED
 
 def confirmed_examples(ix: Index) -> list[Example]:
     """Every indexed document whose sectors or type staff gave."""
-    examples: list[Example] = []
+    confirmed: dict[str, tuple[dict[str, object], tuple[str, ...], str]] = {}
     with ix.searcher() as searcher:
         for fields in searcher.documents(kind="doc"):
             info = fields.get("info") or {}
             origins = info.get("origins", {})
             sectors = tuple(s for s in info.get("sectors", []) if s != UNCLASSIFIED) if origins.get("sectors") == "staff" else ()
             doctype = fields.get("doctype", "") if origins.get("doctype") == "staff" else ""
-            if not sectors and not doctype:
-                continue
-            pages = sorted(searcher.documents(doc_id=fields["doc_id"], kind="page"), key=lambda p: p.get("page", 0))
-            text, size = [], 0
-            for page in pages:
-                if size >= TEXT_CHARS:
-                    break
-                text.append(page.get("page_text", ""))
-                size += len(text[-1])
-            examples.append(Example(f"{fields['doc_id']}:{info.get('fingerprint', '')}", fields.get("title", ""),
-                                    "\n".join(text), sectors, doctype))
+            if sectors or doctype:
+                confirmed[fields["doc_id"]] = (fields, sectors, doctype)
+        # One pass over the pages, not one query per document: with a query per
+        # document, 2,000 confirmed PDFs took 8.6 s of a 10.6 s `docsearch add`.
+        pages: dict[str, list[tuple[int, str]]] = {doc_id: [] for doc_id in confirmed}
+        for page in searcher.documents(kind="page"):
+            kept = pages.get(page.get("doc_id", ""))
+            if kept is not None:
+                kept.append((page.get("page", 0), page.get("page_text", "")))
+    examples: list[Example] = []
+    for doc_id, (fields, sectors, doctype) in confirmed.items():
+        text, size = [], 0
+        for _, page_text in sorted(pages[doc_id], key=lambda p: p[0]):
+            if size >= TEXT_CHARS:
+                break
+            text.append(page_text)
+            size += len(page_text)
+        info = fields.get("info") or {}
+        fingerprint = info.get("fingerprint", "") if isinstance(info, dict) else ""
+        examples.append(Example(f"{doc_id}:{fingerprint}", str(fields.get("title", "")), "\n".join(text), sectors, doctype))
     return examples
 
 
