@@ -9,7 +9,6 @@ itself (action ``revert``, pointing at the entry it undid).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,7 +25,7 @@ from docsearch.staff.bulk import write_fields
 from docsearch.staff.journal import ACTIONS, JournalQuery
 from docsearch.web.roles import flash
 from docsearch.web.security import read_form, signed_in
-from docsearch.web.staff import INDEX_WAIT, StaffViews, _staff_values, _text
+from docsearch.web.staff import INDEX_WAIT, StaffViews, _staff_values, _text, date_range
 from docsearch.web.urls import Urls
 
 PER_PAGE = 50
@@ -44,10 +43,7 @@ class JournalViews:
 
     async def list_page(self, request: Request) -> Response:
         params = request.query_params
-        since, until = params.get("du", ""), params.get("au", "")
-        for value in (since, until):
-            if value and not _is_date(value):
-                raise HTTPException(400, f"Date invalide : « {value[:20]} » (attendu : AAAA-MM-JJ).")
+        since, until = date_range(params)
         action = params.get("action", "")
         if action and action not in ACTIONS:
             raise HTTPException(400, f"Action inconnue : « {action[:40]} »")
@@ -109,11 +105,3 @@ class JournalViews:
         urls = Urls.of(request)
         target = back if back.startswith(urls.staff("/")) and not urlsplit(back).netloc and "\\" not in back else urls.staff("/journal")
         return RedirectResponse(target, status_code=303)
-
-
-def _is_date(value: str) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return len(value) == 10

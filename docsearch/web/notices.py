@@ -17,7 +17,6 @@ back after an action (``retour``, a query string of this page only).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -36,7 +35,7 @@ from docsearch.staff.bulk import BulkChange, changed, list_fields, write_fields
 from docsearch.staff.journal import FIELD_LABELS, field_changes
 from docsearch.web.roles import flash
 from docsearch.web.security import read_form, signed_in
-from docsearch.web.staff import INDEX_WAIT, StaffViews, _staff_values, _text
+from docsearch.web.staff import INDEX_WAIT, StaffViews, _staff_values, _text, date_range
 from docsearch.web.urls import Urls
 
 # The list's own parameters (what ``retour`` may carry back).
@@ -86,10 +85,7 @@ class NoticeViews:
         year = params.get("annee", "")
         if year and year != UNKNOWN and not (len(year) == 4 and year.isdigit()):
             raise HTTPException(400, "Une année de quatre chiffres, ou « inconnue ».")
-        dates = {name: params.get(name, "") for name in ("du", "au")}
-        for value in dates.values():
-            if value and not _is_date(value):
-                raise HTTPException(400, f"Date invalide : « {value[:20]} » (attendu : AAAA-MM-JJ).")
+        added_from, added_to = date_range(params)
         page = params.get("page", "1")
         if not page.isdigit() or not 1 <= int(page) <= 100_000:
             raise HTTPException(400, f"Numéro de page invalide : « {page[:20]} »")
@@ -98,7 +94,7 @@ class NoticeViews:
             q=params.get("q", "")[:500], sector=vocab.sector_code(sector) or "" if sector else "",
             doctype=vocab.doctype_code(doctype) or "" if doctype else "", year=year, format=params.get("format", "")[:20],
             origin=params.get("origine", "") if params.get("origine", "") in ORIGINS else "",
-            ocr=ocr if ocr in ("oui", "non") else "", added_from=dates["du"], added_to=dates["au"])
+            ocr=ocr if ocr in ("oui", "non") else "", added_from=added_from, added_to=added_to)
         return wanted, params.get("tri", ""), int(page)
 
     # Actions on the ticked notices ---------------------------------------
@@ -220,11 +216,3 @@ def _describe(change: BulkChange, staff: StaffViews) -> str:
 def _words(text: str) -> tuple[str, ...]:
     """Values typed separated by commas or semicolons."""
     return tuple(dict.fromkeys(v for part in text.replace(";", ",").split(",") if (v := " ".join(part.split())[:100])))
-
-
-def _is_date(value: str) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return len(value) == 10

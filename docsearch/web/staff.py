@@ -10,6 +10,7 @@ first, then queued for indexing; each one is recorded in the journal
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, replace
 from typing import Any
@@ -423,6 +424,24 @@ def _text(form: FormData, name: str) -> str:
     """A text field; a file sent in its place counts as empty."""
     value = form.get(name, "")
     return value if isinstance(value, str) else ""
+
+
+def date_range(params: Any) -> tuple[str, str]:
+    """The ``du`` and ``au`` of a staff list's filters (YYYY-MM-DD or empty);
+    anything else is a 400 in French."""
+    dates = params.get("du", ""), params.get("au", "")
+    for value in dates:
+        if value and not _is_date(value):
+            raise HTTPException(400, f"Date invalide : « {value[:20]} » (attendu : AAAA-MM-JJ).")
+    return dates
+
+
+def _is_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
 
 
 def _local(path: str) -> str:
