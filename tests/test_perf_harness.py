@@ -27,7 +27,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, object
     results = work / "results"
     command = [sys.executable, str(ROOT / "bench" / "perf.py"), "--docs", "30", "--html", "--repeats", "1",
                "--queries", "40", "--work", str(work), "--results", str(results), "--plot", "--development"]
-    command += ["--http-seconds", "1", "--warmup-seconds", "1", "--server-workers", "1"] if WRK else ["--http-seconds", "0"]
+    http = ["--http-seconds", "1", "--warmup-seconds", "1", "--server-workers", "1", "--http-repeats", "1"]
+    command += http if WRK else ["--http-seconds", "0"]
     command += [] if RECOLL else ["--no-recoll"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -52,6 +53,7 @@ def test_the_peers_answer_the_same_queries_beside_docsearch(run: tuple[str, dict
         assert answers["snippets"] >= answers["answered"], answers  # marked snippets
         assert figures["peer_build"][peer]["seconds"] > 0  # type: ignore[index]
         assert peer in figures["peers"]  # type: ignore[operator]  # the analysis it was given
+    assert figures["update_unchanged"]["docsearch"]["seconds"] > 0  # type: ignore[index]
     assert "no stemmer" in figures["peers"]["FTS5"]  # type: ignore[index]
     machine = figures["machine"]
     assert machine["cores"] and machine["cpu"] and machine["ram"]  # type: ignore[index]
@@ -65,6 +67,7 @@ def test_recoll_is_measured_in_the_same_run(run: tuple[str, dict[str, object], P
     assert figures["first_ingestion"]["recoll"]["seconds"] > 0  # type: ignore[index]
     assert figures["queries"]["recoll"]["p95_ms"] > 0  # type: ignore[index]
     assert figures["add_until_found"]["recoll"]["seconds"] > 0  # type: ignore[index]
+    assert figures["update_unchanged"]["recoll"]["seconds"] > 0  # type: ignore[index]
 
 
 @pytest.mark.skipif(not WRK, reason="wrk is not installed (apt-get install wrk): the web server is not measured")
