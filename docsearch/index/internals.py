@@ -16,6 +16,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
@@ -43,6 +44,12 @@ _INSTANCE: list[tuple[Callable[..., Any], str]] = [
     (whoosh3.W3LeafMatcher._goto, "_data"),
     (whoosh3.W3LeafMatcher._goto, "_i"),
     (whoosh3.W3LeafMatcher._goto, "_blocklength"),
+    (columns.NumericColumn.Reader.__init__, "_dbfile"),
+    (columns.NumericColumn.Reader.__init__, "_basepos"),
+    (columns.NumericColumn.Reader.__init__, "_count"),
+    (columns.NumericColumn.Reader.__init__, "_doccount"),
+    (columns.NumericColumn.Reader.__init__, "_typecode"),
+    (columns.NumericColumn.Reader.__init__, "_default"),
 ]
 _FUNCTIONS = ["_lenfield", "LENGTHS_COLUMN"]
 
@@ -100,7 +107,15 @@ def length_bytes(perdoc: Any, field: str) -> list[int] | None:
     """The one-byte lengths of ``field`` in every document of a segment
     (``perdoc``: its per-document reader); None: no such column."""
     column = perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
-    return None if column is None else list(column)
+    if column is None:
+        return None
+    if type(column) is columns.NumericColumn.Reader and column._typecode == "B":
+        # The column is one byte per document, the last ones (at the default)
+        # not written: read in one piece, not a seek and a read per document
+        # (0.33 s for the first search of a field at 20,000 web pages, then 2 ms).
+        raw = column._dbfile.get(column._basepos, column._count)
+        return list(raw) + [column._default] * (column._doccount - column._count)
+    return list(column)
 
 
 def segment_length_bytes(reader: Any, field: str) -> list[int] | None:
