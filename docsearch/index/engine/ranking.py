@@ -18,13 +18,14 @@ bonuses alone would lift into the page shown could be ranked differently.
 from __future__ import annotations
 
 import bisect
-import heapq
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from whoosh import query as Q
 from whoosh.formats import Positions
 from whoosh.reading import TermNotFound
@@ -41,7 +42,37 @@ CANDIDATES = 100  # documents whose pair bonuses are computed, at least
 # (12 bytes each: about 100 MB), the least recently used dropped first.
 LEAF_POSTINGS = 8_000_000
 
-Scores = dict[int, float]
+Mask = npt.NDArray[np.bool_]
+
+
+class Scores:
+    """Every match of a query and its score, as two arrays over all the
+    records of the index (a dict of 15,000 matches cost 2–5 ms to merge,
+    to turn into the set the facets count, and to rank with ``heapq``)."""
+
+    __slots__ = ("matched", "values")
+
+    def __init__(self, size: int) -> None:
+        self.values: npt.NDArray[np.float64] = np.zeros(size)
+        self.matched: Mask = np.zeros(size, dtype=np.bool_)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(np.flatnonzero(self.matched).tolist())
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self.matched))
+
+    def __getitem__(self, docnum: int) -> float:
+        if not self.matched[docnum]:
+            raise KeyError(docnum)
+        return float(self.values[docnum])
+
+    def add(self, leaf: Leaf) -> None:
+        """Add a leaf's scores (each document once in a leaf)."""
+        if len(leaf):
+            ids = np.frombuffer(leaf.ids, dtype=np.int32)
+            self.values[ids] += np.frombuffer(leaf.scores, dtype=np.float64)
+            self.matched[ids] = True
 
 
 class Leaf:
@@ -110,22 +141,23 @@ class Ranker:
                 break
             if not isinstance(leaf, BonusPhrase):
                 leaves.append(self._leaf(searcher, leaf))
+        # The longest first, then the others from the shortest: the order in
+        # which each document's scores were added up when they were a dict
+        # (the same sums, to the last bit).
         leaves.sort(key=len)
-        if not leaves:
-            return {}
-        total = dict(leaves.pop().items())  # the longest, made at C speed; the others added to it
-        get = total.get
-        for scores in leaves:
-            for docnum, score in scores.items():
-                total[docnum] = get(docnum, 0.0) + score
+        total = Scores(searcher.doc_count_all())
+        for leaf in leaves[-1:] + leaves[:-1]:
+            total.add(leaf)
         return total
 
-    def top(self, searcher: Searcher, q: Q.Or, scores: Scores, allowed: Iterable[int], count: int) -> list[tuple[int, float]]:
-        """The ``count`` best of ``allowed``, best first: the ``CANDIDATES``
-        best by their words' scores, re-ranked with the pair bonuses, then the
-        others by their words' scores. Every page of results is a slice of
-        this one order (equal scores: the lower document number first)."""
-        best = heapq.nlargest(max(CANDIDATES, count), allowed, key=lambda d: (scores[d], -d))
+    def top(self, searcher: Searcher, q: Q.Or, scores: Scores, allowed: Mask | Iterable[int],
+            count: int) -> list[tuple[int, float]]:
+        """The ``count`` best of ``allowed`` (matches: a mask over the records,
+        or their numbers), best first: the ``CANDIDATES`` best by their words'
+        scores, re-ranked with the pair bonuses, then the others by their
+        words' scores. Every page of results is a slice of this one order
+        (equal scores: the lower document number first)."""
+        best = _best(scores, allowed, max(CANDIDATES, count))
         final = {d: scores[d] for d in best[:CANDIDATES]}
         candidates = sorted(final)
         for leaf in q.children():
@@ -241,6 +273,25 @@ class Ranker:
 
 
 _LENGTHS = [float(byte_to_length(b) or 1) for b in range(256)]
+
+
+def _best(scores: Scores, allowed: Mask | Iterable[int], count: int) -> list[int]:
+    """The ``count`` documents of ``allowed`` with the highest scores, best
+    first, equal scores by ascending number (what ``heapq.nlargest`` with the
+    key (score, -docnum) gave, 2.5 ms of a query at 20,000 pages)."""
+    if not isinstance(allowed, np.ndarray):
+        mask = np.zeros(len(scores.values), dtype=np.bool_)
+        mask[np.fromiter(allowed, dtype=np.int64)] = True
+        allowed = mask
+    ids = np.flatnonzero(allowed)
+    values = scores.values[ids]
+    if len(ids) > count:  # only those at least as good as the count-th best are sorted
+        kth = np.partition(values, len(values) - count)[len(values) - count]
+        keep = values >= kth
+        ids, values = ids[keep], values[keep]
+    order = np.lexsort((ids, -values))  # by score descending, then number ascending
+    best: list[int] = ids[order][:count].tolist()
+    return best
 
 
 def _segment_lengths(reader: Any, field: str) -> list[float]:
