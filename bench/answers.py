@@ -4,7 +4,8 @@
     .venv/bin/python bench/answers.py --corpus C --index I --instance S time [--profile OUT.prof]
 
 ``dump`` writes one JSON line per query of ``draw_queries(200, 1)`` (the
-queries of ``bench/perf.py``): the total, the note, the suggestion, every
+queries of ``bench/perf.py``; then some of them with filters and other sorts,
+``requests``): the total, the note, the suggestion, every
 facet count, and for each of the top 10 hits its id, score, pages and
 snippets. Two dumps of the same index by two versions of the code are
 compared with ``diff``: an optimisation must leave them identical (or the
@@ -29,14 +30,34 @@ sys.path.insert(0, str(PROJECT))
 from bench.perf import draw_queries, percentiles  # noqa: E402
 
 
-def answers(service: Any, queries: list[str]) -> list[dict[str, Any]]:
-    from docsearch.search.service import SearchRequest
+def requests(queries: list[str]) -> list[Any]:
+    """Each query as the bench asks it; then the first 20 again with filters
+    (a sector, a year range, a type), sorted by date and by addition, and a
+    second page; and browsing (no words), so that every path of a search is
+    compared."""
+    from docsearch.index.backend import SearchRequest
 
+    asked = [SearchRequest(q=q, per_page=10) for q in queries]
+    for q in queries[:20]:
+        asked += [SearchRequest(q=q, per_page=10, sectors=("iae",)),
+                  SearchRequest(q=q, per_page=10, year_from=2015, year_to=2020, types=("rapport-activite",)),
+                  SearchRequest(q=q, per_page=10, sort="date"), SearchRequest(q=q, per_page=10, sort="added"),
+                  SearchRequest(q=q, per_page=10, page=2)]
+    asked += [SearchRequest(per_page=10), SearchRequest(per_page=10, sectors=("culture",)),
+              SearchRequest(q="culture NOT coopérative", per_page=10), SearchRequest(q='"économie sociale"', per_page=10)]
+    return asked
+
+
+def answers(service: Any, asked: list[Any]) -> list[dict[str, Any]]:
     out = []
-    for q in queries:
-        result = service.search(SearchRequest(q=q, per_page=10))
+    for request in asked:
+        try:
+            result = service.search(request)
+        except Exception as exc:  # a filter this corpus lacks: the error is the answer
+            out.append({"request": repr(request), "error": f"{type(exc).__name__}: {exc}"})
+            continue
         out.append({
-            "q": q, "total": result.total, "note": result.note, "suggestion": result.suggestion,
+            "request": repr(request), "total": result.total, "note": result.note, "suggestion": result.suggestion,
             "corrected": result.corrected,
             "facets": {name: [(v.value, v.label, v.count, v.selected) for v in values] for name, values in result.facets.items()},
             "hits": [{"id": h.id, "score": h.score, "pages": h.pages,
@@ -66,7 +87,7 @@ def main() -> None:
     queries = draw_queries(args.queries, 1)
     if args.command == "dump":
         with args.out.open("w", encoding="utf-8") as f:
-            for answer in answers(service, queries):
+            for answer in answers(service, requests(queries)):
                 f.write(json.dumps(answer, ensure_ascii=False, sort_keys=True) + "\n")
         return
     profile = cProfile.Profile() if args.profile else None
