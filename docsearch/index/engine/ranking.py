@@ -109,7 +109,7 @@ class Ranker:
 
     def __init__(self, weighting: LuceneBM25) -> None:
         self.weighting = weighting
-        self.lengths: dict[str, list[float]] = {}
+        self.lengths: dict[str, npt.NDArray[np.float64]] = {}
         self.leaves: OrderedDict[Any, Leaf] = OrderedDict()
         self.held = 0  # documents in self.leaves
         self.records: dict[str, int] = {}  # records of each kind (``LuceneBM25.records``)
@@ -217,10 +217,14 @@ class Ranker:
         result = Leaf()
         for matcher, offset in self._postings(searcher, field, text):
             for ids, weights in posting_blocks(matcher):
-                docnums = [d + offset for d in ids] if offset else ids
-                result.ids.extend(docnums)
-                result.scores.extend([factor * w / (w + norm_fixed + norm_length * lengths[d])
-                                      for d, w in zip(docnums, weights)])
+                # A block at a time in arrays: the same operations in the same
+                # order as the Python expression they replace, so the same
+                # doubles (the weights are read as doubles, as Python did).
+                docnums = np.asarray(ids, dtype=np.int64) + offset
+                w = np.asarray(weights, dtype=np.float64)
+                scores = factor * w / (w + norm_fixed + norm_length * lengths[docnums])
+                result.ids.frombytes(docnums.astype(np.int32).tobytes())
+                result.scores.frombytes(scores.tobytes())
         return result
 
     def _phrase(self, searcher: Searcher, leaf: Q.Phrase, among: list[int] | None = None) -> Leaf:
@@ -271,13 +275,13 @@ class Ranker:
                 matcher = matcher.child
             yield matcher, offset
 
-    def _lengths(self, searcher: Searcher, field: str) -> list[float]:
+    def _lengths(self, searcher: Searcher, field: str) -> npt.NDArray[np.float64]:
         lengths = self.lengths.get(field)
-        if lengths is None:  # two threads may both read it: the same list
-            lengths = []
+        if lengths is None:  # two threads may both read it: the same values
+            whole: list[float] = []
             for sub, _ in searcher.leaf_searchers():
-                lengths += _segment_lengths(sub.reader(), field)
-            self.lengths[field] = lengths
+                whole += _segment_lengths(sub.reader(), field)
+            lengths = self.lengths[field] = np.array(whole, dtype=np.float64)
         return lengths
 
 
