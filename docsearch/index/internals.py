@@ -12,12 +12,16 @@ with wrong results halfway through a search.
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import pickle
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.reading import SegmentReader
+from whoosh.system import _INT_SIZE
 from whoosh.writing import SegmentWriter
 
 PINNED = "whoosh-reloaded 2.7.5"
@@ -43,6 +47,14 @@ _INSTANCE: list[tuple[Callable[..., Any], str]] = [
     (whoosh3.W3LeafMatcher._goto, "_data"),
     (whoosh3.W3LeafMatcher._goto, "_i"),
     (whoosh3.W3LeafMatcher._goto, "_blocklength"),
+    (whoosh3.W3LeafMatcher._goto, "_maxid"),
+    (whoosh3.W3LeafMatcher.__init__, "_fixedsize"),
+    (columns.NumericColumn.Reader.__init__, "_dbfile"),
+    (columns.NumericColumn.Reader.__init__, "_basepos"),
+    (columns.NumericColumn.Reader.__init__, "_count"),
+    (columns.NumericColumn.Reader.__init__, "_doccount"),
+    (columns.NumericColumn.Reader.__init__, "_typecode"),
+    (columns.NumericColumn.Reader.__init__, "_default"),
 ]
 _FUNCTIONS = ["_lenfield", "LENGTHS_COLUMN"]
 
@@ -100,7 +112,15 @@ def length_bytes(perdoc: Any, field: str) -> list[int] | None:
     """The one-byte lengths of ``field`` in every document of a segment
     (``perdoc``: its per-document reader); None: no such column."""
     column = perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
-    return None if column is None else list(column)
+    if column is None:
+        return None
+    if type(column) is columns.NumericColumn.Reader and column._typecode == "B":
+        # The column is one byte per document, the last ones (at the default)
+        # not written: read in one piece, not a seek and a read per document
+        # (0.33 s for the first search of a field at 20,000 web pages, then 2 ms).
+        raw = column._dbfile.get(column._basepos, column._count)
+        return list(raw) + [column._default] * (column._doccount - column._count)
+    return list(column)
 
 
 def segment_length_bytes(reader: Any, field: str) -> list[int] | None:
@@ -131,3 +151,48 @@ def posting_blocks(matcher: Any) -> Iterator[tuple[Iterable[int], Iterable[float
             weights = [1.0 if weights is None else weights] * count
         yield ids[start:], weights[start:]
         matcher._next_block()
+
+
+def posting_values(matcher: Any, targets: list[int]) -> Iterator[tuple[int, bytes]]:
+    """(id, encoded value) of the postings whose id is in ``targets``
+    (ascending), from the matcher's current position.
+
+    A block whose highest id is below the next target is passed without
+    being read (as ``skip_to`` does); a block that is read has its ids
+    delta-decoded in C and the targets looked up in them by bisection,
+    rather than a Python call to ``next()`` and ``id()`` per posting (the
+    positions of a phrase's words, ``ranking._positions``)."""
+    if not isinstance(matcher, whoosh3.W3LeafMatcher) or matcher._byteids or (matcher._fixedsize or -1) >= 0:
+        for target in targets:
+            if not matcher.is_active():
+                return
+            if matcher.id() < target:
+                matcher.skip_to(target)
+                if not matcher.is_active():
+                    return
+            if matcher.id() == target:
+                yield target, matcher.value()
+        return
+    at, count = 0, len(targets)
+    while at < count and matcher.is_active():
+        highest = matcher._maxid
+        if targets[at] > highest:
+            matcher._next_block()
+            continue
+        if matcher._data is None:
+            matcher._read_data()
+        ids = list(itertools.accumulate(matcher._data[0]))
+        values = matcher._data[2]
+        low = matcher._i
+        while at < count and targets[at] <= highest:
+            target = targets[at]
+            low = bisect.bisect_left(ids, target, low)
+            if low < len(ids) and ids[low] == target:
+                yield target, values[low]
+            at += 1
+        matcher._next_block()
+
+
+def decode_positions(value: bytes) -> Iterator[int]:
+    """``Positions.decode_positions`` (a count, then the pickled gaps), its sums done in C."""
+    return itertools.accumulate(pickle.loads(value[_INT_SIZE:]))

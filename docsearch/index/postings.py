@@ -94,7 +94,7 @@ def frequency_postings(words: Iterable[str]) -> list[Posting]:
 class DocumentTerms:
     content: Analyzed  # the whole text, for ranking
     words: Analyzed  # its unstemmed words
-    pages: list[Analyzed | None]  # one per page; None for a page without text
+    pages: list[Analyzed | None]  # one per page (frequencies, no positions); None for a page without text
 
 
 def document_terms(pages: list[str], title: str | None, text_format: Format, more_words: str = "") -> DocumentTerms:
@@ -119,6 +119,5 @@ def document_terms(pages: list[str], title: str | None, text_format: Format, mor
     return DocumentTerms(
         content=Analyzed(text, positions_postings(stems, first or 0, text_format)),
         words=Analyzed(text, frequency_postings(folded)),
-        pages=[Analyzed(page, positions_postings(part.stems, part.first, text_format)) if part else None
-               for page, part in zip(pages, parts)],
+        pages=[Analyzed(page, frequency_postings(part.stems)) if part else None for page, part in zip(pages, parts)],
     )

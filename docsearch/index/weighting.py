@@ -31,11 +31,23 @@ class LuceneBM25(scoring.WeightingModel):
             return scoring.WeightScorer.for_(searcher, fieldname, text)
         # Statistics of the whole index, not of the segment being scored.
         whole = searcher.get_parent()
+        idf = self.idf(self.records(searcher, fieldname), whole.doc_frequency(fieldname, text))
+        return _Scorer(searcher, self.average(searcher, fieldname), fieldname, text, idf, self.k1, self.b)
+
+    @staticmethod
+    def records(searcher: Searcher, fieldname: str) -> int:
+        """N: the records of the kind that has ``fieldname`` (pages for ``page_text``)."""
         kind = "page" if fieldname == "page_text" else "doc"
-        records = max(1, whole.doc_frequency("kind", kind))
-        df = whole.doc_frequency(fieldname, text)
-        idf = math.log(1 + (records - df + 0.5) / (df + 0.5))
-        return _Scorer(searcher, whole.avg_field_length(fieldname) or 1.0, fieldname, text, idf, self.k1, self.b)
+        return max(1, int(searcher.get_parent().doc_frequency("kind", kind)))
+
+    @staticmethod
+    def idf(records: int, df: int) -> float:
+        return math.log(1 + (records - df + 0.5) / (df + 0.5))
+
+    @staticmethod
+    def average(searcher: Searcher, fieldname: str) -> float:
+        """The field's average length over the whole index."""
+        return float(searcher.get_parent().avg_field_length(fieldname) or 1.0)
 
 
 class _Scorer(scoring.WeightLengthScorer):

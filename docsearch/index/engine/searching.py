@@ -14,6 +14,7 @@ import html
 from collections.abc import Hashable
 from typing import Any
 
+import numpy as np
 from whoosh import query as Q
 from whoosh import sorting
 from whoosh.collectors import FilterCollector
@@ -27,7 +28,7 @@ from docsearch.index.backend import (
     StoredDocument,
 )
 from docsearch.index.engine.deadline import TIME_NOTE, Deadline, DeadlineCollector, OutOfTime
-from docsearch.index.engine.facets import FacetSets
+from docsearch.index.engine.facets import FacetSets, Mask
 from docsearch.index.engine.query import BonusPhrase, ParsedQuery, QueryParser
 from docsearch.index.engine.ranking import Ranker
 from docsearch.index.engine.snippets import PageFinder, page_terms
@@ -49,18 +50,25 @@ class Search:
 
     def run(self, generation: Hashable) -> EngineResult:
         request, facets = self.request, self.facets
+        # Masks over the records (``facets``), not sets: the set of 15,000
+        # matches and its intersections cost milliseconds at 20,000 pages.
         if self.parsed.is_browse:
-            matched = set(facets.all_docs)
+            matched = facets.all_mask
+        elif self.scores is not None:
+            matched = facets.restrict(self.scores.matched)
         else:
-            matched = facets.restrict(self.scores if self.scores is not None
-                                      else matching_docs(self.searcher, self.parsed.query, self.deadline))
+            matched = facets.restrict(matching_docs(self.searcher, self.parsed.query, self.deadline))
         selection = facets.selection(request)
-        final = matched.intersection(*(s for s in selection.values() if s is not None))
-        result = EngineResult(generation=generation, total=len(final), sort=self._sort(), note=self.parsed.note)
+        final = matched
+        for allowed in selection.values():
+            if allowed is not None:
+                final = final & allowed
+        total = int(np.count_nonzero(final))
+        result = EngineResult(generation=generation, total=total, sort=self._sort(), note=self.parsed.note)
         result.facets = facets.counts(matched, selection, request)
         if self.parsed.is_plain and not self._late():  # None when the index knows every word
             result.suggestion = suggest(self.searcher, request.q)
-        if (request.page - 1) * request.per_page < len(final):
+        if (request.page - 1) * request.per_page < total:
             result.hits = self._hits(final)
         if self._late() and TIME_NOTE not in (result.note or ""):
             result.note = " ".join(filter(None, [result.note, TIME_NOTE]))
@@ -74,9 +82,9 @@ class Search:
             return "date"  # nothing to rank by
         return self.request.sort
 
-    def _hits(self, allowed: set[int]) -> list[EngineHit]:
+    def _hits(self, allowed: Mask) -> list[EngineHit]:
         request = self.request
-        kwargs: dict[str, Any] = {"filter": allowed}
+        kwargs: dict[str, Any] = {}
         if self._sort() == "date":
             kwargs["sortedby"] = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True), sorting.ScoreFacet()])
         elif self._sort() == "added":
@@ -90,6 +98,7 @@ class Search:
             found = [(self.searcher.stored_fields(docnum), score) for docnum, score in best]
         else:
             # Not search_page: it counts every match again, and the total is known.
+            kwargs["filter"] = set(np.flatnonzero(allowed).tolist())
             page = self._collect(query, start + request.per_page, kwargs)[start:start + request.per_page]
             # Sorted results carry their sort key, not a relevance score.
             found = [(hit.fields(), hit.score if isinstance(hit.score, float) else None) for hit in page]
