@@ -4,7 +4,9 @@
 
 Runs ``extract_file`` in this process (no worker, OCR off, as ``docsearch
 index`` reads born-digital files) over the PDFs and web pages under each
-DIR, and prints per step the median and total milliseconds per file. A
+DIR, and prints per step the median and total milliseconds of CPU per file
+(process time: what the workers spend, less swayed than wall time by the
+other processes of a shared machine). A
 step is a function of the readers timed where it is called (inclusive: a
 step called inside another counts in both); a step the code no longer has
 is left out. ``--dump`` writes each file's extraction (pages, meta, first
@@ -62,11 +64,11 @@ SUFFIXES = (".pdf", ".html", ".htm")
 
 def _timed(label: str, function: Callable[..., Any], spent: dict[str, float]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             return function(*args, **kwargs)
         finally:
-            spent[label] += time.perf_counter() - start
+            spent[label] += time.process_time() - start
 
     return wrapper
 
@@ -121,12 +123,12 @@ def main() -> None:
     records = []
     for path in paths:
         spent.clear()
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             result: Any = extract_file(str(path), 200 * 1_048_576, options)
         except ExtractionError as exc:
             result = exc
-        total = time.perf_counter() - start
+        total = time.process_time() - start
         kind = "pdf" if path.suffix.lower() == ".pdf" else "html"
         steps = per_file[kind]
         steps["extract_file (total)"].append(total * 1000)
@@ -137,7 +139,7 @@ def main() -> None:
             records.append(dump_record(path, result))
     for kind, steps in per_file.items():
         count = len(steps["extract_file (total)"])
-        print(f"\n{kind}: {count} files    median ms/file   total s")
+        print(f"\n{kind}: {count} files   CPU: median ms/file   total s")
         for label, values in steps.items():
             if label != "extract_file (total)" and not any(values):
                 continue

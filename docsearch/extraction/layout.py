@@ -21,6 +21,7 @@ import ctypes
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from docsearch.extraction.extracted import Line
@@ -59,9 +60,10 @@ def first_page_lines(pages: PageText, count: int) -> list[Line]:
     first = _page_lines(pages.textpage(0), limit=FIRST_LINES)
     if not first:
         return []
-    others = [_page_lines(pages.textpage(i), ends_only=True) for i in range(1, min(count, 1 + HEADER_PAGES))]
-    margins = [_margin_keys(lines) for lines in others if lines]
-    return [_mark(line, margins) for line in first[:FIRST_LINES]]
+    wanted = {key for line in first if (key := _key(line.text))}
+    margins = [keys for i in range(1, min(count, 1 + HEADER_PAGES))
+               if (keys := _margin_sizes(pages.textpage(i), wanted)) is not None]
+    return [_mark(line, margins) for line in first]
 
 
 def _mark(line: Line, margins: list[dict[str, float]]) -> Line:
@@ -76,10 +78,39 @@ def _mark(line: Line, margins: list[dict[str, float]]) -> Line:
     return line
 
 
-def _margin_keys(lines: list[Line]) -> dict[str, float]:
-    """The lines a running header or footer could be, by comparison key."""
-    chosen = lines[:END_LINES] + lines[-END_LINES:] + [ln for ln in lines if ln.top < MARGIN or ln.top > 1 - MARGIN]
-    return {key: line.size for line in chosen if (key := _key(line.text))}
+def _margin_sizes(loaded: tuple[Any, float] | None, wanted: set[str]) -> dict[str, float] | None:
+    """The size of each line of page 1 (by key, among ``wanted``) that this
+    page shows where a running header or footer stands: among its first or
+    last ``END_LINES`` lines, or in its top or bottom ``MARGIN``. None when
+    the page has no line.
+
+    Only lines whose key is one of page 1's are measured (their letters'
+    boxes read): the others cannot mark a line of page 1, and measuring all
+    the lines read on the next five pages cost as much as page 1 itself."""
+    read = _read_lines(loaded, ends_only=True)
+    if read is None or not read.lines:
+        return None
+    count = len(read.lines)
+    keys = [_key(text) for text, _ in read.lines]
+    measured: dict[int, Line | None] = {}
+
+    def measure(index: int) -> Line | None:
+        if index not in measured:
+            measured[index] = read.measure(index)
+        return measured[index]
+
+    sizes: dict[str, float] = {}
+    # In the order of the chosen lines before (the first and last ones, then
+    # those in the margins): a later line of the same key wins.
+    for index in [*range(min(END_LINES, count)), *range(max(0, count - END_LINES), count)]:
+        if keys[index] in wanted and (line := measure(index)) is not None:
+            sizes[keys[index]] = line.size
+    for index, key in enumerate(keys):
+        if key in wanted and (line := measure(index)) is not None and (line.top < MARGIN or line.top > 1 - MARGIN):
+            sizes[key] = line.size
+    if None in measured.values():
+        return None  # PDFium could not place a letter: a damaged page has no line
+    return sizes
 
 
 def _key(text: str) -> str:
@@ -92,49 +123,43 @@ def _same_size(a: float, b: float) -> bool:
     return abs(a - b) <= SAME_SIZE * max(a, b, 1.0)
 
 
-def _page_lines(loaded: tuple[Any, float] | None, ends_only: bool = False, limit: int = 0) -> list[Line]:
-    """Lines in PDFium's reading order (with ``ends_only``, those of its first
-    and last characters; with ``limit``, the first ``limit`` lines); a damaged
-    page has none.
-
-    One PDFium call per character for its letter and one for its box, made
-    straight on the raw handles with one reused rectangle: the helpers of
-    pypdfium2 (a new rectangle, a checked wrapper per call) and a ``round``
-    per character took 14 ms of the 20 ms a generated PDF cost to read
-    (bench/extract_cost.py, 300 generated PDFs); now ~5 ms, same lines."""
-    if loaded is None:
+def _page_lines(loaded: tuple[Any, float] | None, limit: int = 0) -> list[Line]:
+    """The page's first ``limit`` lines (all with 0) in PDFium's reading
+    order, measured; a damaged page has none."""
+    read = _read_lines(loaded, limit=limit)
+    if read is None:
         return []
-    import pypdfium2.raw as raw
+    lines = [read.measure(i) for i in range(len(read.lines))]
+    return [] if None in lines else [line for line in lines if line is not None]
 
-    textpage, height = loaded
-    handle = textpage.raw
-    count = raw.FPDFText_CountChars(handle)
-    if count < 0:
-        return []
-    if ends_only and count > 2 * END_CHARS:
-        indexes: Iterable[int] = [*range(END_CHARS), -1, *range(count - END_CHARS, count)]
-    else:
-        indexes = range(min(count, PAGE_CHARS))
-    get_unicode, get_box = raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox
-    rect = raw.FS_RECTF()
-    box = ctypes.byref(rect)
-    lines: list[Line] = []
-    chars: list[str] = []
-    sizes: list[float] = []
-    highest = lowest = 0.0
-    for i in indexes:
-        char = "\n" if i < 0 else chr(get_unicode(handle, i))
-        if char == "\n" or char == "\r":
-            if sizes:
-                _add(lines, chars, sizes, highest, lowest, height)
-                if limit and len(lines) >= limit:
-                    return lines
-            chars, sizes = [], []
-            continue
-        chars.append(char)
-        if not char.isspace():
+
+@dataclass
+class _ReadLines:
+    """A page's lines as text, with the indexes of their letters to measure."""
+
+    handle: Any  # the raw PDFium text page
+    height: float
+    lines: list[tuple[str, list[int]]]  # cleaned text, indexes of its non-space characters
+
+    def measure(self, index: int) -> Line | None:
+        """The line with its median letter height (to 0.1 pt) and how far from
+        the top its highest letter stands; None when PDFium cannot place a letter.
+
+        Rounding keeps the order of values, so the median of rounded heights
+        is the rounding of the middle ones, and the highest letter is the one
+        nearest the top (the lowest, on a page drawn upside down)."""
+        import pypdfium2.raw as raw
+
+        text, letters = self.lines[index]
+        get_box = raw.FPDFText_GetLooseCharBox
+        rect = raw.FS_RECTF()
+        box = ctypes.byref(rect)
+        handle = self.handle
+        sizes: list[float] = []
+        highest = lowest = 0.0
+        for i in letters:
             if not get_box(handle, i, box):
-                return []  # PDFium cannot place the character: the page is damaged
+                return None
             top = rect.top
             sizes.append(top - rect.bottom)
             if len(sizes) == 1:
@@ -143,26 +168,56 @@ def _page_lines(loaded: tuple[Any, float] | None, ends_only: bool = False, limit
                 highest = top
             elif top < lowest:
                 lowest = top
-    if sizes:
-        _add(lines, chars, sizes, highest, lowest, height)
-    return lines
+        sizes.sort()
+        middle = len(sizes) // 2
+        size = round(sizes[middle], 1) if len(sizes) % 2 else (round(sizes[middle - 1], 1) + round(sizes[middle], 1)) / 2
+        share = min(_share_from_top(highest, self.height), _share_from_top(lowest, self.height))
+        return Line(text, float(size), round(share, 3))
 
 
-def _add(lines: list[Line], chars: list[str], sizes: list[float], highest: float, lowest: float, height: float) -> None:
-    """A line of the page: its median letter height (to 0.1 pt) and how far
-    from the top its highest letter stands.
+def _read_lines(loaded: tuple[Any, float] | None, ends_only: bool = False, limit: int = 0) -> _ReadLines | None:
+    """The page's lines of text in PDFium's reading order (with ``ends_only``,
+    those of its first and last characters; with ``limit``, the first
+    ``limit``), not yet measured; None for a damaged page.
 
-    Rounding keeps the order of values, so the median of rounded heights is
-    the rounding of the middle ones, and the highest letter is the one
-    nearest the top (or the lowest, on a page drawn upside down)."""
-    text = clean_line("".join(chars))
-    if not text:
-        return
-    sizes.sort()
-    middle = len(sizes) // 2
-    size = round(sizes[middle], 1) if len(sizes) % 2 else (round(sizes[middle - 1], 1) + round(sizes[middle], 1)) / 2
-    top = min(_share_from_top(highest, height), _share_from_top(lowest, height))
-    lines.append(Line(text, float(size), round(top, 3)))
+    One PDFium call per character, straight on the raw handle, and a box
+    read only for the lines wanted: the helpers of pypdfium2 (a new
+    rectangle and a checked wrapper per call), a box and a ``round`` for
+    every character took 14 ms of the 20 ms a generated PDF cost to read
+    (bench/extract_cost.py, 300 generated PDFs)."""
+    if loaded is None:
+        return None
+    import pypdfium2.raw as raw
+
+    textpage, height = loaded
+    handle = textpage.raw
+    count = raw.FPDFText_CountChars(handle)
+    if count < 0:
+        return None
+    if ends_only and count > 2 * END_CHARS:
+        indexes: Iterable[int] = [*range(END_CHARS), -1, *range(count - END_CHARS, count)]
+    else:
+        indexes = range(min(count, PAGE_CHARS))
+    get_unicode = raw.FPDFText_GetUnicode
+    lines: list[tuple[str, list[int]]] = []
+    chars: list[str] = []
+    letters: list[int] = []
+    for i in indexes:
+        char = "\n" if i < 0 else chr(get_unicode(handle, i))
+        if char == "\n" or char == "\r":
+            if letters and (text := clean_line("".join(chars))):
+                lines.append((text, letters))
+                if limit and len(lines) >= limit:
+                    break
+            chars, letters = [], []
+            continue
+        chars.append(char)
+        if not char.isspace():
+            letters.append(i)
+    else:
+        if letters and (text := clean_line("".join(chars))):
+            lines.append((text, letters))
+    return _ReadLines(handle, height, lines)
 
 
 def _share_from_top(top: float, height: float) -> float:
