@@ -16,6 +16,8 @@ from docsearch.config import PACKAGE_DATA
 # Latin-script words only: the list cannot judge Cyrillic, Greek or CJK text.
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ]{3,}")
 _ANY_WORD = re.compile(r"[^\W\d_]{3,}")
+# Control characters other than tab, line feed, form feed and carriage return.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +26,10 @@ def word_list() -> frozenset[str]:
         return frozenset(handle.read().split())
 
 
+# Folded words, cached: the words of a document repeat (a page's 400 words
+# are ~150 distinct ones), and folding was most of the garbage check, which
+# reads every page of every PDF (bench/extract_cost.py).
+@lru_cache(maxsize=65_536)
 def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -42,7 +48,7 @@ def dictionary_share(text: str) -> tuple[float, int]:
 def looks_like_garbage(text: str) -> bool:
     """Enough words to judge, and few of them real: a broken font encoding."""
     share, count = dictionary_share(text)
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     if count < 8 or count < len(_ANY_WORD.findall(text)) / 2:  # too few words, or another script
+        controls = len(_CONTROLS.findall(text))
         return controls > 20 and controls > len(text) // 20
     return share < 0.35
