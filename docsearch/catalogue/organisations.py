@@ -253,7 +253,23 @@ def _named_again(lines: list[str], first_page: str, other_pages: list[str], voca
 
 def _names_a_type(line: str, vocab: Vocabulary) -> bool:
     key = f" {fold_key(line)} "
-    return any(f" {fold_key(word)} " in key for entry in vocab.doctypes.values() for word in (entry.label, *entry.keywords))
+    return any(word in key for word in _type_words(vocab))
+
+
+_TYPE_WORDS: dict[int, tuple[object, tuple[str, ...]]] = {}
+
+
+def _type_words(vocab: Vocabulary) -> tuple[str, ...]:
+    """The types' labels and keywords, folded once per list of types (not some hundred
+    fold_key calls per document)."""
+    kept = _TYPE_WORDS.get(id(vocab.doctypes))
+    if kept is not None and kept[0] is vocab.doctypes:
+        return kept[1]
+    words = tuple(f" {fold_key(word)} " for entry in vocab.doctypes.values() for word in (entry.label, *entry.keywords))
+    if len(_TYPE_WORDS) > 16:
+        _TYPE_WORDS.clear()
+    _TYPE_WORDS[id(vocab.doctypes)] = (vocab.doctypes, words)
+    return words
 
 
 def _name_like(line: str, short: bool = False) -> bool:
