@@ -66,14 +66,39 @@ def strip_accents(text: str) -> str:
 
 
 def _strip(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTER_FOLDS))
-    if decomposed and max(decomposed) > "\uffff":  # beyond the table below: one character at a time
-        return "".join(c for c in decomposed if not unicodedata.combining(c))
-    return decomposed.translate(_NO_COMBINING)
+    if _FOLDED_LETTERS.search(text):
+        text = _FOLDED_LETTERS.sub(lambda match: _LETTER_FOLDS_BY_CHAR[match.group()], text)
+    decomposed = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    if _ASTRAL.search(decomposed):  # beyond the class below (an emoji, a math letter): one at a time
+        return _ASTRAL.sub(_astral_mark, decomposed)
+    return decomposed
 
 
-# Every combining mark of the Basic Multilingual Plane, deleted by str.translate.
-_NO_COMBINING = {code: None for code in range(0x10000) if unicodedata.combining(chr(code))}
+def _astral_mark(match: re.Match[str]) -> str:
+    return "" if unicodedata.combining(match.group()) else match.group()
+
+
+# The letters of _LETTER_FOLDS and every combining mark of the Basic Multilingual Plane,
+# replaced and deleted by regexes: str.translate with a dict costs some 200 ns a character,
+# a regex scan of a character class 15 (a 300,000-character text: strip_accents 154 → 18 ms).
+# Only the Plane: a class of every plane's marks scans 40 times slower (63 ms vs 1.4 ms).
+_LETTER_FOLDS_BY_CHAR = {chr(code): value for code, value in _LETTER_FOLDS.items()}
+_FOLDED_LETTERS = re.compile("[" + "".join(_LETTER_FOLDS_BY_CHAR) + "]")
+
+
+def _ranges(codes: list[int]) -> str:
+    """A regex character class's body for ``codes`` (sorted), as ranges."""
+    parts, start = [], 0
+    for index, code in enumerate(codes):
+        if index + 1 == len(codes) or codes[index + 1] != code + 1:
+            first = codes[start]
+            parts.append(re.escape(chr(first)) + (f"-{re.escape(chr(code))}" if code != first else ""))
+            start = index + 1
+    return "".join(parts)
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_COMBINING = re.compile("[" + _ranges([code for code in range(0x10000) if unicodedata.combining(chr(code))]) + "]")
 
 
 _strip_word = lru_cache(maxsize=200_000)(_strip)

@@ -10,6 +10,7 @@ résumé) and keeps the first ``LIMIT`` characters, cut on a word.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from docsearch.text import clean_line, fold_key
 
@@ -38,7 +39,9 @@ ADDRESS_MAX_WORDS = 10
 # cites an address, kept without it.
 PROSE_MIN_WORDS = 5
 # A table of contents' dotted leaders: "1.1 Le partage des données . . . . 4".
-_LEADERS = re.compile(r"(?:\.\s?){4,}|…{2,}")
+# Only searched: four dots are there whenever more are, and this form starts with a literal,
+# which the regex engine scans for ten times faster (47 → 4.5 µs a 1,500-character line).
+_LEADERS = re.compile(r"\.\s?\.\s?\.\s?\.|……")
 _PAGE_NUMBER = re.compile(r"^\W*(?:page\s+)?\d{1,4}(?:\s*(?:/|sur|of)\s*\d{1,4})?\W*$", re.I)
 
 
@@ -46,19 +49,48 @@ def summary_from_text(pages: list[str], title: str, limit: int = LIMIT) -> str:
     """From the first line of prose of the first ``PAGES`` pages: a cover's
     dates and banners ("Etalab 27/05/2024") and a table of contents are no résumé."""
     kept: list[str] = []
+    title_key = fold_key(title)
     for page in pages[:PAGES]:
         if _CONTENTS.search(page[:400]):
             continue
-        kept = [shown for line in page.split("\n") if (shown := _readable(clean_line(line), title))]
-        start = next((i for i, line in enumerate(kept) if _prose(line, kept[i + 1] if i + 1 < len(kept) else "")), None)
-        if start is not None:
-            kept = kept[start:]
+        kept = _from_prose((shown for line in page.split("\n") if (shown := _readable(clean_line(line), title_key))),
+                           title, limit)
+        if kept:
             break
-        kept = []
     text = _without_title(" ".join(kept), title)
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _from_prose(lines: Iterator[str], title: str, limit: int) -> list[str]:
+    """The readable lines from the first line of prose on, [] when there is none.
+
+    Read only as far as the résumé needs: once the lines kept hold more words
+    than the title and more than ``limit`` characters without it, the résumé
+    is their start, whatever follows (a prefix of whole lines gives a prefix
+    of the text). A 36 KB web page was read whole for 300 characters: with
+    the tests of _without_contacts, summary_from_text went from 5.3 to 0.5 ms
+    per document on 2,000 web pages, 1.75 to 0.25 ms on 2,000 PDFs
+    (bench/guesses.py)."""
+    line = next(lines, None)
+    while line is not None:
+        following = next(lines, None)
+        if _prose(line, following or ""):
+            kept = [line]
+            while following is not None and not _enough(kept, title, limit):
+                kept.append(following)
+                following = next(lines, None)
+            return kept
+        line = following
+    return []
+
+
+def _enough(kept: list[str], title: str, limit: int) -> bool:
+    if sum(len(line) + 1 for line in kept) <= limit:  # the joined lines are no longer than that
+        return False
+    joined = " ".join(kept)
+    return len(joined.split()) > len(title.split()) and len(_without_title(joined, title)) > limit
 
 
 def is_contact_line(line: str) -> bool:
@@ -75,8 +107,9 @@ def _prose(line: str, following: str) -> bool:
     return len(line.split()) >= PROSE_MIN_WORDS + 1 or (len(line.split()) >= 3 and following[:1].islower())
 
 
-def _readable(line: str, title: str) -> str:
-    """The line as a résumé may show it, or "" when it is not for reading."""
+def _readable(line: str, title_key: str) -> str:
+    """The line as a résumé may show it, or "" when it is not for reading
+    (``title_key``: the folded title, folded once per document, not per line)."""
     if not line or _PAGE_NUMBER.match(line) or _LEADERS.search(line):
         return ""
     # A contact word opens a contact line when the line is short or the word
@@ -87,15 +120,35 @@ def _readable(line: str, title: str) -> str:
         return ""
     if short and _ADDRESS.search(line):
         return ""
-    stripped = clean_line(_URL.sub(" ", _EMAIL.sub(" ", _PHONE.sub(" ", line))))
+    stripped = clean_line(_without_contacts(line))
     if stripped != line and len(stripped.split()) < PROSE_MIN_WORDS:
         return ""
-    key, title_key = fold_key(stripped), fold_key(title)
+    key = fold_key(stripped)
     # A line of the title ("Rapport d'activité 2008" under "ARDESS Haute-Normandie —
     # Rapport d'activité 2008"): the visitor has just read it.
     if key and title_key and f" {key} " in f" {title_key} ":
         return ""
     return stripped
+
+
+def _without_contacts(line: str) -> str:
+    """``line`` without its phones, e-mails and web addresses.
+
+    Each pattern is run only when the line holds what any of its matches must hold
+    (a "0" or a "+", an "@", "http", "www." or a dotted domain's ending): a web page's
+    paragraph is one line of 1,500 characters, which the three patterns took 430 µs to
+    scan; with them, 60 µs."""
+    if "0" in line or "+" in line:
+        line = _PHONE.sub(" ", line)
+    if "@" in line:
+        line = _EMAIL.sub(" ", line)
+    lowered = line.lower()  # _URL ignores case; its letters (h, t, p, w, f, r, o, g…) fold to themselves alone
+    if "http" in lowered or "www." in lowered or any(ending in lowered for ending in _URL_ENDINGS):
+        line = _URL.sub(" ", line)
+    return line
+
+
+_URL_ENDINGS = (".fr", ".org", ".com", ".net", ".eu", ".ch", ".be", ".gouv")
 
 
 def _without_title(text: str, title: str) -> str:

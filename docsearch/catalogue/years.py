@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
+from typing import TypeVar
 
 from docsearch.catalogue.dates import (
     BARE_YEAR,
@@ -90,13 +91,15 @@ def year_candidates(relpath: str, extracted: Extracted, title: str, folder_year:
     was read."""
     pages = extracted.pages
     first = without_references(pages[0][:HEAD]) if pages else ""
-    second = without_references(pages[1][:HEAD]) if len(pages) > 1 else ""
+    # Page 2 only when the guesses before it found nothing: blanking its references was a third
+    # of the time of year_candidates on 2,000 generated PDFs (bench/guesses.py).
+    second = _once(lambda: without_references(pages[1][:HEAD]) if len(pages) > 1 else "")
     guesses: list[tuple[str, Callable[[], int | None]]] = [
         ("embedded" if title_origin == "embedded" else "text", lambda: _cued(without_references(title))),
         ("text", lambda: _cued(first)),
         ("text", lambda: _date_line(first)),
         ("path", lambda: folder_year or year_in_name(PurePosixPath(relpath).stem)),
-        ("text", lambda: _cued(second) or first_date(second)),
+        ("text", lambda: _cued(second()) or first_date(second())),
         ("text", lambda: _first(_PERIOD, without_references("\n".join(pages[:PERIOD_PAGES])[:CORROBORATE]))),
     ]
     guesses = [(origin, _once(guess)) for origin, guess in guesses]
@@ -108,11 +111,14 @@ def year_candidates(relpath: str, extracted: Extracted, title: str, folder_year:
     return [("embedded", confirmed), *guesses, ("embedded", lambda: _embedded(extracted))]
 
 
-def _once(guess: Callable[[], int | None]) -> Callable[[], int | None]:
-    """``guess`` computed at most once (``confirmed`` and ``pick`` both ask)."""
-    kept: list[int | None] = []
+_T = TypeVar("_T")
 
-    def remembered() -> int | None:
+
+def _once(guess: Callable[[], _T]) -> Callable[[], _T]:
+    """``guess`` computed at most once (``confirmed`` and ``pick`` both ask)."""
+    kept: list[_T] = []
+
+    def remembered() -> _T:
         if not kept:
             kept.append(guess())
         return kept[0]

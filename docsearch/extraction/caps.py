@@ -64,6 +64,19 @@ def cap(extracted: Extracted, caps: Caps) -> tuple[Extracted, list[str]]:
 
 
 def _distinct_words(pages: list[str], limit: int, warnings: list[str]) -> list[str]:
+    # Words are separated by at least one character, so a page of n characters holds at most
+    # (n + 1) // 2 of them: a document under 2 × limit characters (a 36 KB web page, a
+    # six-page PDF) cannot exceed the limit and is not read at all. Else, lower() maps the
+    # words as written onto the lowered ones, never to more: when the written ones are within
+    # the limit, so are the lowered ones (one set, no lower() per word). bench/guesses.py,
+    # cap per document: 2,000 web pages 0.59 → 0.13 ms, 2,000 PDFs 0.93 → 0.46 ms.
+    if sum((len(page) + 1) // 2 for page in pages) <= limit:
+        return pages
+    written: set[str] = set()
+    for page in pages:
+        written.update(_WORD.findall(page))
+    if len(written) <= limit:
+        return pages
     seen: set[str] = set()
     for number, page in enumerate(pages):
         words = {word.lower() for word in _WORD.findall(page)}
