@@ -43,6 +43,7 @@ from docsearch.extraction.ocr import DEFERRED, ocr_options, tesseract_language
 from docsearch.extraction.workers import Outcome, map_isolated, read_ahead
 from docsearch.faults import fault
 from docsearch.index.learning import refresh_learned
+from docsearch.index.resolved import Resolved, ResolvedCache
 from docsearch.index.store import SCHEMA_VERSION, IndexStore
 from docsearch.index.writer import DocumentWriter
 
@@ -179,6 +180,8 @@ class _Run:
         self.learned = load_model(self.model_path)
         self.staff_touched = False  # a document staff described was written: the classifier may learn
         self.learn = learn
+        self.resolved = ResolvedCache(settings.cache_dir / "resolved", self.caps,
+                                      self.learned.signature if self.learned else "", SCHEMA_VERSION)
 
     def execute(self, rebuild: bool, only: list[str] | None, forget: list[str]) -> RunReport:
         live = self._open_live(rebuild)
@@ -239,6 +242,7 @@ class _Run:
             fault("update-publish")  # the new generation is complete, not yet live
             self.store.publish(gen)
             fault("update-published")
+            self.resolved.sweep()  # every record of the corpus was asked for: the rest are stale
         self.report.learn = self.staff_touched or bool(self.report.removed) or (only is None and self.learned is None)
         if self.report.learn and self.learn:
             # After the publication: a rebuilt generation has moved into its final folder.
@@ -421,12 +425,20 @@ class _Run:
                 self.cache.put(tasks[index].sha256, result)
             yield tasks[index], result
 
-    def _document(self, task: _Task, extracted: Extracted) -> Document:
+    def _document(self, task: _Task, extracted: Extracted, cached: bool = True) -> Document:
+        """The record of ``task``'s file; ``cached=False`` for an older version of it (its fingerprint
+        then names an older sidecar than the one read)."""
         source = task.source
-        extracted, cut = cap(extracted, self.caps)
-        staff, staff_warnings = read_sidecar(source.sidecar)
-        meta = resolve_metadata(source.relpath, extracted, staff, self.vocab, [*cut, *staff_warnings], self.learned)
-        self.staff_touched = self.staff_touched or bool(staff.sectors or staff.doctype)
+        key = self.resolved.key(source.relpath, task.fingerprint, extracted.ocr_language)
+        resolved = self.resolved.get(key) if cached else None
+        if resolved is None:
+            resolved = self._resolve(source, extracted)
+            if cached:
+                self.resolved.put(key, resolved)
+        meta = resolved.meta
+        if resolved.pages is not None:
+            extracted = replace(extracted, pages=resolved.pages)
+        self.staff_touched = self.staff_touched or resolved.staff_touched
         if meta.warnings:
             self.report.warnings[source.relpath] = meta.warnings
         return Document(
@@ -436,6 +448,12 @@ class _Run:
             ocr_pages=[p for p in extracted.ocr_pages if p <= len(extracted.pages)],  # the page cap may cut some
             ocr_language=extracted.ocr_language,
         )
+
+    def _resolve(self, source: SourceFile, extracted: Extracted) -> Resolved:
+        capped, cut = cap(extracted, self.caps)
+        staff, staff_warnings = read_sidecar(source.sidecar)
+        meta = resolve_metadata(source.relpath, capped, staff, self.vocab, [*cut, *staff_warnings], self.learned)
+        return Resolved(meta, capped.pages if cut else None, bool(staff.sectors or staff.doctype))
 
     def _record_failure(self, task: _Task, error: ExtractionError, failures: dict[str, dict[str, str]]) -> None:
         relpath = printable_path(task.source.relpath)
@@ -448,7 +466,7 @@ class _Run:
         if isinstance(cached, Extracted):
             old = _Task(task.source, previous.sha256, previous.fingerprint)
             try:
-                document = self._document(old, cached)
+                document = self._document(old, cached, cached=False)
             except Exception:
                 return  # its last version does not resolve either: it stays failed
             writer.add(document, replace=False)
