@@ -4,7 +4,7 @@ nothing changed does not guess every record's metadata again.
 What ``update._Run._document`` derives from an extraction result (the capped
 pages, the caps' warnings, the resolved ``Metadata``, whether staff described
 it) depends only on: the file's bytes, its sidecar, the vocabulary (and its
-thesaurus), the learned classifier, the caps settings, the extractor and the
+thesaurus), the learned classifier (when it was asked), the caps settings, the extractor and the
 schema, the file's path, the current year and the code that guesses. The key is a digest of
 all of them; the code is the bytes of the guessing modules and their data
 (read once per process), so editing a guess never serves a stale record with
@@ -27,10 +27,12 @@ import hashlib
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from docsearch.catalogue.learned import LearnedModel, Prediction
 from docsearch.catalogue.records import Metadata
 from docsearch.corpus.atomic import write_atomic
 from docsearch.extraction import EXTRACTOR_VERSION
@@ -43,13 +45,15 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 # any of them changes every key.
 _CODE = ("catalogue/*.py", "extraction/caps.py", "extraction/words.py", "extraction/extracted.py",
          "text.py", "data/*.toml", "data/*.gz", "index/resolved.py")
+# And the code that writes a record into the index (analysis, postings, schema).
+_WRITING = ("index/*.py",)
 
 
-@lru_cache(maxsize=1)
-def code_digest() -> str:
+@lru_cache(maxsize=2)
+def code_digest(patterns: tuple[str, ...] = _CODE) -> str:
     """A digest of the guessing code's bytes, read once per process (about 1 ms)."""
     digest = hashlib.sha256()
-    for pattern in _CODE:
+    for pattern in patterns:
         for path in sorted(_PACKAGE.glob(pattern)):
             digest.update(path.relative_to(_PACKAGE).as_posix().encode())
             digest.update(path.read_bytes())
@@ -63,15 +67,53 @@ class Resolved:
     meta: Metadata
     pages: list[str] | None  # the capped pages, None when no cap cut the extraction's
     staff_touched: bool  # staff gave its sectors or type (the classifier may learn)
+    # The signature of the learned classifier the resolution asked (NO_MODEL: it asked, there was
+    # none), "" if it never asked: most records take their sectors from the folder and their type
+    # from rules, so a model trained after a first ingestion changes none of them.
+    model: str = ""
+
+
+NO_MODEL = "-"
+
+
+def model_signature(model: LearnedModel | None) -> str:
+    return model.signature if model is not None else NO_MODEL
+
+
+@dataclass(frozen=True)
+class WatchedModel(LearnedModel):
+    """The learned classifier (or none) as ``resolve_metadata`` sees it, noting whether it was asked."""
+
+    model: LearnedModel | None = None
+    asked: list[bool] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, model: LearnedModel | None) -> WatchedModel:
+        return cls(signature=model_signature(model), records=0, sectors=None, doctype=None, model=model)
+
+    def predict_sectors(self, title: str, text: str, known: Iterable[str] | None = None) -> Prediction | None:
+        self.asked.append(True)
+        return self.model.predict_sectors(title, text, known) if self.model is not None else None
+
+    def predict_doctype(self, title: str, text: str, known: Iterable[str] | None = None) -> Prediction | None:
+        self.asked.append(True)
+        return self.model.predict_doctype(title, text, known) if self.model is not None else None
 
 
 class ResolvedCache:
     def __init__(self, folder: Path, caps: Caps, learned_signature: str, schema: int) -> None:
         self.folder = folder
+        self.learned = learned_signature  # an entry that asked another model is a miss
         # The year too: a year is plausible up to next year (catalogue/dates.py).
-        self._base = json.dumps([EXTRACTOR_VERSION, schema, asdict(caps), learned_signature, code_digest(),
-                                 dt.date.today().year])
+        self._base = json.dumps([EXTRACTOR_VERSION, schema, asdict(caps), code_digest(), dt.date.today().year])
         self.used: set[str] = set()  # keys asked for in this run (kept by ``sweep``)
+
+    def records_digest(self, ocr_language: str) -> str:
+        """What every record of a generation was built with besides its own file: the
+        same digest and the same files give the same generation (``update`` then reuses it).
+        Not the learned model's signature: the generation's meta says which one its records asked, if any."""
+        raw = json.dumps([self._base, code_digest(_WRITING), ocr_language])
+        return hashlib.sha256(raw.encode("ascii")).hexdigest()[:32]
 
     def key(self, relpath: str, fingerprint: str, ocr_language: str) -> str:
         """``fingerprint`` holds the file's hash, its sidecar's, the vocabulary's digest and the schema."""
@@ -88,14 +130,18 @@ class ResolvedCache:
             pages = data["pages"]
             if pages is not None and not (isinstance(pages, list) and all(isinstance(p, str) for p in pages)):
                 return None
+            model = str(data["model"])
+            if model and model != self.learned:
+                return None
             meta = Metadata(**data["meta"])
-            return Resolved(meta, pages, bool(data["staff_touched"]))
+            return Resolved(meta, pages, bool(data["staff_touched"]), model)
         except (OSError, ValueError, KeyError, TypeError):
             return None  # missing, damaged or of another shape: resolve again
 
     def put(self, key: str, resolved: Resolved) -> None:
         self.used.add(key)
-        data = {"meta": asdict(resolved.meta), "pages": resolved.pages, "staff_touched": resolved.staff_touched}
+        data = {"meta": asdict(resolved.meta), "pages": resolved.pages, "staff_touched": resolved.staff_touched,
+                "model": resolved.model}
         try:
             write_atomic(self._path(key), json.dumps(data).encode("ascii"))
         except OSError as exc:  # the cache only saves work: a full disk must not fail the run
