@@ -75,14 +75,16 @@ def _folders(command: F) -> F:
 
 @cli.command("index")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index beside the live one, then swap it in.")
+@click.option("--fresh", is_flag=True,
+              help="With --rebuild: write every record again, even if the live index already has them all.")
 @click.option("--retry-failed", is_flag=True, help="Try again the files that failed before.")
 @click.option("--quiet", "-q", is_flag=True, help="Only print the summary.")
 @_folders
 @click.pass_obj
-def index_cmd(settings: Settings, rebuild: bool, retry_failed: bool, quiet: bool) -> None:
+def index_cmd(settings: Settings, rebuild: bool, fresh: bool, retry_failed: bool, quiet: bool) -> None:
     """Bring the index in line with the corpus (incremental unless --rebuild)."""
     with _ProgressBar(enabled=not quiet and sys.stderr.isatty()) as progress:
-        report = update_index(settings, rebuild=rebuild, retry_failed=retry_failed, progress=progress,
+        report = update_index(settings, rebuild=rebuild or fresh, retry_failed=retry_failed, progress=progress, fresh=fresh,
                               on_wait=lambda: click.echo("waiting for another docsearch process to finish writing…", err=True))
     _print_report(report)
 

@@ -142,12 +142,15 @@ def update_index(
     progress: Progress | None = None,
     on_wait: Callable[[], None] | None = None,
     learn: bool = True,
+    fresh: bool = False,
 ) -> RunReport:
     """Index new and changed files of the corpus (or just ``only``), drop removed
     ones (or just ``forget``, the files that left the corpus). ``on_wait`` is
     called if another process is writing and this run has to wait for it.
     ``learn=False`` leaves retraining the classifier to the caller (``report.learn``
-    says whether it is due; see ``index.learning.refresh_learned``)."""
+    says whether it is due; see ``index.learning.refresh_learned``). A rebuild that finds
+    everything as the live generation has it takes that generation's files over, unless
+    ``fresh``: every record is written again (what to run when the index is suspected)."""
     started = time.monotonic()
     progress = progress or _NoProgress()
     vocab = current_vocabulary(settings)
@@ -155,6 +158,7 @@ def update_index(
     with store.write_lock(on_wait) as recovered:
         fault("update-locked")
         run = _Run(settings, vocab, store, retry_failed, progress, learn)
+        run.fresh = fresh
         try:
             report = run.execute(rebuild or store.current_dir() is None, only, forget or [])
         except _Damaged:
@@ -179,6 +183,7 @@ class _Run:
                          settings.max_distinct_words)
         self.report = RunReport()
         self.skip_live = False  # set when the live index proved unreadable: build without it
+        self.fresh = False  # a rebuild writes every record, even when the live generation has them all
         # The classifier of staff-confirmed records (None: too few of them, or no readable model).
         self.model_path = learned_path(settings.instance_dir)
         self.learned = load_model(self.model_path)
@@ -216,7 +221,8 @@ class _Run:
         tasks = self._plan(sources, known, new_failures, rebuild)
         self._refused(scan, known, failures, new_failures)
         records = self.resolved.records_digest(self.settings.ocr_language)
-        if rebuild and live is not None and self._same_records(live, tasks, known, scan, failures, new_failures, records):
+        if (rebuild and live is not None and not self.fresh
+                and self._same_records(live, tasks, known, scan, failures, new_failures, records)):
             return self._reuse(tasks, known, records)
         if rebuild:
             gen, ix = self.store.new_generation()
