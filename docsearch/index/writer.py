@@ -141,7 +141,10 @@ class DocumentWriter:
             for child in self.children:
                 for stream in (child.stdin, child.stdout):
                     if stream:
-                        stream.close()
+                        try:
+                            stream.close()
+                        except OSError:  # a child that died leaves bytes no one reads (BrokenPipeError)
+                            pass  # the run's own error, if any, is what the caller must see
 
 
 class IndexingError(DocsearchError):
