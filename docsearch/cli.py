@@ -75,14 +75,16 @@ def _folders(command: F) -> F:
 
 @cli.command("index")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index beside the live one, then swap it in.")
+@click.option("--fresh", is_flag=True,
+              help="With --rebuild: write every record again, even if the live index already has them all.")
 @click.option("--retry-failed", is_flag=True, help="Try again the files that failed before.")
 @click.option("--quiet", "-q", is_flag=True, help="Only print the summary.")
 @_folders
 @click.pass_obj
-def index_cmd(settings: Settings, rebuild: bool, retry_failed: bool, quiet: bool) -> None:
+def index_cmd(settings: Settings, rebuild: bool, fresh: bool, retry_failed: bool, quiet: bool) -> None:
     """Bring the index in line with the corpus (incremental unless --rebuild)."""
     with _ProgressBar(enabled=not quiet and sys.stderr.isatty()) as progress:
-        report = update_index(settings, rebuild=rebuild, retry_failed=retry_failed, progress=progress,
+        report = update_index(settings, rebuild=rebuild or fresh, retry_failed=retry_failed, progress=progress, fresh=fresh,
                               on_wait=lambda: click.echo("waiting for another docsearch process to finish writing…", err=True))
     _print_report(report)
 
@@ -107,18 +109,37 @@ def add(settings: Settings, sources: tuple[str, ...], title: str | None, sectors
         authors: tuple[str, ...], keywords: tuple[str, ...], cote: str | None, folder: str | None) -> None:
     """Copy files (or fetch web pages) into the corpus with their metadata, and index them."""
     from docsearch.catalogue.staff import StaffMetadata
+    from docsearch.index.learning import learn_later
     from docsearch.staff.ingest import add_file, add_url
 
     staff = StaffMetadata(title=title or "", sectors=sectors, year=year, doctype=doctype or "", summary=summary or "",
                           organisation=organisation or "", territory=territory or "", authors=authors,
                           keywords=keywords, cote=cote or "")
-    for source in sources:
-        if "://" in source:  # an address; add_url refuses any scheme but http and https
-            added = add_url(settings, source, staff, folder)
-        else:
-            added = add_file(settings, Path(source), staff, folder)
-        _journal(settings).record(_cli_user(), "publish", added.relpath, title=added.title, note="ligne de commande")
-        click.echo(f"added {added.relpath} (document {added.doc_id}): {added.title}")
+    learn = False
+    try:
+        for source in sources:
+            if "://" in source:  # an address; add_url refuses any scheme but http and https
+                added = add_url(settings, source, staff, folder, learn=False)
+            else:
+                added = add_file(settings, Path(source), staff, folder, learn=False)
+            learn = learn or added.learn
+            _journal(settings).record(_cli_user(), "publish", added.relpath, title=added.title, note="ligne de commande")
+            click.echo(f"added {added.relpath} (document {added.doc_id}): {added.title}")
+    finally:
+        if learn:  # after the answer, in a process of its own (index/learning.py)
+            learn_later(settings)
+
+
+@cli.command()
+@_folders
+@click.pass_obj
+def learn(settings: Settings) -> None:
+    """Train the classifier of staff-confirmed records again if they changed (add and remove start it)."""
+    from docsearch.index.learning import learn as learn_now
+
+    model = learn_now(settings)
+    click.echo(f"classifier trained on {model.records} confirmed records" if model
+               else "no classifier: too few confirmed records")
 
 
 class _CliJournal:
@@ -187,9 +208,12 @@ def crawl(settings: Settings, url: str, max_pages: int | None, max_depth: int | 
 @click.pass_obj
 def remove(settings: Settings, refs: tuple[str, ...]) -> None:
     """Move documents (ids or paths) to the corpus trash and drop them from the index."""
+    from docsearch.index.learning import learn_later
     from docsearch.staff.ingest import remove_documents
 
-    report = remove_documents(settings, list(refs))
+    report = remove_documents(settings, list(refs), learn=False)
+    if report.learn:
+        learn_later(settings)
     for relpath in report.removed:
         _journal(settings).record(_cli_user(), "withdraw", relpath, note="ligne de commande")
         click.echo(f"removed {relpath} (moved to the trash .corbeille/)")

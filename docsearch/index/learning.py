@@ -7,17 +7,30 @@ model file. A run of ``update_index`` calls ``refresh_learned`` when it
 wrote or removed a document staff had described (or on a full run with no
 model yet): the same confirmed records give the same signature, and no
 retraining.
+
+Training takes seconds (importing scikit-learn alone about 1.1 s, the fit
+0.7 s at 2,000 PDFs), so the command line's ``add`` and ``remove`` answer
+first and leave it to ``docsearch learn``, started detached (``learn_later``);
+the web queue trains after answering. A lock beside the model file lets one
+training at a time read the index and write the model: two at once could
+otherwise save the older examples' model last.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fcntl
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh.index import Index
 
-from docsearch.catalogue.learned import TEXT_CHARS, Example, LearnedModel, retrain
+from docsearch.catalogue.learned import TEXT_CHARS, Example, LearnedModel, learned_path, retrain
 from docsearch.catalogue.vocabulary import UNCLASSIFIED
+from docsearch.config import Settings
+from docsearch.index.store import IndexStore
 
 
 def confirmed_examples(ix: Index) -> list[Example]:
@@ -55,6 +68,39 @@ def confirmed_examples(ix: Index) -> list[Example]:
 def refresh_learned(open_index: Callable[[], Index], model_path: Path) -> LearnedModel | None:
     """Retrain if the confirmed records changed; never fails the run (no model then)."""
     try:
-        return retrain(model_path, confirmed_examples(open_index()))
+        with _training(model_path):  # the examples are read inside: the last training sees the last records
+            return retrain(model_path, confirmed_examples(open_index()))
     except Exception:  # a full disk, scikit-learn missing or failing: no learned guesses, the run goes on
         return None
+
+
+@contextmanager
+def _training(model_path: Path) -> Iterator[None]:
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(model_path.with_name(model_path.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def learn(settings: Settings) -> LearnedModel | None:
+    """Train the classifier on the index's confirmed records now (``docsearch learn``)."""
+    return refresh_learned(lambda: IndexStore(settings.index_dir).open(), learned_path(settings.instance_dir))
+
+
+def learn_later(settings: Settings) -> None:
+    """Start ``docsearch learn`` in a process of its own that outlives this one.
+
+    ``docsearch add FILE --sector …`` took 3.7 s to make a document findable at
+    2,000 PDFs, 1.8 s of it training; the document is findable without the
+    model (it only guesses other documents' fields at their next indexing)."""
+    command = [sys.executable, "-c", "from docsearch.cli import main; main()",
+               "--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir),
+               "--instance", str(settings.instance_dir), "learn"]
+    quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+    try:  # not a Popen: nothing here waits for it (this process ends first, the system reaps it)
+        os.posix_spawn(sys.executable, command, os.environ, file_actions=quiet, setsid=True)
+    except OSError:  # no process to spare: the next ``docsearch learn`` (or full ``index``) trains
+        pass

@@ -214,6 +214,20 @@ class IndexStore:
         ix = whoosh_index.create_in(str(path), make_schema())
         return path, ix
 
+    def copy_generation(self, gen: Path) -> tuple[Path, Index]:
+        """A new build holding what generation ``gen`` holds: its files hard-linked
+        (Whoosh never rewrites a segment file, and ours are replaced by rename),
+        copied where links are refused. Not its lock: each generation has its own."""
+        path = Path(tempfile.mkdtemp(prefix=f"gen-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".build", dir=self.folder))
+        for source in gen.iterdir():
+            if source.name.endswith("WRITELOCK") or not source.is_file():
+                continue
+            try:
+                os.link(source, path / source.name)
+            except OSError:
+                shutil.copy2(source, path / source.name)
+        return path, whoosh_index.open_dir(str(path))
+
     def discard(self, build: Path) -> None:
         """Delete a build that failed: its room is given back at once, not at the next run."""
         shutil.rmtree(build, ignore_errors=True)

@@ -60,21 +60,24 @@ class Added:
     relpath: str
     doc_id: str
     title: str
+    learn: bool = False  # the classifier is due for training (left to the caller: ``learn=False``)
 
 
-def add_file(settings: Settings, path: Path, staff: StaffMetadata, folder: str | None = None) -> Added:
+def add_file(settings: Settings, path: Path, staff: StaffMetadata, folder: str | None = None, *,
+             learn: bool = True) -> Added:
     """Copy a local PDF or HTML file into the corpus and index it."""
     if not path.is_file():
         raise UserError(f"{path} : fichier introuvable")
     if path.stat().st_size > settings.max_file_bytes:
         raise UserError(f"{path} : plus de {settings.max_file_mb} Mo")
-    return add_bytes(settings, path.read_bytes(), path.name, staff, folder)
+    return add_bytes(settings, path.read_bytes(), path.name, staff, folder, learn=learn)
 
 
-def add_url(settings: Settings, url: str, staff: StaffMetadata, folder: str | None = None) -> Added:
+def add_url(settings: Settings, url: str, staff: StaffMetadata, folder: str | None = None, *,
+            learn: bool = True) -> Added:
     """Fetch a page, keep its snapshot in the corpus with its address and fetch date, index it."""
     data, name = fetch_page(settings, url)
-    return add_bytes(settings, data, name, replace(staff, url=url, fetched=utc_now()), folder or "web")
+    return add_bytes(settings, data, name, replace(staff, url=url, fetched=utc_now()), folder or "web", learn=learn)
 
 
 def utc_now() -> str:
@@ -106,12 +109,13 @@ def as_utf8(data: bytes, charset: str | None) -> bytes:
     return b"\xef\xbb\xbf" + text.encode("utf-8")
 
 
-def add_bytes(settings: Settings, data: bytes, name: str, staff: StaffMetadata, folder: str | None = None) -> Added:
+def add_bytes(settings: Settings, data: bytes, name: str, staff: StaffMetadata, folder: str | None = None, *,
+              learn: bool = True) -> Added:
     suffix = check_upload(settings, data, name)
     extracted = extract_checked(settings, data, suffix, name)
     relpath = place_in_corpus(settings, data, name, staff, extracted, folder)
-    update_index(settings, only=[relpath])
-    return Added(relpath, document_id(relpath), _title_of(settings, relpath))
+    report = update_index(settings, only=[relpath], learn=learn)
+    return Added(relpath, document_id(relpath), _title_of(settings, relpath), report.learn)
 
 
 def check_upload(settings: Settings, data: bytes, name: str) -> str:
@@ -221,8 +225,9 @@ def write_language(settings: Settings, relpath: str, language: str) -> None:
     write_sidecar(path, sidecar_values(replace(staff, language=language)))
 
 
-def remove_documents(settings: Settings, refs: list[str]) -> RunReport:
-    """Move the documents (ids or paths in the corpus) to the trash and unindex them."""
+def remove_documents(settings: Settings, refs: list[str], *, learn: bool = True) -> RunReport:
+    """Move the documents (ids or paths in the corpus) to the trash and unindex them
+    (``learn=False``: the caller trains the classifier if ``report.learn``)."""
     relpaths = list(dict.fromkeys(_relpath_of(settings, ref) for ref in refs))
     moved: list[str] = []
     try:
@@ -230,7 +235,7 @@ def remove_documents(settings: Settings, refs: list[str]) -> RunReport:
             move_to_trash(settings.corpus_dir, relpath)
             moved.append(relpath)
     finally:
-        report = update_index(settings, only=[], forget=moved)  # what left the corpus leaves the index
+        report = update_index(settings, only=[], forget=moved, learn=learn)  # what left the corpus leaves the index
     return report
 
 
