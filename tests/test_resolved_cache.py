@@ -80,6 +80,29 @@ def test_a_rebuild_with_nothing_changed_takes_over_the_live_generation(small: Se
     assert not report.reused and report.documents == 2
 
 
+def test_a_rebuild_writes_anew_a_generation_changed_since_it_was_built(small: Settings) -> None:
+    update_index(small)
+    before = stored(small)
+    # One byte of a segment changed behind the index's back (a disk, a hand): the rebuild is
+    # the cure the documentalist reaches for, so it must not carry the damage over.
+    store = IndexStore(small.index_dir)
+    current = store.current_dir()
+    assert current is not None
+    segment = max(current.glob("*.seg"), key=lambda path: path.stat().st_size)
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    segment.write_bytes(bytes(data))
+    report = update_index(small, rebuild=True)
+    assert not report.reused and report.documents == 3 and stored(small) == before
+    # Written anew, its files are recorded again: the next rebuild with nothing changed takes them over.
+    assert update_index(small, rebuild=True).reused
+    # An update that writes a record changes the files too.
+    page = small.corpus_dir / "culture" / "page-9.html"
+    page.write_bytes(html_page("Page 9", "Une nouvelle page sur le théâtre de rue. " * 20))
+    update_index(small)
+    assert not update_index(small, rebuild=True).reused
+
+
 def test_a_sidecar_edit_resolves_that_record_again(small: Settings) -> None:
     update_index(small)
     poison(small)

@@ -268,7 +268,9 @@ class _Run:
         ``learned``: the classifier they asked, "" none), "" when its records are of several."""
         model = model_signature(self.learned) if self.asked_model else ""
         if rebuild:
-            return {"records": records, "learned": model}
+            # "files": the bytes written, so that a later rebuild takes them over only if no
+            # incremental run, damage or hand has changed them since.
+            return {"records": records, "learned": model, "files": self.store.files_digest(gen)}
         if not (self.report.indexed or self.report.removed or self.report.kept):
             return {}  # no record written: what they were built with is unchanged
         before = self.store.generation_meta(gen)
@@ -280,13 +282,17 @@ class _Run:
                       failures: dict[str, dict[str, str]], new_failures: dict[str, dict[str, str]], records: str) -> bool:
         """Whether a rebuild would write exactly the live generation: every file as it
         was indexed (content, sidecar, size, time), none failing or hidden, the records
-        built by this code, model, vocabulary and settings, and no deleted record in
-        its segments (a rebuild still compacts those)."""
+        built by this code, model, vocabulary and settings, its files byte for byte as the
+        last full build wrote them, and no deleted record in its segments (a rebuild still
+        compacts those)."""
         if failures or new_failures or scan.refused or scan.unreadable or len(tasks) != len(known):
             return False
         meta = self.store.generation_meta()
         if meta.get("records") != records or meta.get("learned", "") not in ("", model_signature(self.learned)):
             return False
+        current = self.store.current_dir()
+        if current is None or not meta.get("files") or meta["files"] != self.store.files_digest(current):
+            return False  # changed since it was built (an update, a damaged segment): written anew
         for task in tasks:
             previous = known.get(task.source.relpath)
             if previous is None or (previous.fingerprint, previous.size, previous.mtime) != (
