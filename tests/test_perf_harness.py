@@ -54,6 +54,8 @@ def test_the_peers_answer_the_same_queries_beside_docsearch(run: tuple[str, dict
         assert figures["peer_build"][peer]["seconds"] > 0  # type: ignore[index]
         assert peer in figures["peers"]  # type: ignore[operator]  # the analysis it was given
     assert figures["update_unchanged"]["docsearch"]["seconds"] > 0  # type: ignore[index]
+    assert figures["rebuild_fresh"]["docsearch"]["seconds"] > 0  # type: ignore[index]
+    assert "`--rebuild --fresh`" in stdout
     assert "no stemmer" in figures["peers"]["FTS5"]  # type: ignore[index]
     machine = figures["machine"]
     assert machine["cores"] and machine["cpu"] and machine["ram"]  # type: ignore[index]
