@@ -245,3 +245,19 @@ def test_each_badge_is_a_word_and_says_how_a_value_was_deduced() -> None:
         "title": "saisi", "sectors": "déduit (appris, confiance 83 %)", "year": "trouvé",
         "doctype": "déduit (du dossier ou du nom du fichier)", "summary": "déduit (du texte)",
         "organisation": "déduit", "territory": "manquant"}.items()
+
+
+def test_past_max_examples_the_classifier_learns_from_a_sample_that_stays_put(settings: Settings,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from docsearch.index import learning
+
+    confirmed_corpus(settings.corpus_dir, learned.MIN_RECORDS + 10)
+    monkeypatch.setattr(learning, "MAX_EXAMPLES", learned.MIN_RECORDS + 2)
+    update_index(settings)
+    path = learned_path(settings.instance_dir)
+    first = load_model(path)
+    assert first is not None and first.records == learned.MIN_RECORDS + 2  # not the 40 confirmed
+    ix = IndexStore(settings.index_dir).open()
+    assert [e.key for e in learning.confirmed_examples(ix)] == [e.key for e in learning.confirmed_examples(ix)]
+    update_index(settings, rebuild=True, fresh=True)  # the same records again: the same sample, no retraining
+    assert load_model(path).signature == first.signature

@@ -185,20 +185,22 @@ def train(examples: Sequence[Example]) -> LearnedModel | None:
 
     # One BLAS thread: on this 2-core machine, shared, the default threads made
     # the 16 fits of the sample corpus take 7.4 s instead of 0.5 s.
+    # Each example's words once, for both fits (analysing them twice was 3.4 s of 11 s at 2,000 examples).
+    analysed = {e.key: words(e.title, e.text) for e in examples}
     with threadpool_limits(limits=1):
-        sectors = _fit_sectors(sector_examples) if len(sector_examples) >= MIN_RECORDS else None
-        doctype = _fit_doctype(type_examples) if len(type_examples) >= MIN_RECORDS else None
+        sectors = _fit_sectors(sector_examples, analysed) if len(sector_examples) >= MIN_RECORDS else None
+        doctype = _fit_doctype(type_examples, analysed) if len(type_examples) >= MIN_RECORDS else None
     if sectors is None and doctype is None:
         return None
     return LearnedModel(signature(examples), len({e.key for e in sector_examples + type_examples}), sectors, doctype)
 
 
-def _fit_sectors(examples: Sequence[Example]) -> _Linear | None:
+def _fit_sectors(examples: Sequence[Example], analysed: dict[str, list[str]]) -> _Linear | None:
     counts = Counter(code for e in examples for code in set(e.sectors))
     classes = sorted(c for c, n in counts.items() if MIN_EXAMPLES <= n < len(examples))
     if not classes:
         return None
-    matrix, idf = _tfidf([words(e.title, e.text) for e in examples])
+    matrix, idf = _tfidf([analysed[e.key] for e in examples])
     from sklearn.linear_model import LogisticRegression
 
     weights, intercept = [], []
@@ -211,13 +213,13 @@ def _fit_sectors(examples: Sequence[Example]) -> _Linear | None:
     return _linear(classes, idf, weights, intercept, multinomial=False)
 
 
-def _fit_doctype(examples: Sequence[Example]) -> _Linear | None:
+def _fit_doctype(examples: Sequence[Example], analysed: dict[str, list[str]]) -> _Linear | None:
     counts = Counter(e.doctype for e in examples)
     kept = [e for e in examples if counts[e.doctype] >= MIN_EXAMPLES]
     classes = sorted({e.doctype for e in kept})
     if len(classes) < 2:
         return None
-    matrix, idf = _tfidf([words(e.title, e.text) for e in kept])
+    matrix, idf = _tfidf([analysed[e.key] for e in kept])
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=REGULARISATION_C, max_iter=1000)

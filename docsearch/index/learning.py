@@ -19,6 +19,7 @@ otherwise save the older examples' model last.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -33,8 +34,16 @@ from docsearch.config import Settings
 from docsearch.index.store import IndexStore
 
 
+# The classifier learns from at most this many confirmed records. Its cost grew with the corpus:
+# at 20,000 generated web pages (8,000 confirmed) the examples' text and TF-IDF took 20-30 s and
+# most of the 890 MB peak of `docsearch index`; past a couple of thousand examples, more of them
+# no longer change what a linear model over 20,000 terms learns.
+MAX_EXAMPLES = 2_000
+
+
 def confirmed_examples(ix: Index) -> list[Example]:
-    """Every indexed document whose sectors or type staff gave."""
+    """The indexed documents whose sectors or type staff gave (a stable sample of
+    ``MAX_EXAMPLES`` of them when there are more)."""
     confirmed: dict[str, tuple[dict[str, object], tuple[str, ...], str]] = {}
     with ix.searcher() as searcher:
         for fields in searcher.documents(kind="doc"):
@@ -44,6 +53,10 @@ def confirmed_examples(ix: Index) -> list[Example]:
             doctype = fields.get("doctype", "") if origins.get("doctype") == "staff" else ""
             if sectors or doctype:
                 confirmed[fields["doc_id"]] = (fields, sectors, doctype)
+        if len(confirmed) > MAX_EXAMPLES:
+            # A sample that stays put as records come and go: the same ids keep being chosen.
+            kept = sorted(confirmed, key=lambda doc_id: hashlib.sha1(doc_id.encode("utf-8")).digest())[:MAX_EXAMPLES]
+            confirmed = {doc_id: confirmed[doc_id] for doc_id in kept}
         # One pass over the pages, not one query per document: with a query per
         # document, 2,000 confirmed PDFs took 8.6 s of a 10.6 s `docsearch add`.
         pages: dict[str, list[tuple[int, str]]] = {doc_id: [] for doc_id in confirmed}
