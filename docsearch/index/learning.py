@@ -33,7 +33,6 @@ from docsearch.catalogue.vocabulary import UNCLASSIFIED
 from docsearch.config import Settings
 from docsearch.index.store import IndexStore
 
-
 # The classifier learns from at most this many confirmed records. Its cost grew with the corpus:
 # at 20,000 generated web pages (8,000 confirmed) the examples' text and TF-IDF took 20-30 s and
 # most of the 890 MB peak of `docsearch index`; past a couple of thousand examples, more of them
@@ -55,8 +54,8 @@ def confirmed_examples(ix: Index) -> list[Example]:
                 confirmed[fields["doc_id"]] = (fields, sectors, doctype)
         if len(confirmed) > MAX_EXAMPLES:
             # A sample that stays put as records come and go: the same ids keep being chosen.
-            kept = sorted(confirmed, key=lambda doc_id: hashlib.sha1(doc_id.encode("utf-8")).digest())[:MAX_EXAMPLES]
-            confirmed = {doc_id: confirmed[doc_id] for doc_id in kept}
+            sample = sorted(confirmed, key=lambda doc_id: hashlib.sha1(doc_id.encode("utf-8")).digest())[:MAX_EXAMPLES]
+            confirmed = {doc_id: confirmed[doc_id] for doc_id in sample}
         # One pass over the pages, not one query per document: with a query per
         # document, 2,000 confirmed PDFs took 8.6 s of a 10.6 s `docsearch add`.
         pages: dict[str, list[tuple[int, str]]] = {doc_id: [] for doc_id in confirmed}
