@@ -115,7 +115,6 @@ def _walk(corpus: Path, suffixes: Iterable[str], size: int | None) -> CorpusScan
                     continue
                 if folder == root and entry.name in FOLDER_NOTES:
                     continue  # the corpus folder's own notes, now that .md and .txt are documents
-                relpath = entry.path[len(prefix):].replace(os.sep, "/")
                 # A plain entry's type comes with the listing; only a link costs a resolution.
                 if entry.is_symlink():
                     refusal = refuse(prefix, entry.path)
@@ -124,13 +123,14 @@ def _walk(corpus: Path, suffixes: Iterable[str], size: int | None) -> CorpusScan
                 else:
                     refusal = None
                 if refusal is not None:
-                    scan.refused[relpath] = refusal
+                    scan.refused[entry.path[len(prefix):].replace(os.sep, "/")] = refusal
                     continue
                 stat = entry.stat()
             except OSError:
                 continue  # vanished meanwhile: the next run will see it
             if size is not None and stat.st_size != size:
                 continue
+            relpath = entry.path[len(prefix):].replace(os.sep, "/")
             scan.sources.append(SourceFile(Path(entry.path), relpath, stat.st_size, stat.st_mtime))
     scan.sources.sort(key=lambda s: s.relpath)
     return scan
