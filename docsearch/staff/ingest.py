@@ -123,7 +123,9 @@ def add_bytes(settings: Settings, data: bytes, name: str, staff: StaffMetadata, 
         extracted = _extracted(extraction.outcome(), name)
     relpath = place_in_corpus(settings, data, name, staff, extracted, folder)
     report = update_index(settings, only=[relpath], learn=learn)
-    return Added(relpath, document_id(relpath), _title_of(settings, relpath), report.learn)
+    # The title of the record just written, not read back from the index (0.16 s at 20,000 pages).
+    title = report.titles[relpath] if relpath in report.titles else _title_of(settings, relpath)
+    return Added(relpath, document_id(relpath), title, report.learn)
 
 
 def check_upload(settings: Settings, data: bytes, name: str) -> str:

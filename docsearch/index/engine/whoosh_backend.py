@@ -300,7 +300,7 @@ def find_document(index_dir: Path, **fields: str) -> StoredDocument | None:
         return None
     for attempt in range(5):
         try:
-            with store.open().searcher() as searcher:
+            with store.searcher() as searcher:
                 found = searcher.document(kind="doc", **fields)
             break
         except FileNotFoundError:
