@@ -44,7 +44,7 @@ from docsearch.extraction.cache import ExtractionCache
 from docsearch.extraction.ocr import ocr_options
 from docsearch.extraction.registry import canonical_suffix, formats_label
 from docsearch.extraction.workers import Outcome, Started, start_isolated
-from docsearch.index.engine import find_document
+from docsearch.index.lookup import find_document
 from docsearch.index.update import RunReport, update_index
 
 
