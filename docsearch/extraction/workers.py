@@ -61,6 +61,36 @@ def map_isolated(
         pool.close()
 
 
+class Started:
+    """One call of ``fn(*args)`` already running in its isolated worker (``start_isolated``)."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float, memory_mb: int) -> None:
+        self.pool = _Pool(f"{fn.__module__}:{fn.__qualname__}", 1, timeout, memory_mb)
+        self.pool._assign(self.pool.workers[0], 0, [args])
+        self.closed = False
+
+    def outcome(self) -> Outcome:
+        """Wait for the call's outcome (as ``map_isolated`` gives it); the worker then stops."""
+        try:
+            while True:
+                for _, outcome in self.pool._collect():
+                    return outcome
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Stop the worker, done or not (its outcome is not wanted)."""
+        if not self.closed:
+            self.closed = True
+            self.pool.close()
+
+
+def start_isolated(fn: Callable[..., Any], args: tuple[Any, ...], *, timeout: float, memory_mb: int = 0) -> Started:
+    """Start ``fn(*args)`` in an isolated worker (as ``map_isolated`` does) and return at
+    once, so that the caller does something else while the worker starts and works."""
+    return Started(fn, args, timeout, memory_mb)
+
+
 def read_ahead(items: Iterator[Any], size: int = 32) -> Iterator[Any]:
     """Run ``items`` in a thread, up to ``size`` results ahead of the consumer.
 
@@ -306,9 +336,11 @@ def _worker_main(fn_name: str, memory_mb: int, parent: int) -> None:
         try:
             args = read_frame(stdin)
         except (EOFError, KeyboardInterrupt):
-            return
+            args = None
         if args is None:
-            return
+            # Every answer is flushed: nothing is left to clean up. The interpreter's
+            # own shutdown (modules, lxml…) took 0.1 s that the pool waited for.
+            os._exit(0)
         fault("extract-worker-task")
         write_frame(stdout, _call(fn, args))
 

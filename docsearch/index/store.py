@@ -35,6 +35,8 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import Index
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import IndexWriter, PostingPool, SegmentWriter
 
@@ -125,16 +127,34 @@ class IndexStore:
     def open(self, gen: Path | None = None) -> Index:
         """The live index (or generation ``gen``), checked against this version's
         schema and opened down to its segments: ``IndexUnavailable`` if its files are damaged."""
+        ix, reader = self._open_checked(gen)
+        reader.close()
+        return ix
+
+    @contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        """A searcher of the live index, whose segments are opened once (and checked
+        as ``open`` checks them): ``open`` then ``Index.searcher`` opened them twice,
+        0.1 s at 20,000 pages, paid by each look-up of ``docsearch add``."""
+        ix, reader = self._open_checked(None)
+        with Searcher(reader, fromindex=ix) as searcher:
+            yield searcher
+
+    def _open_checked(self, gen: Path | None) -> tuple[Index, IndexReader]:
         gen = gen or self.current_dir()
         if gen is None:
             raise self.no_generation()
         check_schema(gen)
         try:
             ix = whoosh_index.open_dir(str(gen))
-            with ix.reader() as reader:  # opens every segment: a truncated or zeroed one fails here
+            reader = ix.reader()  # opens every segment: a truncated or zeroed one fails here
+            try:
                 if reader.doc_count_all():
                     reader.stored_fields(0)
-            return ix
+            except BaseException:
+                reader.close()
+                raise
+            return ix, reader
         except FileNotFoundError as exc:  # maybe a commit replaced the contents meanwhile: the caller may look again
             _close_files(exc.__traceback__)
             raise

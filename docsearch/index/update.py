@@ -89,6 +89,7 @@ class RunReport:
     # Files that failed before and have not changed: not read again.
     failed_before: list[str] = field(default_factory=list)
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)  # relpath → title of the record written this run
     notes: list[str] = field(default_factory=list)  # about the run itself
     documents: int = 0
     pages: int = 0
@@ -467,6 +468,7 @@ class _Run:
                     failures.pop(relpath, None)
                     writer.add(document, replace=not rebuild)
                     self.report.indexed.append(relpath)
+                    self.report.titles[relpath] = document.meta.title
             self.progress.advance(relpath)
 
     def _extract_all(self, tasks: list[_Task]) -> Iterator[tuple[_Task, Extracted | ExtractionError] | _Scans]:

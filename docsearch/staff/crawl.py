@@ -47,7 +47,7 @@ from docsearch.corpus.write import corpus_lock, move_to_trash, write_sidecar
 from docsearch.errors import UserError
 from docsearch.extraction import sniff_kind
 from docsearch.extraction.registry import READERS, canonical_suffix
-from docsearch.index.engine import find_document
+from docsearch.index.lookup import find_document
 from docsearch.index.update import RunReport, update_index
 from docsearch.staff.ingest import as_utf8, place_in_corpus
 from docsearch.staff.sites import CrawlReport, KnownPage, SiteStore, now_text

@@ -25,7 +25,6 @@ from docsearch.index.backend import (
     EngineResult,
     SearchRequest,
     Snippet,
-    StoredDocument,
 )
 from docsearch.index.engine.deadline import TIME_NOTE, Deadline, DeadlineCollector, OutOfTime
 from docsearch.index.engine.facets import FacetSets, Mask
@@ -33,6 +32,7 @@ from docsearch.index.engine.query import BonusPhrase, ParsedQuery, QueryParser
 from docsearch.index.engine.ranking import Ranker
 from docsearch.index.engine.snippets import PageFinder, page_terms
 from docsearch.index.engine.suggest import suggest
+from docsearch.index.lookup import stored_document
 
 
 class Search:
@@ -158,20 +158,3 @@ def _matching(searcher: Searcher, q: Q.Query, deadline: Deadline | None) -> tupl
     if isinstance(q, Q.AndMaybe):
         return _matching(searcher, q.a, deadline)
     return set(searcher.docs_for_query(q)), True
-
-
-def stored_document(fields: dict[str, Any]) -> StoredDocument:
-    """A document record's stored fields as a typed record."""
-    info = fields.get("info") or {}
-    codes = info.get("sectors") or [c for c in fields.get("sectors", "").split(",") if c]
-    return StoredDocument(
-        id=fields["doc_id"], title=fields.get("title", ""), relpath=fields.get("relpath", ""),
-        url=info.get("url", ""), format=info.get("format", ""), sectors=tuple(codes),
-        year=fields.get("year") or None, doctype=fields.get("doctype", ""), summary=fields.get("summary", ""),
-        organisation=fields.get("organisation", ""), territory=fields.get("territory", ""),
-        page_count=info.get("page_count", 0), size=info.get("size", 0), added=info.get("added", ""),
-        origins=dict(info.get("origins", {})), confidence=dict(info.get("confidence", {})), warnings=tuple(info.get("warnings", [])),
-        to_check=tuple(info.get("to_check", [])), ocr_pages=tuple(info.get("ocr_pages", [])),
-        ocr_language=info.get("ocr_language", ""), sha256=info.get("sha256", ""), authors=tuple(info.get("authors", [])),
-        keywords=tuple(info.get("keywords", [])), language=fields.get("language", ""), cote=info.get("cote", ""),
-    )

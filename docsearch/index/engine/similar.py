@@ -26,7 +26,7 @@ from whoosh import query as Q
 from whoosh.searching import Searcher
 
 from docsearch.index.backend import StoredDocument
-from docsearch.index.engine.searching import stored_document
+from docsearch.index.lookup import stored_document
 
 KEY_TERMS = 40  # words of the document looked at…
 SEARCHED_TERMS = 20  # …and searched, once its type's template words are left out

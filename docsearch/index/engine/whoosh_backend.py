@@ -43,9 +43,10 @@ from docsearch.index.engine.deadline import Deadline
 from docsearch.index.engine.facets import FacetSets
 from docsearch.index.engine.query import QueryParser
 from docsearch.index.engine.ranking import Ranker
-from docsearch.index.engine.searching import Search, stored_document
+from docsearch.index.engine.searching import Search
 from docsearch.index.engine.similar import similar_documents
 from docsearch.index.engine.synonyms import Synonyms, load_synonyms
+from docsearch.index.lookup import stored_document
 from docsearch.index.store import IndexStore, check_schema
 from docsearch.index.weighting import LuceneBM25
 from docsearch.index.writer import DocumentWriter
@@ -289,27 +290,6 @@ class _Kept:
             self._items[key] = value
             if len(self._items) > self.size:
                 self._items.popitem(last=False)
-
-
-def find_document(index_dir: Path, **fields: str) -> StoredDocument | None:
-    """The document record whose fields have these values (``sha256=…``,
-    ``doc_id=…``, ``relpath=…``), or None; for staff's checks, which need one
-    look-up, not a snapshot kept for searching."""
-    store = IndexStore(index_dir)
-    if store.current_dir() is None:
-        return None
-    for attempt in range(5):
-        try:
-            with store.open().searcher() as searcher:
-                found = searcher.document(kind="doc", **fields)
-            break
-        except FileNotFoundError:
-            # A commit in another thread or process replaced the table of
-            # contents between reading its number and opening it (seen once
-            # in about 30 runs of twenty parallel uploads): read the new one.
-            if attempt == 4:
-                raise
-    return None if found is None else stored_document(found)
 
 
 def _reader(ix: Index, toc: TOC) -> IndexReader:
