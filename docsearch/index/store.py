@@ -44,7 +44,7 @@ from docsearch.corpus.atomic import write_atomic
 from docsearch.errors import IndexMissing, IndexUnavailable, SchemaMismatch
 from docsearch.index.analysis import french_analyzer, words_analyzer
 from docsearch.index.backend import UNKNOWN_YEAR
-from docsearch.index.internals import length_bytes, temp_storage
+from docsearch.index.internals import inline_add_postings, length_bytes, temp_storage
 from docsearch.index.postings import PreAnalyzedText
 
 __all__ = ["UNKNOWN_YEAR", "IndexStore", "check_schema", "faster", "make_schema", "open_writer"]
@@ -308,7 +308,9 @@ def faster(writer: SegmentWriter, limitmb: int = WRITER_MEMORY_MB) -> SegmentWri
     """Two costs of Whoosh's segment writing, removed: each posting pickled
     on its own when the sorting pool spills to disk (a quarter of a
     rebuild), and a seek and read of the document's field length for each
-    posting written (a tenth)."""
+    posting written (a tenth); and the type checks and method calls of
+    Whoosh's loop over the sorted postings (``internals.add_postings``)."""
+    inline_add_postings(writer)
     writer.pool = ChunkedPostingPool(temp_storage(writer), writer.newsegment, limitmb=limitmb)
     per_document_reader = writer.per_document_reader
     writer.per_document_reader = lambda: _Lengths(per_document_reader())
