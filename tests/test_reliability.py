@@ -406,7 +406,8 @@ def test_changes_queued_during_a_cli_rebuild_are_each_indexed(settings, corpus, 
         assert client.post(url, data={"csrf": csrf_of(client, url), **values}, follow_redirects=False).status_code in (200, 202, 303)
 
     faults = Faults(tmp_path)
-    rebuild = docsearch_process(settings, "index", "--rebuild", env=faults.env("update-document:10:pause"))
+    # --fresh: a rebuild that writes every record (an unchanged index would be taken over at once).
+    rebuild = docsearch_process(settings, "index", "--rebuild", "--fresh", env=faults.env("update-document:10:pause"))
     try:
         faults.wait("update-document", rebuild)  # the rebuild holds the write lock
         edit(ids["Document C"], "Document C corrigé")
