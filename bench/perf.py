@@ -280,9 +280,20 @@ local queries = {}
 for line in io.lines(os.getenv("QUERIES")) do table.insert(queries, line) end
 local zipf = os.getenv("ZIPF") == "1"
 local counter = 0
+local threads = 0
+setup = function(thread)
+  thread:set("id", threads)  -- a global of that thread's own interpreter
+  threads = threads + 1
+end
 init = function(args)
   math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1000000))
-  counter = math.random(#queries)  -- each thread walks the list from its own place
+  if zipf then
+    counter = math.random(#queries)
+  else
+    -- Distinct: each thread walks its own half of a list longer than the load's requests,
+    -- so that no query is asked twice and none is answered from a cache.
+    counter = id * math.floor(#queries / 2)
+  end
 end
 request = function()
   counter = counter + 1
@@ -302,13 +313,32 @@ end
 """
 
 
+# Distinct queries for each load of the web server: more than it can answer in the load's
+# seconds (at most ~600 req/s here), so that none repeats. Until 2026-12-01 17:00 the
+# "distinct" loads walked the 2,000 queries of the Zipf draw over and over: after the
+# first 2,000 requests every answer came from the result cache (20,000 web pages: 510 req/s
+# reported "distinct"; truly distinct, see the README).
+DISTINCT_PER_SECOND = 700
+
+
 def http_load(ds: Docsearch, work: Path, queries: list[str], seconds: int, workers: int,
-              warmup: int = 5) -> dict[str, dict[str, float]]:
+              warmup: int = 5, seed: int = 1) -> dict[str, dict[str, float]]:
+    def query_file(name: str, chosen: list[str]) -> Path:
+        path = work / name
+        path.write_text("\n".join(urllib.parse.quote_plus(q) for q in chosen) + "\n", encoding="utf-8")
+        return path
+
+    zipf_file = query_file("queries.txt", queries)
+    # One list of distinct queries cut in disjoint parts: the warm-up and each load ask their own.
+    wanted = DISTINCT_PER_SECOND * max(seconds, warmup)
+    zipf_queries = set(queries)
+    distinct = [q for q in draw_queries(3 * wanted + len(queries), seed + 7) if q not in zipf_queries]
+    parts = {label: query_file(f"distinct-{n}.txt", distinct[n * wanted:(n + 1) * wanted])
+             for n, label in enumerate(("warm-up", "2 connections, distinct", "8 connections, distinct"))}
+    (work / "search.lua").write_text(WRK_SCRIPT, encoding="utf-8")
     port = free_port()
     server = subprocess.Popen(ds.cli("serve", "--port", str(port), "--workers", str(workers)),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    (work / "queries.txt").write_text("\n".join(urllib.parse.quote_plus(q) for q in queries) + "\n", encoding="utf-8")
-    (work / "search.lua").write_text(WRK_SCRIPT, encoding="utf-8")
     results = {}
     try:
         _wait(f"http://127.0.0.1:{port}/index.json")
@@ -316,7 +346,7 @@ def http_load(ds: Docsearch, work: Path, queries: list[str], seconds: int, worke
         # searcher and read the field lengths (warm-up figures not reported).
         for label, connections, zipf in (("warm-up", 8, "0"), ("2 connections, distinct", 2, "0"),
                                          ("8 connections, distinct", 8, "0"), ("8 connections, Zipf", 8, "1")):
-            env = {**os.environ, "QUERIES": str(work / "queries.txt"), "ZIPF": zipf}
+            env = {**os.environ, "QUERIES": str(zipf_file if zipf == "1" else parts[label]), "ZIPF": zipf}
             duration = warmup if label == "warm-up" else seconds
             out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
                                   "-s", str(work / "search.lua"), f"http://127.0.0.1:{port}"],
@@ -369,6 +399,9 @@ def main() -> None:
         "documents": args.docs, "pages": _pages(corpus), "format": "html" if args.html else "pdf",
         "repeats": args.repeats, "development": args.development,
     }
+    if args.http_only:
+        _http_only(args, corpus, work, results)
+        return
     rounds = []
     peer_documents: list[PeerDocument] = []
     for number in range(args.repeats):
@@ -428,9 +461,28 @@ def _round(args: argparse.Namespace, corpus: Path, work: Path, peer_documents: l
         # The server's figures are the noisiest (one run of record gave 362 and another 692 req/s
         # for the same Zipf draw): each round takes the median of --http-repeats loads.
         loads = [http_load(ds, work, draw_queries(2000, args.seed + 1), args.http_seconds, args.server_workers,
-                           args.warmup_seconds) for _ in range(args.http_repeats)]
+                           args.warmup_seconds, args.seed) for _ in range(args.http_repeats)]
         figures["http"] = medians(loads)  # type: ignore[arg-type]
     return figures
+
+
+def _http_only(args: argparse.Namespace, corpus: Path, work: Path, results: dict[str, object]) -> None:
+    """Only the web server, on the index a full run left in the work folder."""
+    ds = Docsearch(corpus, work)
+    if not (ds.index / "CURRENT").is_file():
+        sys.exit(f"no index in {ds.index}: run without --http-only first")
+    loads = [http_load(ds, work, draw_queries(2000, args.seed + 1), args.http_seconds, args.server_workers,
+                       args.warmup_seconds, args.seed) for _ in range(args.http_repeats)]
+    results.update({"http": medians(loads), "http_rounds": loads, "server_workers": args.server_workers})  # type: ignore[arg-type]
+    lines = [f"{results['documents']} {str(results['format']).upper()} documents, {results['date']}, web server only, "
+             f"median of {args.http_repeats} load(s), `serve --workers {args.server_workers}`"]
+    lines += [f"| /search, {label} | {f['per_second']} req/s, p95 {f['p95_ms']} ms, {f['errors']} errors |"
+              for label, f in results["http"].items()]  # type: ignore[union-attr]
+    print("\n".join(lines))
+    args.results.mkdir(parents=True, exist_ok=True)
+    name = f"{str(results['date']).replace(':', '-')}-{results['format']}-{results['documents']}-http.json"
+    (args.results / name).write_text(json.dumps(results, indent=1) + "\n")
+    print(f"figures: {args.results / name}")
 
 
 def medians(rounds: list[dict[str, object]]) -> dict[str, object]:
@@ -463,6 +515,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--http-repeats", type=int, default=3, help="loads of the web server per round (median)")
     parser.add_argument("--warmup-seconds", type=int, default=5, help="of the web server, before its figures")
     parser.add_argument("--no-recoll", action="store_true")
+    parser.add_argument("--http-only", action="store_true",
+                        help="only the web server, on the index the last run left in the work folder")
     parser.add_argument("--no-fresh-rebuild", action="store_true",
                         help="skip `index --rebuild --fresh` (minutes at 100,000 documents; no target there)")
     parser.add_argument("--no-peers", action="store_true", help="no tantivy, no FTS5")

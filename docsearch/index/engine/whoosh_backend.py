@@ -87,13 +87,16 @@ class WhooshBackend:
 
     def document(self, doc_id: str) -> StoredDocument | None:
         _, searcher, _ = self._thread()
-        fields = searcher.document(id=doc_id, kind="doc")
-        return None if fields is None else stored_document(fields)
+        fields = searcher.document(id=doc_id)  # the unique id alone (see page_text)
+        return None if fields is None or fields.get("kind") != "doc" else stored_document(fields)
 
     def page_text(self, doc_id: str, page: int) -> str:
         _, searcher, _ = self._thread()
-        fields = searcher.document(id=f"{doc_id}/{page}", kind="page") or {}
-        return str(fields.get("page_text", ""))
+        # By the unique id alone: with ``kind="page"`` too, Whoosh intersected it with every page's
+        # posting, a walk over all of them for each look-up (100,000 web pages: the bench's reading
+        # of every page's text never ended; a page view paid it too).
+        fields = searcher.document(id=f"{doc_id}/{page}") or {}
+        return str(fields.get("page_text", "")) if fields.get("kind") == "page" else ""
 
     def similar(self, doc_id: str, limit: int = 5) -> list[StoredDocument]:
         """Kept per generation: each one is a search of twenty words, for a
