@@ -14,7 +14,7 @@ import random
 
 from bench.chaos import KNOWN_UNFIXED, chaos, default_kinds
 from docsearch.config import Settings
-from docsearch.corpus.scan import TRASH_DIR, list_sources
+from docsearch.corpus.scan import TRASH_DIR, sources_of_size
 from docsearch.corpus.write import move_to_trash
 from docsearch.staff import ingest
 from tests.conftest import html_page
@@ -46,11 +46,12 @@ def test_an_upload_beside_a_withdrawal_of_a_same_size_file_is_not_an_error(tmp_p
     assert len(data) == withdrawn.stat().st_size  # the same size: the check hashes it
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", instance_dir=tmp_path / "instance")
 
-    def listing_then_withdrawal(corpus_dir, suffixes):
-        sources = list_sources(corpus_dir, suffixes)
+    def listing_then_withdrawal(corpus_dir, suffixes, size):
+        sources = sources_of_size(corpus_dir, suffixes, size)
+        assert [source.relpath for source in sources] == ["retiree.html"]
         move_to_trash(corpus_dir, "retiree.html")  # the concurrent withdrawal lands here
         return sources
 
-    monkeypatch.setattr(ingest, "list_sources", listing_then_withdrawal)
+    monkeypatch.setattr(ingest, "sources_of_size", listing_then_withdrawal)
     ingest.refuse_duplicate(settings, hashlib.sha256(data).hexdigest(), len(data), "nouvelle.html")  # no error
     assert list((corpus / TRASH_DIR).rglob("retiree.html"))
