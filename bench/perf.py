@@ -460,10 +460,15 @@ def _round(args: argparse.Namespace, corpus: Path, work: Path, peer_documents: l
     if args.http_seconds:
         # The server's figures are the noisiest (one run of record gave 362 and another 692 req/s
         # for the same Zipf draw): each round takes the median of --http-repeats loads.
-        loads = [http_load(ds, work, draw_queries(2000, args.seed + 1), args.http_seconds, args.server_workers,
-                           args.warmup_seconds, args.seed) for _ in range(args.http_repeats)]
+        loads = _http_loads(args, ds, work)
         figures["http"] = medians(loads)  # type: ignore[arg-type]
     return figures
+
+
+def _http_loads(args: argparse.Namespace, ds: Docsearch, work: Path) -> list[dict[str, dict[str, float]]]:
+    """``--http-repeats`` loads of the web server (a Zipf draw over 2,000 queries, distinct ones beside)."""
+    return [http_load(ds, work, draw_queries(2000, args.seed + 1), args.http_seconds, args.server_workers,
+                      args.warmup_seconds, args.seed) for _ in range(args.http_repeats)]
 
 
 def _http_only(args: argparse.Namespace, corpus: Path, work: Path, results: dict[str, object]) -> None:
@@ -471,8 +476,7 @@ def _http_only(args: argparse.Namespace, corpus: Path, work: Path, results: dict
     ds = Docsearch(corpus, work)
     if not (ds.index / "CURRENT").is_file():
         sys.exit(f"no index in {ds.index}: run without --http-only first")
-    loads = [http_load(ds, work, draw_queries(2000, args.seed + 1), args.http_seconds, args.server_workers,
-                       args.warmup_seconds, args.seed) for _ in range(args.http_repeats)]
+    loads = _http_loads(args, ds, work)
     results.update({"http": medians(loads), "http_rounds": loads, "server_workers": args.server_workers})  # type: ignore[arg-type]
     lines = [f"{results['documents']} {str(results['format']).upper()} documents, {results['date']}, web server only, "
              f"median of {args.http_repeats} load(s), `serve --workers {args.server_workers}`"]
